@@ -1,0 +1,152 @@
+"""The ASGI app: Twilio's resources, the ``/_emulator/`` admin API, and Twilio's headers."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from email.utils import formatdate
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import resources
+from .emulator import Emulator
+from .errors import TwilioError, bad_request, not_found
+from .http import emulator, error_response, json_response
+from .store import Clock
+from .timefmt import iso_z
+from .truth import compute_truth
+
+_DURATION = re.compile(r"^(\d+)([smhd])$")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+
+
+class TwilioHeaders:
+    """Adds the headers Twilio sends on every response and counts requests in flight.
+
+    ``Date`` follows the emulator's clock, not the host's, as a client would see
+    it from Twilio: run uvicorn with ``date_header=False``.
+    """
+
+    def __init__(self, app: ASGIApp, clock: Clock) -> None:
+        self.app = app
+        self.clock = clock
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        self.in_flight += 1
+        started = time.perf_counter()
+        concurrent = self.in_flight
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                elapsed = time.perf_counter() - started
+                message.setdefault("headers", [])
+                message["headers"] += [
+                    (b"date", formatdate(self.clock.now(), usegmt=True).encode()),
+                    (b"twilio-request-id", b"RQ" + secrets.token_hex(16).encode()),
+                    (b"twilio-request-duration", f"{elapsed:.3f}".encode()),
+                    (b"twilio-concurrent-requests", str(concurrent).encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            self.in_flight -= 1
+
+
+async def health(request: Request) -> Response:
+    emu = emulator(request)
+    return json_response({"status": "ok", "clock": iso_z(emu.clock.now())})
+
+
+async def info(request: Request) -> Response:
+    """Public facts a test or demo needs (no secrets): accounts, sizes, clock."""
+    emu = emulator(request)
+    config = emu.config
+    return json_response(
+        {
+            "clock": iso_z(emu.clock.now()),
+            "seed": config.seed,
+            "history_start": iso_z(emu.world.history_start_day * 86_400),
+            "messages_per_day": config.messages_per_day,
+            "calls_per_day": config.calls_per_day,
+            "main_account_sid": emu.world.main.sid,
+            "api_key_sid": emu.world.api_keys[0].sid,
+            "accounts": [
+                {
+                    "sid": a.sid,
+                    "friendly_name": a.friendly_name,
+                    "currency": a.currency,
+                    "status": a.status,
+                    "numbers": [n.e164 for n in a.numbers],
+                }
+                for a in emu.world.accounts
+            ],
+        }
+    )
+
+
+async def clock(request: Request) -> Response:
+    """GET: the clock. POST ``{"advance": "1d"}`` or ``{"advance_seconds": 86400}``: move it."""
+    emu = emulator(request)
+    if request.method == "POST":
+        body = await request.json()
+        if "advance_seconds" in body:
+            seconds = int(body["advance_seconds"])
+        else:
+            match = _DURATION.match(str(body.get("advance", "")))
+            if not match:
+                raise bad_request(20001, 'advance must look like "90s", "15m", "3h" or "2d"')
+            seconds = int(match.group(1)) * _SECONDS[match.group(2)]
+        try:
+            emu.clock.advance(seconds)
+        except ValueError as exc:
+            raise bad_request(20001, str(exc)) from None
+    now = emu.clock.now()
+    return json_response({"now": iso_z(now), "epoch": now})
+
+
+async def truth(request: Request) -> Response:
+    return json_response(compute_truth(emulator(request)))
+
+
+async def _twilio_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, TwilioError)
+    return error_response(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return error_response(not_found(request.url.path))
+    if exc.status_code == 405:
+        return error_response(TwilioError(405, 20004, "Method not allowed"))
+    return error_response(TwilioError(exc.status_code, 20001, str(exc.detail)))
+
+
+def create_app(emu: Emulator) -> Starlette:
+    routes = [
+        Route("/_emulator/health", health),
+        Route("/_emulator/info", info),
+        Route("/_emulator/clock", clock, methods=["GET", "POST"]),
+        Route("/_emulator/truth", truth),
+    ]
+    for module in resources.ALL:
+        routes += module.ROUTES
+    app = Starlette(
+        routes=routes,
+        exception_handlers={TwilioError: _twilio_error, HTTPException: _http_error},
+    )
+    app.state.emulator = emu
+    app.add_middleware(TwilioHeaders, clock=emu.clock)
+    return app

@@ -1,0 +1,117 @@
+"""``twilio-emulator serve``: run the emulator on a local port.
+
+Credentials are never printed. The main account's auth token and the API key
+secret come from ``TWILIO_EMULATOR_AUTH_TOKEN`` / ``TWILIO_EMULATOR_API_KEY_SECRET``
+(random when unset); ``--credentials-file`` writes them (mode 600) for a launcher.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from .app import create_app
+from .emulator import Emulator, EmulatorConfig
+from .timefmt import parse_iso_instant
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="twilio-emulator",
+        description="A local emulator of the Twilio REST API with deterministic data.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser(
+        "serve",
+        help="serve the API",
+        description="Serve the Twilio REST API (2010-04-01) on a local port.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="interface to bind")
+    serve.add_argument("--port", type=int, default=8765, help="TCP port")
+    data = serve.add_argument_group("data")
+    data.add_argument("--seed", type=int, default=42, help="seed for every generated record")
+    data.add_argument("--days", type=int, default=120, help="days of history before the clock")
+    data.add_argument(
+        "--messages-per-day", type=float, default=250.0, help="messages per day, all accounts"
+    )
+    data.add_argument(
+        "--calls-per-day", type=float, default=60.0, help="calls per day, all accounts"
+    )
+    data.add_argument("--customers", type=int, default=1500, help="customer phone numbers")
+    data.add_argument(
+        "--now",
+        help="initial clock, ISO-8601 (e.g. 2026-11-26T12:00:00Z); default: the wall clock",
+    )
+    serve.add_argument(
+        "--credentials-file",
+        type=Path,
+        help="write the account SID, auth token and API key here (mode 600) once ready",
+    )
+    serve.add_argument("--log-level", default="warning", help="uvicorn log level")
+    return parser
+
+
+def _config(args: argparse.Namespace) -> EmulatorConfig:
+    overrides = {}
+    if os.environ.get("TWILIO_EMULATOR_AUTH_TOKEN"):
+        overrides["auth_token"] = os.environ["TWILIO_EMULATOR_AUTH_TOKEN"]
+    if os.environ.get("TWILIO_EMULATOR_API_KEY_SECRET"):
+        overrides["api_key_secret"] = os.environ["TWILIO_EMULATOR_API_KEY_SECRET"]
+    return EmulatorConfig(
+        seed=args.seed,
+        days=args.days,
+        messages_per_day=args.messages_per_day,
+        calls_per_day=args.calls_per_day,
+        customers=args.customers,
+        now=parse_iso_instant(args.now) if args.now else None,
+        **overrides,
+    )
+
+
+def write_credentials(emu: Emulator, path: Path) -> None:
+    key = emu.world.api_keys[0]
+    payload = {
+        "account_sid": emu.world.main.sid,
+        "auth_token": emu.config.auth_token,
+        "api_key_sid": key.sid,
+        "api_key_secret": key.secret,
+    }
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(payload, handle)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = _config(args)
+    except ValueError as exc:
+        print(f"twilio-emulator: invalid --now value: {exc}", file=sys.stderr)
+        return 2
+    emu = Emulator(config)
+    if args.credentials_file:
+        write_credentials(emu, args.credentials_file)
+    print(
+        f"twilio-emulator: serving http://{args.host}:{args.port} "
+        f"(main account {emu.world.main.sid}, seed {config.seed}, {config.days} days)",
+        flush=True,
+    )
+    uvicorn.run(
+        create_app(emu),
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=False,
+        date_header=False,  # the app sends Date from the emulator's clock
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""The running emulator: configuration, world, clock and store, built once from options."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+
+from .activity import TrafficGenerator
+from .store import Clock, Store
+from .world import Account, World, build_world
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    seed: int = 42
+    days: int = 120  # days of history before the initial clock
+    messages_per_day: float = 250.0  # across all accounts
+    calls_per_day: float = 60.0
+    customers: int = 1500
+    now: int | None = None  # initial clock (epoch seconds); default: wall clock, whole second
+    auth_token: str = field(default_factory=lambda: secrets.token_hex(16), repr=False)
+    api_key_secret: str = field(default_factory=lambda: secrets.token_hex(16), repr=False)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request authenticated as: the account the credential belongs to."""
+
+    account: Account
+
+
+class Emulator:
+    def __init__(self, config: EmulatorConfig) -> None:
+        self.config = config
+        start = config.now if config.now is not None else int(time.time())
+        self.clock = Clock(start)
+        self.world: World = build_world(
+            seed=config.seed,
+            anchor=start,
+            history_days=config.days,
+            customers=config.customers,
+            auth_token=config.auth_token,
+            api_key_secret=config.api_key_secret,
+        )
+        self.store = Store(
+            self.world,
+            self.clock,
+            TrafficGenerator(
+                self.world,
+                messages_per_day=config.messages_per_day,
+                calls_per_day=config.calls_per_day,
+            ),
+        )
+
+    @property
+    def history_days(self) -> int:
+        return self.store.today - self.world.history_start_day + 1
+
+    def authenticate(self, username: str, password: str) -> Principal | None:
+        """Account SID + auth token, or API key SID + secret (constant-time compares)."""
+        for account in self.world.accounts:
+            if account.sid == username and secrets.compare_digest(account.auth_token, password):
+                return Principal(account)
+        for key in self.world.api_keys:
+            if key.sid == username and secrets.compare_digest(key.secret, password):
+                account = self.world.account(key.account_sid)
+                return Principal(account) if account else None
+        return None
+
+    def visible_accounts(self, principal: Principal) -> list[Account]:
+        """A main account sees itself and its subaccounts; a subaccount sees only itself."""
+        if principal.account.is_main:
+            return [a for a in self.world.accounts if a.owner_sid == principal.account.sid]
+        return [principal.account]

@@ -1,0 +1,52 @@
+"""Twilio's error body: ``{"code", "message", "more_info", "status"}``."""
+
+from __future__ import annotations
+
+
+class TwilioError(Exception):
+    """Raised anywhere in a handler; the app turns it into Twilio's JSON error response."""
+
+    def __init__(
+        self,
+        status: int,
+        code: int,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        detail: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+        self.detail = detail
+
+    def body(self) -> dict:
+        body: dict = {
+            "code": self.code,
+            "message": self.message,
+            "more_info": f"https://www.twilio.com/docs/errors/{self.code}",
+            "status": self.status,
+        }
+        if self.detail is not None:
+            body["detail"] = self.detail
+        return body
+
+
+def not_found(path: str) -> TwilioError:
+    return TwilioError(404, 20404, f"The requested resource {path} was not found")
+
+
+def unauthorized() -> TwilioError:
+    return TwilioError(
+        401,
+        20003,
+        "Authenticate",
+        detail="",
+        headers={"WWW-Authenticate": 'Basic realm="Twilio API"'},
+    )
+
+
+def bad_request(code: int, message: str) -> TwilioError:
+    return TwilioError(400, code, message)

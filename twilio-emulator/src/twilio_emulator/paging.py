@@ -1,0 +1,193 @@
+"""List paging exactly as the 2010 API does it: the envelope, ``PageSize`` and ``PageToken``.
+
+A page token names the boundary record (``PA<sid>`` = the page after it,
+``PB<sid>`` = the page before it), so paging stays correct while new records
+arrive at the head of the list. Clients just follow ``next_page_uri``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+from urllib.parse import quote
+
+from .errors import bad_request
+
+Row = TypeVar("Row")
+Key = Any
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+
+
+class Listing(Protocol[Row]):
+    """A list in API order (newest first) that can be entered at any record."""
+
+    def after(self, key: Key | None) -> Iterator[Row]:
+        """Rows in API order strictly after ``key`` (from the head when None)."""
+
+    def before(self, key: Key) -> Iterator[Row]:
+        """Rows in reverse API order strictly before ``key``."""
+
+    def key(self, row: Row) -> Key: ...
+
+    def token(self, row: Row) -> str: ...
+
+    def resolve(self, token: str) -> Key | None:
+        """The key of the record a token names, or None if unknown."""
+
+
+@dataclass
+class SequenceListing(Generic[Row]):
+    """A small in-memory list, already in API order, keyed by ``key`` descending."""
+
+    rows: Sequence[Row]
+    key_fn: Callable[[Row], Key]
+    token_fn: Callable[[Row], str]
+
+    def __post_init__(self) -> None:
+        self._neg_keys = [_Desc(self.key_fn(r)) for r in self.rows]
+        self._by_token = {self.token_fn(r): self.key_fn(r) for r in self.rows}
+
+    def after(self, key: Key | None) -> Iterator[Row]:
+        start = 0 if key is None else bisect_right(self._neg_keys, _Desc(key))
+        return iter(self.rows[start:])
+
+    def before(self, key: Key) -> Iterator[Row]:
+        stop = bisect_left(self._neg_keys, _Desc(key))
+        return reversed(self.rows[:stop])
+
+    def key(self, row: Row) -> Key:
+        return self.key_fn(row)
+
+    def token(self, row: Row) -> str:
+        return self.token_fn(row)
+
+    def resolve(self, token: str) -> Key | None:
+        return self._by_token.get(token)
+
+
+class _Desc:
+    """Wraps a key so that bisect works on a list sorted descending."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Key) -> None:
+        self.value = value
+
+    def __lt__(self, other: _Desc) -> bool:
+        return self.value > other.value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Desc) and self.value == other.value
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    path: str  # e.g. /2010-04-01/Accounts/AC.../Messages.json
+    filters: tuple[tuple[str, str], ...]  # the request's own query filters, in request order
+    page_size: int
+    page: int
+    token: str | None
+
+
+def parse_page_request(path: str, query: list[tuple[str, str]]) -> PageRequest:
+    """Split paging parameters from filters, validating PageSize like Twilio (20007)."""
+    filters: list[tuple[str, str]] = []
+    size_text = page_text = token = None
+    for name, value in query:
+        if name == "PageSize":
+            size_text = value
+        elif name == "Page":
+            page_text = value
+        elif name == "PageToken":
+            token = value
+        else:
+            filters.append((name, value))
+    page_size = DEFAULT_PAGE_SIZE
+    if size_text is not None:
+        try:
+            page_size = int(size_text)
+        except ValueError:
+            raise bad_request(20001, f"Invalid PageSize: {size_text}") from None
+        if page_size > MAX_PAGE_SIZE:
+            raise bad_request(
+                20007, f"Page size too large. The maximum page size is {MAX_PAGE_SIZE}"
+            )
+        if page_size < 1:
+            raise bad_request(20001, "PageSize must be at least 1")
+    page = 0
+    if page_text is not None:
+        try:
+            page = max(0, int(page_text))
+        except ValueError:
+            raise bad_request(20001, f"Invalid Page: {page_text}") from None
+    return PageRequest(path, tuple(filters), page_size, page, token)
+
+
+def page_uri(request: PageRequest, *, page: int, token: str | None) -> str:
+    params = [*request.filters, ("PageSize", str(request.page_size)), ("Page", str(page))]
+    if token:
+        params.append(("PageToken", token))
+    query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in params)
+    return f"{request.path}?{query}"
+
+
+def select_page(request: PageRequest, listing: Listing[Row]) -> tuple[list[Row], bool, bool]:
+    """(rows, has_next, has_previous) for the requested page."""
+    size = request.page_size
+    token = request.token
+    if token is None:
+        rows = list(itertools.islice(listing.after(None), size + 1))
+        return rows[:size], len(rows) > size, False
+    direction, sid = token[:2], token[2:]
+    key = listing.resolve(sid) if direction in ("PA", "PB") else None
+    if key is None:
+        raise bad_request(21481, "Invalid PageToken")
+    if direction == "PA":
+        rows = list(itertools.islice(listing.after(key), size + 1))
+        return rows[:size], len(rows) > size, True
+    rows = list(itertools.islice(listing.before(key), size + 1))
+    has_previous = len(rows) > size
+    rows = rows[:size]
+    rows.reverse()
+    return rows, True, has_previous
+
+
+def list_envelope(
+    request: PageRequest,
+    listing: Listing[Row],
+    records_key: str,
+    render: Callable[[Row], Any],
+) -> dict:
+    """The 2010 list envelope: relative ``*_uri`` values and exactly one records key."""
+    rows, has_next, has_previous = select_page(request, listing)
+    page = request.page
+    start = page * request.page_size
+    next_uri = (
+        page_uri(request, page=page + 1, token="PA" + listing.token(rows[-1]))
+        if has_next and rows
+        else None
+    )
+    previous_uri = (
+        page_uri(request, page=max(0, page - 1), token="PB" + listing.token(rows[0]))
+        if has_previous and rows
+        else None
+    )
+    return {
+        "end": start + len(rows) - 1 if rows else start,
+        "first_page_uri": page_uri(request, page=0, token=None),
+        "next_page_uri": next_uri,
+        "page": page,
+        "page_size": request.page_size,
+        "previous_page_uri": previous_uri,
+        "start": start,
+        "uri": page_uri(request, page=page, token=request.token),
+        records_key: [render(r) for r in rows],
+    }

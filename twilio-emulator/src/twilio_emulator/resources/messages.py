@@ -1,0 +1,95 @@
+"""Messages (``/2010-04-01/Accounts/{AccountSid}/Messages.json``)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..activity import Message, error_message
+from ..catalog import money_str
+from ..errors import not_found
+from ..http import account_for, emulator, json_response, query_items
+from ..paging import list_envelope, parse_page_request
+from ..timefmt import rfc2822
+from .traffic import DayListing, DayRange
+
+API = "/2010-04-01"
+
+
+def render(message: Message, now: int) -> dict:
+    status, sent, updated, priced = message.state_at(now)
+    final = status == message.final_status
+    error = message.error_code if final else None
+    base = f"{API}/Accounts/{message.account_sid}/Messages/{message.sid}"
+    return {
+        "account_sid": message.account_sid,
+        "api_version": "2010-04-01",
+        "body": message.body,
+        "date_created": rfc2822(message.created),
+        "date_sent": rfc2822(sent),
+        "date_updated": rfc2822(updated),
+        "direction": message.direction,
+        "error_code": error,
+        "error_message": error_message(error),
+        "from": message.from_,
+        "messaging_service_sid": message.messaging_service_sid,
+        "num_media": str(message.num_media),
+        # Sends through a Messaging Service show 0 segments until a sender is picked.
+        "num_segments": "0" if status == "accepted" else str(message.num_segments),
+        "price": money_str(message.price, negative=True) if priced else None,
+        "price_unit": message.currency,
+        "sid": message.sid,
+        "status": status,
+        "subresource_uris": {"media": f"{base}/Media.json", "feedback": f"{base}/Feedback.json"},
+        "to": message.to,
+        "uri": f"{base}.json",
+    }
+
+
+async def list_messages(request: Request) -> Response:
+    emu = emulator(request)
+    account = account_for(request, request.path_params["AccountSid"])
+    page = parse_page_request(request.url.path, query_items(request))
+    filters = list(page.filters)
+    sent = DayRange("DateSent", filters)
+    to = dict(filters).get("To")
+    from_ = dict(filters).get("From")
+    now = emu.clock.now()
+    store = emu.store
+
+    def matches(message: Message) -> bool:
+        if to is not None and message.to != to:
+            return False
+        if from_ is not None and message.from_ != from_:
+            return False
+        return not sent.active or sent.contains(message.state_at(now)[1])
+
+    # A message is sent within seconds of its creation, so a DateSent range only
+    # needs the days from the one before it to its end.
+    lo = store.first_day(account) if sent.lo is None else max(store.first_day(account), sent.lo - 1)
+    hi = store.today if sent.hi is None else min(store.today, sent.hi)
+    listing = DayListing(
+        rows_of_day=lambda day: store.traffic(account, day).messages,
+        by_sid=store.message,
+        lo=lo,
+        hi=hi,
+        now=now,
+        predicate=matches,
+    )
+    return json_response(list_envelope(page, listing, "messages", lambda m: render(m, now)))
+
+
+async def fetch_message(request: Request) -> Response:
+    emu = emulator(request)
+    account = account_for(request, request.path_params["AccountSid"])
+    message = emu.store.message(request.path_params["Sid"])
+    if message is None or message.account_sid != account.sid:
+        raise not_found(request.url.path)
+    return json_response(render(message, emu.clock.now()))
+
+
+ROUTES = [
+    Route(f"{API}/Accounts/{{AccountSid}}/Messages.json", list_messages),
+    Route(f"{API}/Accounts/{{AccountSid}}/Messages/{{Sid}}.json", fetch_message),
+]

@@ -1,0 +1,106 @@
+"""IncomingPhoneNumbers: the business's own numbers (``.../IncomingPhoneNumbers.json``)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..errors import not_found
+from ..http import account_for, json_response, query_items
+from ..paging import SequenceListing, list_envelope, parse_page_request
+from ..timefmt import rfc2822
+from ..world import PhoneNumber
+
+API = "/2010-04-01"
+_TYPES = {"Local": "local", "Mobile": "mobile", "TollFree": "toll-free"}
+
+
+def render(number: PhoneNumber) -> dict:
+    return {
+        "account_sid": number.account_sid,
+        "address_requirements": "none" if number.iso_country == "US" else "local",
+        "address_sid": None,
+        "api_version": "2010-04-01",
+        "beta": False,
+        "bundle_sid": None,
+        "capabilities": {
+            "fax": False,
+            "mms": number.iso_country in ("US", "CA"),
+            "sms": True,
+            "voice": True,
+        },
+        "date_created": rfc2822(number.created),
+        "date_updated": rfc2822(number.created),
+        "emergency_address_sid": None,
+        "emergency_address_status": "unregistered",
+        "emergency_status": "Inactive",
+        "friendly_name": number.friendly_name,
+        "identity_sid": None,
+        "origin": "twilio",
+        "phone_number": number.e164,
+        "sid": number.sid,
+        "sms_application_sid": None,
+        "sms_fallback_method": "POST",
+        "sms_fallback_url": None,
+        "sms_method": "POST",
+        "sms_url": None,
+        "status": "in-use",
+        "status_callback": None,
+        "status_callback_method": "POST",
+        "trunk_sid": None,
+        "type": number.kind if number.kind != "toll-free" else "tollfree",
+        "uri": f"{API}/Accounts/{number.account_sid}/IncomingPhoneNumbers/{number.sid}.json",
+        "voice_application_sid": None,
+        "voice_caller_id_lookup": False,
+        "voice_fallback_method": "POST",
+        "voice_fallback_url": None,
+        "voice_method": "POST",
+        "voice_receive_mode": "voice",
+        "voice_url": None,
+    }
+
+
+def _matches(number: PhoneNumber, filters: dict[str, str], kind: str | None) -> bool:
+    if kind and number.kind != kind:
+        return False
+    if "FriendlyName" in filters and filters["FriendlyName"] != number.friendly_name:
+        return False
+    pattern = filters.get("PhoneNumber")
+    if pattern:  # partial match; '*' is a wildcard digit run, as Twilio allows
+        needle = pattern.replace("*", "")
+        if needle not in number.e164:
+            return False
+    return True
+
+
+async def list_numbers(request: Request, kind: str | None = None) -> Response:
+    account = account_for(request, request.path_params["AccountSid"])
+    page = parse_page_request(request.url.path, query_items(request))
+    filters = dict(page.filters)
+    rows = sorted(
+        (n for n in account.numbers if _matches(n, filters, kind)),
+        key=lambda n: (n.created, n.sid),
+        reverse=True,
+    )
+    listing = SequenceListing(rows, key_fn=lambda n: (n.created, n.sid), token_fn=lambda n: n.sid)
+    return json_response(list_envelope(page, listing, "incoming_phone_numbers", render))
+
+
+async def fetch_number_or_list_type(request: Request) -> Response:
+    """``/IncomingPhoneNumbers/{Sid}.json`` is an instance, unless it names a type list."""
+    sid = request.path_params["Sid"]
+    if sid in _TYPES:
+        return await list_numbers(request, _TYPES[sid])
+    account = account_for(request, request.path_params["AccountSid"])
+    for number in account.numbers:
+        if number.sid == sid:
+            return json_response(render(number))
+    raise not_found(request.url.path)
+
+
+_BASE = f"{API}/Accounts/{{AccountSid}}/IncomingPhoneNumbers"
+ROUTES = [
+    Route(f"{_BASE}.json", list_numbers),
+    Route(f"{_BASE}/{{Sid}}.json", fetch_number_or_list_type),
+]

@@ -1,0 +1,204 @@
+"""The emulator's data model: the world, the clock, and traffic generated on demand.
+
+This is the one place that knows which records exist at the current clock.
+Resources (``resources/``) render what it holds; ``truth`` sums it up.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .activity import Call, DayTraffic, Message, TrafficGenerator
+from .catalog import NUMBER_RENT, USAGE_LEAVES, USAGE_ROLLUPS, in_currency
+from .timefmt import DAY, day_to_date
+from .world import Account, World
+
+# A day's usage never changes once this long after the day has ended (prices land late).
+SETTLE_DELAY = 3 * 3600
+
+
+class Clock:
+    """The emulator's notion of "now": frozen unless advanced, so reads are repeatable."""
+
+    def __init__(self, start: int) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+
+    def now(self) -> int:
+        return self._now
+
+    def advance(self, seconds: int) -> int:
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        with self._lock:
+            self._now += seconds
+            return self._now
+
+
+@dataclass(frozen=True)
+class UsageAmount:
+    count: int
+    usage: int
+    price: int  # money units in the account's currency
+
+
+class Store:
+    def __init__(self, world: World, clock: Clock, generator: TrafficGenerator) -> None:
+        self.world = world
+        self.clock = clock
+        self.generator = generator
+        self._days: dict[tuple[str, int], DayTraffic] = {}
+        self._messages_by_sid: dict[str, Message] = {}
+        self._calls_by_sid: dict[str, Call] = {}
+        self._settled_usage: dict[tuple[str, int], dict[str, UsageAmount]] = {}
+        self._lock = threading.Lock()
+
+    # --- days -------------------------------------------------------------------------
+
+    @property
+    def today(self) -> int:
+        return self.clock.now() // DAY
+
+    def traffic(self, account: Account, day: int) -> DayTraffic:
+        key = (account.sid, day)
+        cached = self._days.get(key)
+        if cached is not None:
+            return cached
+        with self._lock:
+            cached = self._days.get(key)
+            if cached is None:
+                cached = self.generator.day(account, day)
+                for message in cached.messages:
+                    self._messages_by_sid[message.sid] = message
+                for call in cached.calls:
+                    self._calls_by_sid[call.sid] = call
+                self._days[key] = cached
+        return cached
+
+    def first_day(self, account: Account) -> int:
+        return self.world.history_start_day
+
+    # --- messages and calls -----------------------------------------------------------
+
+    def message(self, sid: str) -> Message | None:
+        message = self._messages_by_sid.get(sid)
+        return message if message is not None and message.created <= self.clock.now() else None
+
+    def call(self, sid: str) -> Call | None:
+        call = self._calls_by_sid.get(sid)
+        return call if call is not None and call.created <= self.clock.now() else None
+
+    def messages_desc(
+        self, account: Account, *, from_day: int | None = None, to_day: int | None = None
+    ) -> Iterator[Message]:
+        """Visible messages, newest first by (date_created, sid), created in [from_day, to_day]."""
+        now = self.clock.now()
+        hi = min(self.today, to_day if to_day is not None else self.today)
+        lo = max(self.first_day(account), from_day if from_day is not None else -(10**9))
+        for day in range(hi, lo - 1, -1):
+            for message in reversed(self.traffic(account, day).messages):
+                if message.created <= now:
+                    yield message
+
+    def calls_desc(
+        self, account: Account, *, from_day: int | None = None, to_day: int | None = None
+    ) -> Iterator[Call]:
+        now = self.clock.now()
+        hi = min(self.today, to_day if to_day is not None else self.today)
+        lo = max(self.first_day(account), from_day if from_day is not None else -(10**9))
+        for day in range(hi, lo - 1, -1):
+            for call in reversed(self.traffic(account, day).calls):
+                if call.created <= now:
+                    yield call
+
+    def all_messages(self, account: Account) -> Iterator[Message]:
+        return self.messages_desc(account)
+
+    def all_calls(self, account: Account) -> Iterator[Call]:
+        return self.calls_desc(account)
+
+    # --- usage -------------------------------------------------------------------------
+
+    def usage_day(self, account: Account, day: int) -> dict[str, UsageAmount]:
+        """Billed usage of one account on one day, per category (leaves and roll-ups)."""
+        key = (account.sid, day)
+        cached = self._settled_usage.get(key)
+        if cached is not None:
+            return cached
+        leaves = self._usage_leaves(account, day)
+        result = dict(leaves)
+        for rollup, (_, children) in USAGE_ROLLUPS.items():
+            parts = [leaves[c] for c in children]
+            if rollup == "totalprice":
+                price = sum(p.price for p in parts)
+                result[rollup] = UsageAmount(count=0, usage=price, price=price)
+            else:
+                result[rollup] = UsageAmount(
+                    count=sum(p.count for p in parts),
+                    usage=sum(p.usage for p in parts),
+                    price=sum(p.price for p in parts),
+                )
+        if self.clock.now() >= (day + 1) * DAY + SETTLE_DELAY:
+            self._settled_usage[key] = result
+        return result
+
+    def _usage_leaves(self, account: Account, day: int) -> dict[str, UsageAmount]:
+        now = self.clock.now()
+        counts = {c: [0, 0, 0] for c in USAGE_LEAVES}
+        if day <= self.today:
+            traffic = self.traffic(account, day)
+            for m in traffic.messages:
+                if m.created > now or now < m.priced_at or m.final_status == "failed":
+                    continue
+                inbound = m.direction == "inbound"
+                if m.channel == "sms":
+                    bucket, amount = ("sms-inbound" if inbound else "sms-outbound"), m.num_segments
+                elif m.channel == "mms":
+                    bucket, amount = ("mms-inbound" if inbound else "mms-outbound"), 1
+                else:
+                    bucket = (
+                        "channels-whatsapp-inbound" if inbound else "channels-whatsapp-outbound"
+                    )
+                    amount = 1
+                row = counts[bucket]
+                row[0] += 1
+                row[1] += amount
+                row[2] += m.price
+            for c in traffic.calls:
+                if c.created > now or now < c.priced_at or c.billed_minutes == 0:
+                    continue
+                row = counts["calls-inbound" if c.direction == "inbound" else "calls-outbound"]
+                row[0] += 1
+                row[1] += c.billed_minutes
+                row[2] += c.price
+            if now >= day * DAY:
+                for number in account.numbers:
+                    if is_rent_day(number.created, day):
+                        bucket = {
+                            "local": "phonenumbers-local",
+                            "mobile": "phonenumbers-mobile",
+                            "toll-free": "phonenumbers-tollfree",
+                        }[number.kind]
+                        row = counts[bucket]
+                        row[0] += 1
+                        row[1] += 1
+                        row[2] += in_currency(NUMBER_RENT[number.kind], account.currency)
+        return {c: UsageAmount(*v) for c, v in counts.items()}
+
+
+def is_rent_day(number_created: int, day: int) -> bool:
+    """Numbers are billed monthly on the day-of-month they were bought (clamped to month end)."""
+    if day < number_created // DAY + 1:
+        return False
+    bought = day_to_date(number_created // DAY)
+    date = day_to_date(day)
+    last = calendar.monthrange(date.year, date.month)[1]
+    return date.day == min(bought.day, last)
+
+
+def utc_date(ts: int) -> dt.date:
+    return day_to_date(ts // DAY)

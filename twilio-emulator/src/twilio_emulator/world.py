@@ -1,0 +1,229 @@
+"""The static world the emulator serves: accounts, their phone numbers and customers.
+
+Everything here is a pure function of the seed and the size options, so the
+same command line always yields the same SIDs, numbers and customers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+
+from .catalog import COUNTRIES
+from .timefmt import DAY
+
+
+def make_sid(prefix: str, seed: int, *parts: object) -> str:
+    """A Twilio-shaped SID (2 letters + 32 hex) that is stable for (seed, parts)."""
+    digest = hashlib.blake2b(repr((seed, *parts)).encode(), digest_size=16).hexdigest()
+    return prefix + digest
+
+
+def format_national(e164: str) -> str:
+    """Display form Twilio uses in ``*_formatted``: ``(305) 141-6799`` for NANP, E.164 otherwise."""
+    if e164.startswith("+1") and len(e164) == 12:
+        d = e164[2:]
+        return f"({d[:3]}) {d[3:6]}-{d[6:]}"
+    return e164
+
+
+@dataclass(frozen=True)
+class PhoneNumber:
+    sid: str
+    account_sid: str
+    e164: str
+    iso_country: str
+    kind: str  # local | mobile | toll-free
+    friendly_name: str
+    created: int
+
+
+@dataclass(frozen=True)
+class Customer:
+    """Someone the business talks to. ``opted_out_at`` is when they texted STOP, if ever."""
+
+    e164: str
+    iso_country: str
+    account_sid: str
+    weight: float
+    opted_out_at: int | None
+
+
+@dataclass
+class Account:
+    sid: str
+    friendly_name: str
+    currency: str
+    owner_sid: str
+    status: str
+    created: int
+    share: float  # share of the traffic this account carries
+    countries: dict[str, float]  # where its customers live
+    auth_token: str
+    numbers: list[PhoneNumber] = field(default_factory=list)
+    customers: list[Customer] = field(default_factory=list)
+    messaging_service_sid: str = ""
+
+    @property
+    def is_main(self) -> bool:
+        return self.sid == self.owner_sid
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    sid: str
+    secret: str
+    account_sid: str
+    friendly_name: str
+    created: int
+
+
+@dataclass
+class World:
+    seed: int
+    accounts: list[Account]
+    api_keys: list[ApiKey]
+    agent_numbers: list[str]
+    history_start_day: int
+
+    @property
+    def main(self) -> Account:
+        return self.accounts[0]
+
+    def account(self, sid: str) -> Account | None:
+        for account in self.accounts:
+            if account.sid == sid:
+                return account
+        return None
+
+
+# (name, currency, traffic share, customer countries, business numbers (country, kind, area))
+_ACCOUNT_PLANS = (
+    (
+        "Acme Corp",
+        "USD",
+        0.60,
+        {"US": 0.70, "CA": 0.10, "MX": 0.10, "BR": 0.05, "GB": 0.05},
+        (("US", "local", "415"), ("US", "toll-free", "844"), ("US", "local", "212")),
+    ),
+    (
+        "Acme Europe",
+        "EUR",
+        0.25,
+        {"GB": 0.35, "FR": 0.30, "DE": 0.20, "ES": 0.15},
+        (("GB", "mobile", ""), ("FR", "mobile", ""), ("DE", "mobile", "")),
+    ),
+    (
+        "Acme Marketing",
+        "USD",
+        0.15,
+        {"US": 0.80, "CA": 0.10, "IN": 0.10},
+        (("US", "local", "650"), ("US", "toll-free", "888")),
+    ),
+)
+
+
+def _phone(rng: random.Random, iso: str, area: str = "") -> str:
+    country = COUNTRIES[iso]
+    if country.dial == "+1":
+        npa = area or rng.choice(
+            ("212", "305", "312", "415", "512", "617", "702", "206", "416", "604")
+        )
+        return f"+1{npa}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"
+    prefix = country.mobile_prefix
+    rest = country.national_digits - len(prefix)
+    return f"{country.dial}{prefix}{rng.randrange(10 ** (rest - 1), 10**rest)}"
+
+
+def build_world(
+    *,
+    seed: int,
+    anchor: int,
+    history_days: int,
+    customers: int,
+    auth_token: str,
+    api_key_secret: str,
+) -> World:
+    """Build accounts, numbers and customers. ``anchor`` is the emulator's initial clock."""
+    rng = random.Random(f"world:{seed}")
+    anchor_day = anchor // DAY
+    history_start_day = anchor_day - history_days + 1
+    main_sid = make_sid("AC", seed, "account", 0)
+    accounts: list[Account] = []
+    used_numbers: set[str] = set()
+    for index, (name, currency, share, countries, numbers) in enumerate(_ACCOUNT_PLANS):
+        sid = main_sid if index == 0 else make_sid("AC", seed, "account", index)
+        created = (history_start_day - 400 + 30 * index) * DAY + rng.randrange(DAY)
+        token = auth_token if index == 0 else make_sid("", seed, "token", index, auth_token)
+        account = Account(
+            sid=sid,
+            friendly_name=name,
+            currency=currency,
+            owner_sid=main_sid,
+            status="active",
+            created=created,
+            share=share,
+            countries=countries,
+            auth_token=token,
+            messaging_service_sid=make_sid("MG", seed, "service", index),
+        )
+        for n, (iso, kind, area) in enumerate(numbers):
+            e164 = _phone(rng, iso, area)
+            while e164 in used_numbers:
+                e164 = _phone(rng, iso, area)
+            used_numbers.add(e164)
+            account.numbers.append(
+                PhoneNumber(
+                    sid=make_sid("PN", seed, "number", index, n),
+                    account_sid=sid,
+                    e164=e164,
+                    iso_country=iso,
+                    kind=kind,
+                    friendly_name=format_national(e164),
+                    created=created + (n + 1) * 3 * DAY + rng.randrange(DAY),
+                )
+            )
+        accounts.append(account)
+
+    history_span = history_days * DAY
+    for account in accounts:
+        count = max(5, round(customers * account.share))
+        isos = list(account.countries)
+        weights = list(account.countries.values())
+        for _ in range(count):
+            iso = rng.choices(isos, weights)[0]
+            e164 = _phone(rng, iso)
+            while e164 in used_numbers:
+                e164 = _phone(rng, iso)
+            used_numbers.add(e164)
+            opted_out = rng.random() < 0.03
+            account.customers.append(
+                Customer(
+                    e164=e164,
+                    iso_country=iso,
+                    account_sid=account.sid,
+                    weight=rng.paretovariate(1.6),
+                    opted_out_at=(
+                        history_start_day * DAY + rng.randrange(history_span) if opted_out else None
+                    ),
+                )
+            )
+
+    agents = [f"+1415555{n:04d}" for n in rng.sample(range(100, 9999), 4)]
+    api_keys = [
+        ApiKey(
+            sid=make_sid("SK", seed, "key", 0),
+            secret=api_key_secret,
+            account_sid=main_sid,
+            friendly_name="ELT pipeline",
+            created=accounts[0].created + 10 * DAY,
+        )
+    ]
+    return World(
+        seed=seed,
+        accounts=accounts,
+        api_keys=api_keys,
+        agent_numbers=agents,
+        history_start_day=history_start_day,
+    )
