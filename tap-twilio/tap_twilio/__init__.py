@@ -1,0 +1,1 @@
+"""Singer tap for Twilio, built with the Meltano Singer SDK."""

@@ -1,0 +1,3 @@
+from tap_twilio.cli import main
+
+main()

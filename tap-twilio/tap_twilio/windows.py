@@ -1,0 +1,67 @@
+"""Time windows: which UTC days an incremental stream reads on this run.
+
+Twilio's date filters (``DateSent>=``, ``StartTime<=``, ``StartDate``) are
+inclusive and day-granular, so windows are whole days that never overlap: each
+day is read exactly once per run. A run starts at the bookmark's day minus the
+lookback (late status and price changes), never before ``start_date`` and never
+outside Twilio's retention.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+
+UTC = dt.timezone.utc
+
+
+def utc_today() -> dt.date:
+    return dt.datetime.now(UTC).date()
+
+
+def start_day(
+    *,
+    bookmark: dt.datetime | dt.date | None,
+    start_date: dt.date,
+    lookback_days: int,
+    today: dt.date,
+    retention_days: int | None,
+    stream: str,
+    logger: logging.Logger,
+) -> dt.date:
+    """First day to read: bookmark day - lookback, clamped to start_date and retention."""
+    if isinstance(bookmark, dt.datetime):
+        bookmark = bookmark.astimezone(UTC).date()
+    day = (
+        start_date if bookmark is None else max(start_date, bookmark - dt.timedelta(lookback_days))
+    )
+    if retention_days is not None:
+        floor = today - dt.timedelta(days=retention_days - 1)
+        if day < floor:
+            logger.warning(
+                "%s: Twilio keeps %d days of history; starting at %s instead of %s",
+                stream,
+                retention_days,
+                floor.isoformat(),
+                day.isoformat(),
+            )
+            day = floor
+    return day
+
+
+def days(first: dt.date, last: dt.date) -> Iterator[dt.date]:
+    """Each day from ``first`` to ``last`` inclusive, oldest first."""
+    day = first
+    while day <= last:
+        yield day
+        day += dt.timedelta(days=1)
+
+
+def spans(first: dt.date, last: dt.date, size: int) -> Iterator[tuple[dt.date, dt.date]]:
+    """Consecutive, non-overlapping [start, end] spans of at most ``size`` days, oldest first."""
+    day = first
+    while day <= last:
+        end = min(last, day + dt.timedelta(days=size - 1))
+        yield day, end
+        day = end + dt.timedelta(days=1)
