@@ -1,0 +1,1 @@
+"""Switchboard: the project glue around tap-twilio, the emulator, Meltano and dbt."""

@@ -1,0 +1,137 @@
+"""Run the Twilio emulator in a child process, and point Meltano at it.
+
+Used by ``make demo`` and the end-to-end tests. The emulator's credentials are
+random per run and travel only through environment variables and a mode-600
+file, never through command lines or logs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class EmulatorProcess:
+    url: str
+    account_sid: str
+    auth_token: str = field(repr=False)
+    api_key_sid: str
+    api_key_secret: str = field(repr=False)
+    process: subprocess.Popen
+
+    def get(self, path: str) -> dict:
+        response = requests.get(self.url + path, timeout=120)
+        response.raise_for_status()
+        return response.json()
+
+    def truth(self) -> dict:
+        return self.get("/_emulator/truth")
+
+    def advance(self, duration: str) -> dict:
+        response = requests.post(
+            self.url + "/_emulator/clock", json={"advance": duration}, timeout=30
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def tap_env(self) -> dict[str, str]:
+        """Settings that point tap-twilio (through Meltano) at this emulator."""
+        return {
+            "TAP_TWILIO_BASE_URL": self.url,
+            "TAP_TWILIO_ACCOUNT_SID": self.account_sid,
+            "TAP_TWILIO_AUTH_TOKEN": self.auth_token,
+        }
+
+
+@contextlib.contextmanager
+def running_emulator(
+    *,
+    port: int | None = None,
+    seed: int = 42,
+    days: int = 120,
+    messages_per_day: float = 250,
+    calls_per_day: float = 60,
+    customers: int = 1500,
+    now: str | None = None,
+    extra_args: tuple[str, ...] = (),
+    log_path: Path | None = None,
+) -> Iterator[EmulatorProcess]:
+    """Start ``twilio-emulator serve``, wait until it answers, stop it on exit."""
+    port = port or free_port()
+    with tempfile.TemporaryDirectory(prefix="twilio-emulator-") as tmp:
+        creds = Path(tmp) / "credentials.json"
+        env = {
+            **os.environ,
+            "TWILIO_EMULATOR_AUTH_TOKEN": secrets.token_hex(16),
+            "TWILIO_EMULATOR_API_KEY_SECRET": secrets.token_hex(16),
+        }
+        args = [
+            sys.executable, "-m", "twilio_emulator", "serve",
+            "--port", str(port),
+            "--seed", str(seed),
+            "--days", str(days),
+            "--messages-per-day", str(messages_per_day),
+            "--calls-per-day", str(calls_per_day),
+            "--customers", str(customers),
+            "--credentials-file", str(creds),
+            *(["--now", now] if now else []),
+            *extra_args,
+        ]  # fmt: skip
+        log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
+        process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_ready(url, creds, process)
+            data = json.loads(creds.read_text())
+            yield EmulatorProcess(
+                url=url,
+                account_sid=data["account_sid"],
+                auth_token=data["auth_token"],
+                api_key_sid=data["api_key_sid"],
+                api_key_secret=data["api_key_secret"],
+                process=process,
+            )
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            if log is not subprocess.DEVNULL:
+                log.close()
+
+
+def _wait_ready(url: str, creds: Path, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"twilio-emulator exited with code {process.returncode}")
+        try:
+            if creds.exists() and requests.get(url + "/_emulator/health", timeout=2).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"twilio-emulator did not answer at {url} within {timeout:.0f}s")

@@ -1,0 +1,20 @@
+with
+
+source as (
+    {{ latest_version(source('twilio', 'accounts'), 'sid', 'date_updated desc, _sdc_batched_at desc') }}
+),
+
+renamed as (
+    select
+        sid as account_sid,
+        owner_account_sid,
+        friendly_name as account_name,
+        status as account_status,
+        type as account_type,
+        sid <> owner_account_sid as is_subaccount,
+        date_created as created_at,
+        date_updated as updated_at
+    from source
+)
+
+select * from renamed
