@@ -1,0 +1,61 @@
+# Two commands do everything on a fresh machine:  make demo  and  make test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
+export MELTANO_CLI_DISABLE_VERSION_CHECK := true
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+
+PACKAGES := twilio-emulator/pyproject.toml tap-twilio/pyproject.toml pyproject.toml
+
+.PHONY: help install demo test lint format run clean
+
+help:
+	@echo "make demo     - install everything, run the whole pipeline on the Twilio emulator"
+	@echo "make test     - install everything, lint, and run every test suite"
+	@echo "make run      - run the pipeline job (twilio-elt) in MELTANO_ENV (default dev)"
+	@echo "make lint     - ruff check and format check"
+	@echo "make format   - ruff format and fix"
+	@echo "make clean    - remove the virtualenv, Meltano's plugins and the output"
+
+install: $(VENV)/.installed .meltano/.installed
+
+$(VENV)/.installed: $(PACKAGES)
+	@echo "==> Creating $(VENV) and installing the project (Python: $$($(PYTHON) --version))"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ./twilio-emulator -e "./tap-twilio[test]" -e ".[dev]"
+	@touch $@
+
+.meltano/.installed: meltano.yml $(VENV)/.installed
+	@echo "==> Installing the Meltano plugins (tap-twilio, target-duckdb, dbt-duckdb)"
+	$(BIN)/meltano install
+	@touch $@
+
+demo: install
+	$(BIN)/python -m switchboard.demo
+
+test: install lint
+	@echo "==> twilio-emulator tests"
+	cd twilio-emulator && ../$(BIN)/python -m pytest -q
+	@echo "==> tap-twilio tests"
+	cd tap-twilio && ../$(BIN)/python -m pytest -q
+	@echo "==> end-to-end tests (the real Meltano pipeline against the emulator)"
+	$(BIN)/python -m pytest -q tests
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+MELTANO_ENV ?= dev
+run: install
+	$(BIN)/meltano --environment=$(MELTANO_ENV) run twilio-elt
+
+clean:
+	rm -rf $(VENV) .meltano output/*.duckdb output/*.log transform/target transform/logs

@@ -1,0 +1,43 @@
+"""One emulator for the whole tap test session, started at import time.
+
+The SDK's standard test class needs its config when the test module is
+imported, so the emulator starts here rather than in a fixture.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+
+from twilio_emulator import testing
+from twilio_emulator.emulator import EmulatorConfig
+
+NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone.utc)
+HISTORY_DAYS = 20
+
+EMULATOR = testing.start(
+    EmulatorConfig(
+        seed=7,
+        days=HISTORY_DAYS,
+        messages_per_day=80,
+        calls_per_day=20,
+        customers=150,
+        now=int(NOW.timestamp()),
+        auth_token="test-auth-token-0123456789abcdef",
+        api_key_secret="test-key-secret-0123456789abcdef",
+    )
+)
+atexit.register(testing.stop, EMULATOR)
+
+
+def tap_config(**overrides: object) -> dict:
+    """Config for the tap against the session emulator, reading all its history."""
+    config = {
+        "account_sid": EMULATOR.account_sid,
+        "auth_token": EMULATOR.auth_token,
+        "base_url": EMULATOR.url,
+        "start_date": (NOW - dt.timedelta(days=HISTORY_DAYS + 1)).date().isoformat(),
+        "request_timeout": 10,
+    }
+    config.update(overrides)
+    return config

@@ -1,0 +1,63 @@
+"""Credentials: both Twilio schemes work; wrong ones fail at once, with the fix named."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tap_twilio.errors import AuthenticationError
+from tap_twilio.tap import TapTwilio
+from tests.emulated import EMULATOR, tap_config
+from tests.helpers import run_tap
+
+
+def test_wrong_token_fails_on_first_request_without_retrying() -> None:
+    with pytest.raises(AuthenticationError, match="account_sid and auth_token") as caught:
+        run_tap(tap_config(auth_token="wrong-token"))
+    assert "20003" in str(caught.value)
+    assert "wrong-token" not in str(caught.value)
+
+
+def test_wrong_token_is_not_retried() -> None:
+    """One request, no backoff: the failure is immediate."""
+    tap = TapTwilio(config=tap_config(auth_token="wrong-token"))
+    with pytest.raises(AuthenticationError):
+        tap.sync_all()
+    assert tap.client.requests_made == 1
+
+
+def test_cli_wrong_credentials_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(tap_config(auth_token="wrong-token")))
+    result = subprocess.run(
+        [sys.executable, "-m", "tap_twilio", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("tap-twilio: Twilio rejected the credentials (HTTP 401, code 20003")
+    assert "TAP_TWILIO_AUTH_TOKEN" in last
+    assert "wrong-token" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_api_key_reads_every_account() -> None:
+    key = EMULATOR.emulator.world.api_keys[0]
+    config = tap_config(api_key_sid=key.sid, api_key_secret=key.secret)
+    del config["auth_token"]
+    result = run_tap(config, streams={"accounts"})
+    assert len(result.records["accounts"]) == len(EMULATOR.emulator.world.accounts)
+
+
+def test_accounts_never_carry_the_auth_token() -> None:
+    result = run_tap(tap_config(), streams={"accounts"})
+    for record in result.records["accounts"]:
+        assert "auth_token" not in record
+    assert EMULATOR.auth_token not in json.dumps(result.records)

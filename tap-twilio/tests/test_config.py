@@ -1,0 +1,61 @@
+"""Bad settings fail before any request, with one line that names the setting."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tap_twilio.errors import ConfigError
+from tap_twilio.tap import TapTwilio
+from tests.emulated import tap_config
+
+
+@pytest.mark.parametrize(
+    ("overrides", "setting"),
+    [
+        ({"start_date": "2024-13-45"}, "start_date"),
+        ({"start_date": "last tuesday"}, "start_date"),
+        ({"account_sid": "not-a-sid"}, "account_sid"),
+        ({"auth_token": None}, "auth_token"),
+        ({"api_key_sid": "SK123", "auth_token": None}, "api_key_secret"),
+        ({"page_size": 5000}, "page_size"),
+        ({"lookback_days": -1}, "lookback_days"),
+        ({"request_timeout": 0}, "request_timeout"),
+    ],
+)
+def test_bad_setting_is_named(overrides: dict, setting: str) -> None:
+    config = {k: v for k, v in {**tap_config(), **overrides}.items() if v is not None}
+    with pytest.raises(ConfigError, match=setting):
+        TapTwilio(config=config)
+
+
+def test_cli_reports_one_line_and_fails(tmp_path: Path) -> None:
+    """A user sees `tap-twilio: <what to fix>` and a non-zero exit, not a traceback."""
+    config = tmp_path / "config.json"
+    # An unroutable base URL proves no request is attempted before the error.
+    config.write_text(json.dumps(tap_config(start_date="2024-02-30", base_url="http://0.0.0.0:9")))
+    result = subprocess.run(
+        [sys.executable, "-m", "tap_twilio", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("tap-twilio: start_date '2024-02-30'")
+    assert "Traceback" not in result.stderr
+
+
+def test_discovery_makes_no_request() -> None:
+    config = tap_config(base_url="http://0.0.0.0:9")
+    tap = TapTwilio(config=config)
+    catalog = tap.catalog_dict
+    names = {entry["tap_stream_id"] for entry in catalog["streams"]}
+    assert names == {"accounts", "incoming_phone_numbers", "messages", "calls", "usage_records"}
+    assert tap.client.requests_made == 0

@@ -1,0 +1,56 @@
+"""An isolated run of the real Meltano project, for end-to-end tests."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from switchboard import meltano
+from switchboard.emulated import EmulatorProcess
+
+
+@dataclass
+class Pipeline:
+    """The real Meltano project, writing its warehouse, state and dbt files under tmp."""
+
+    emulator: EmulatorProcess
+    workdir: Path
+
+    @property
+    def warehouse(self) -> Path:
+        return self.workdir / "warehouse.duckdb"
+
+    def env(self) -> dict[str, str]:
+        return {
+            **self.emulator.tap_env(),
+            "TARGET_DUCKDB_FILEPATH": str(self.warehouse),
+            "DBT_DUCKDB_PATH": str(self.warehouse),
+            "MELTANO_STATE_BACKEND_URI": f"file://{self.workdir / 'state'}",
+            "DBT_TARGET_PATH": str(self.workdir / "dbt-target"),
+            "DBT_LOG_PATH": str(self.workdir / "dbt-logs"),
+        }
+
+    def meltano(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        result = meltano.run(
+            ["--environment=dev", *args], env=self.env(), capture=True, timeout=timeout
+        )
+        (self.workdir / "meltano.log").open("a").write(result.stdout + result.stderr)
+        return result
+
+    def run(self, *tasks: str) -> None:
+        """``meltano run <tasks>``; fails the test with Meltano's last lines on error."""
+        result = self.meltano("run", *tasks)
+        if result.returncode != 0:
+            tail = "\n".join((result.stdout + result.stderr).splitlines()[-40:])
+            pytest.fail(f"meltano run {' '.join(tasks)} exited {result.returncode}:\n{tail}")
+
+    def query(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as conn:
+            return conn.execute(sql).fetchall()
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(str(self.warehouse), read_only=True)

@@ -1,0 +1,73 @@
+"""Serve the emulator from a background thread, for test suites that need a real port."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import uvicorn
+
+from .app import create_app
+from .emulator import Emulator, EmulatorConfig
+
+
+@dataclass
+class ServedEmulator:
+    url: str
+    emulator: Emulator
+    server: uvicorn.Server
+
+    @property
+    def account_sid(self) -> str:
+        return self.emulator.world.main.sid
+
+    @property
+    def auth_token(self) -> str:
+        return self.emulator.config.auth_token
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start(config: EmulatorConfig) -> ServedEmulator:
+    """Start serving on a free loopback port; call ``stop`` when done."""
+    emulator = Emulator(config)
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(emulator),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            access_log=False,
+            date_header=False,
+        )
+    )
+    thread = threading.Thread(target=server.run, name=f"twilio-emulator:{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the emulator did not start")
+        time.sleep(0.02)
+    return ServedEmulator(url=f"http://127.0.0.1:{port}", emulator=emulator, server=server)
+
+
+def stop(served: ServedEmulator) -> None:
+    served.server.should_exit = True
+
+
+@contextlib.contextmanager
+def serve(config: EmulatorConfig) -> Iterator[ServedEmulator]:
+    served = start(config)
+    try:
+        yield served
+    finally:
+        stop(served)
