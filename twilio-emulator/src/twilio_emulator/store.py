@@ -55,6 +55,7 @@ class Store:
         self._messages_by_sid: dict[str, Message] = {}
         self._calls_by_sid: dict[str, Call] = {}
         self._settled_usage: dict[tuple[str, int], dict[str, UsageAmount]] = {}
+        self._indexed_through = world.history_start_day - 1  # every day <= this is generated
         self._lock = threading.Lock()
 
     # --- days -------------------------------------------------------------------------
@@ -84,12 +85,32 @@ class Store:
 
     # --- messages and calls -----------------------------------------------------------
 
+    def _index_through_today(self) -> None:
+        """Generate every day up to today, so that any existing SID can be found.
+
+        Days are generated lazily by lists; a SID (fetched directly, or named by a
+        PageToken) may belong to a day no list has touched yet, e.g. after a restart.
+        """
+        today = self.today
+        if self._indexed_through >= today:
+            return
+        for account in self.world.accounts:
+            for day in range(self._indexed_through + 1, today + 1):
+                self.traffic(account, day)
+        self._indexed_through = today
+
     def message(self, sid: str) -> Message | None:
         message = self._messages_by_sid.get(sid)
+        if message is None:
+            self._index_through_today()
+            message = self._messages_by_sid.get(sid)
         return message if message is not None and message.created <= self.clock.now() else None
 
     def call(self, sid: str) -> Call | None:
         call = self._calls_by_sid.get(sid)
+        if call is None:
+            self._index_through_today()
+            call = self._calls_by_sid.get(sid)
         return call if call is not None and call.created <= self.clock.now() else None
 
     def messages_desc(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -14,6 +16,7 @@ from ..world import PhoneNumber
 
 API = "/2010-04-01"
 _TYPES = {"Local": "local", "Mobile": "mobile", "TollFree": "toll-free"}
+ORIGIN = "twilio"  # every number was bought from Twilio (none is "hosted")
 
 
 def render(number: PhoneNumber) -> dict:
@@ -37,7 +40,7 @@ def render(number: PhoneNumber) -> dict:
         "emergency_status": "Inactive",
         "friendly_name": number.friendly_name,
         "identity_sid": None,
-        "origin": "twilio",
+        "origin": ORIGIN,
         "phone_number": number.e164,
         "sid": number.sid,
         "sms_application_sid": None,
@@ -66,10 +69,12 @@ def _matches(number: PhoneNumber, filters: dict[str, str], kind: str | None) -> 
         return False
     if "FriendlyName" in filters and filters["FriendlyName"] != number.friendly_name:
         return False
+    if "Origin" in filters and filters["Origin"] != ORIGIN:
+        return False
     pattern = filters.get("PhoneNumber")
-    if pattern:  # partial match; '*' is a wildcard digit run, as Twilio allows
-        needle = pattern.replace("*", "")
-        if needle not in number.e164:
+    if pattern:  # partial match anywhere in the number; each '*' stands for one digit
+        regex = r"\d".join(re.escape(part) for part in pattern.split("*"))
+        if not re.search(regex, number.e164):
             return False
     return True
 

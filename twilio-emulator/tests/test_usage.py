@@ -1,0 +1,174 @@
+"""Usage records agree with themselves, with the messages and calls, and with the truth.
+
+Reconciliation downstream compares usage with resource prices; these sums must
+hold exactly (``Decimal``) for every account and day, or the marts cannot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.support import TODAY, Api, account_path, charge, day_of, decode
+
+Record = dict[str, Any]
+ROLLUPS = {
+    "sms": ("sms-inbound", "sms-outbound"),
+    "mms": ("mms-inbound", "mms-outbound"),
+    "channels-whatsapp": ("channels-whatsapp-inbound", "channels-whatsapp-outbound"),
+    "calls": ("calls-inbound", "calls-outbound"),
+    "phonenumbers": ("phonenumbers-local", "phonenumbers-mobile", "phonenumbers-tollfree"),
+}
+LEAVES = tuple(leaf for children in ROLLUPS.values() for leaf in children)
+MESSAGING = (*ROLLUPS["sms"], *ROLLUPS["mms"], *ROLLUPS["channels-whatsapp"])
+HISTORY_START = "2026-07-24"  # 120 days up to and including 2026-11-20
+ACCOUNTS = ("Acme Corp", "Acme Europe", "Acme Marketing")
+
+
+def _daily(api: Api, sid: str) -> dict[str, dict[str, Record]]:
+    """Every day's records of one account alone, by day then category."""
+    records = api.walk(
+        f"{account_path(sid)}/Usage/Records/Daily.json",
+        {"StartDate": HISTORY_START, "IncludeSubaccounts": "false", "PageSize": 1000},
+    )
+    days: dict[str, dict[str, Record]] = defaultdict(dict)
+    for record in records:
+        assert record["category"] not in days[record["start_date"]], "duplicate record"
+        days[record["start_date"]][record["category"]] = record
+    return days
+
+
+def _by_created_day(records: list[Record]) -> dict[str, Decimal]:
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for record in records:
+        day = day_of(record["date_created"])
+        assert day is not None
+        sums[day.isoformat()] += charge(record["price"])
+    return sums
+
+
+@pytest.fixture(scope="module")
+def usage_by_account(api: Api, accounts: dict[str, Record]) -> dict[str, dict[str, Any]]:
+    """Per account: daily usage, and every message and call, each walked once."""
+    out: dict[str, dict[str, Any]] = {}
+    for name in ACCOUNTS:
+        sid = accounts[name]["sid"]
+        base = account_path(sid)
+        out[name] = {
+            "sid": sid,
+            "days": _daily(api, sid),
+            "messages": api.walk(f"{base}/Messages.json", {"PageSize": 1000}),
+            "calls": api.walk(f"{base}/Calls.json", {"PageSize": 1000}),
+        }
+    return out
+
+
+@pytest.mark.parametrize("name", ACCOUNTS)
+def test_every_day_has_every_category_once(
+    usage_by_account: dict[str, dict[str, Any]], name: str
+) -> None:
+    days = usage_by_account[name]["days"]
+    assert len(days) == 120
+    assert min(days) == HISTORY_START
+    assert max(days) == TODAY.isoformat()
+    expected = {*LEAVES, *ROLLUPS, "totalprice"}
+    for day, categories in days.items():
+        assert set(categories) == expected, day
+        for record in categories.values():
+            assert record["start_date"] == record["end_date"] == day
+
+
+@pytest.mark.parametrize("name", ACCOUNTS)
+def test_rollups_sum_their_leaves(usage_by_account: dict[str, dict[str, Any]], name: str) -> None:
+    """``totalprice`` is the sum of leaf prices; ``sms`` = inbound + outbound, and so on."""
+    for day, cats in usage_by_account[name]["days"].items():
+        total = sum((cats[leaf]["price"] for leaf in LEAVES), Decimal(0))
+        assert cats["totalprice"]["price"] == total, day
+        for rollup, children in ROLLUPS.items():
+            parts = [cats[child] for child in children]
+            assert cats[rollup]["price"] == sum((p["price"] for p in parts), Decimal(0)), day
+            assert int(cats[rollup]["count"]) == sum(int(p["count"]) for p in parts), day
+            assert int(cats[rollup]["usage"]) == sum(int(p["usage"]) for p in parts), day
+
+
+@pytest.mark.parametrize("name", ACCOUNTS)
+def test_usage_matches_message_and_call_prices_per_day(
+    usage_by_account: dict[str, dict[str, Any]], name: str
+) -> None:
+    """Priced messages (calls) of a day, by ``date_created``, sum to that day's leaves."""
+    data = usage_by_account[name]
+    messages = _by_created_day(data["messages"])
+    calls = _by_created_day(data["calls"])
+    assert sum(messages.values()) > 0
+    assert sum(calls.values()) > 0
+    for day, cats in data["days"].items():
+        billed = sum((cats[leaf]["price"] for leaf in MESSAGING), Decimal(0))
+        assert billed == messages.get(day, Decimal(0)), day
+        assert cats["calls"]["price"] == calls.get(day, Decimal(0)), day
+
+
+def test_truth_spend_equals_api_prices_per_currency(
+    client: TestClient, usage_by_account: dict[str, dict[str, Any]]
+) -> None:
+    """The truth's spend is exactly what summing the API's prices gives, per currency."""
+    truth = decode(client.get("/_emulator/truth"))["accounts"]
+    expected: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    observed: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for data in usage_by_account.values():
+        account = truth[data["sid"]]
+        (currency,) = account["spend"]
+        for kind in ("messages", "calls"):
+            expected[currency][kind] += Decimal(account["spend"][currency][kind])
+            for record in data[kind]:
+                assert record["price_unit"] == currency
+                observed[currency][kind] += charge(record["price"])
+    assert set(expected) == {"USD", "EUR"}
+    assert observed == expected
+
+
+def test_periods_agree_with_daily(api: Api, main_sid: str) -> None:
+    """Today, Yesterday, ThisMonth, LastMonth, Monthly and AllTime are sums of Daily."""
+    base = f"{account_path(main_sid)}/Usage/Records"
+    params = {"Category": "totalprice", "IncludeSubaccounts": "false"}
+    daily = {
+        r["start_date"]: r["price"]
+        for r in api.walk(f"{base}/Daily.json", {**params, "StartDate": HISTORY_START})
+    }
+
+    def between(lo: str, hi: str) -> Decimal:
+        return sum((p for d, p in daily.items() if lo <= d <= hi), Decimal(0))
+
+    def single(kind: str) -> Record:
+        (record,) = api.ok(f"{base}/{kind}.json", params)["usage_records"]
+        return record
+
+    expectations = {
+        "Today": ("2026-11-20", "2026-11-20"),
+        "Yesterday": ("2026-11-19", "2026-11-19"),
+        "ThisMonth": ("2026-11-01", "2026-11-20"),
+        "LastMonth": ("2026-10-01", "2026-10-31"),
+        "AllTime": (HISTORY_START, "2026-11-20"),
+    }
+    for kind, (lo, hi) in expectations.items():
+        record = single(kind)
+        assert (record["start_date"], record["end_date"]) == (lo, hi), kind
+        assert record["price"] == between(lo, hi), kind
+    months = api.walk(f"{base}/Monthly.json", params)
+    assert [(m["start_date"], m["end_date"]) for m in months] == [
+        ("2026-11-01", "2026-11-20"),
+        ("2026-10-01", "2026-10-31"),
+        ("2026-09-01", "2026-09-30"),
+        ("2026-08-01", "2026-08-31"),
+        (HISTORY_START, "2026-07-31"),
+    ]
+    for month in months:
+        assert month["price"] == between(month["start_date"], month["end_date"])
+    assert sum((m["price"] for m in months), Decimal(0)) == single("AllTime")["price"]
+    (year,) = api.walk(f"{base}/Yearly.json", params)
+    assert year["price"] == single("AllTime")["price"]
+    assert dt.date.fromisoformat(year["end_date"]) == TODAY
