@@ -12,6 +12,8 @@ import pytest
 from switchboard import meltano
 from switchboard.emulated import EmulatorProcess
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 @dataclass
 class Pipeline:

@@ -20,6 +20,7 @@ from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
+from tests.conftest import Live
 from tests.support import RFC2822_PATTERN, Api, account_path, records_key
 
 SPEC_DIR = Path(__file__).resolve().parents[3] / "shared" / "twilio-oai"
@@ -196,3 +197,23 @@ def test_validation_can_fail(
     number_schema = validator_for("/components/schemas/api.v2010.account.incoming_phone_number")
     assert _errors(number_schema, {**number, "voice_application_sid": ""})
     assert _errors(number_schema, {**number, "emergency_status": "active"})
+
+
+@pytest.mark.parametrize(
+    ("resource", "data"),
+    [
+        ("Messages", {"To": "+14155550100", "Body": "The nightly pipeline failed"}),
+        ("Calls", {"To": "+14155550100", "Twiml": "<Response><Say>Failed</Say></Response>"}),
+    ],
+)
+def test_created_resources_validate(
+    spec: dict[str, Any], validator_for: Any, live: Live, resource: str, data: dict[str, str]
+) -> None:
+    """``POST .../{resource}.json`` answers 201 with a body the spec's create schema accepts."""
+    template = f"{A}/{resource}.json"
+    data = {**data, "From": live.emulator.world.main.numbers[0].e164}
+    response = live.client.post(_concrete(template, live.main_sid), data=data, auth=live.api.auth)
+    assert response.status_code == 201, response.text
+    escaped = template.replace("~", "~0").replace("/", "~1")
+    pointer = f"/paths/{escaped}/post/responses/201/content/application~1json/schema"
+    assert _errors(validator_for(pointer), response.json()) == []

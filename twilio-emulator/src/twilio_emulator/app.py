@@ -116,6 +116,11 @@ async def clock(request: Request) -> Response:
     return json_response({"now": iso_z(now), "epoch": now})
 
 
+async def outbox(request: Request) -> Response:
+    """Messages and calls clients created through the API, oldest first."""
+    return json_response({"outbox": [e.as_json() for e in emulator(request).store.outbox]})
+
+
 async def truth(request: Request) -> Response:
     return json_response(compute_truth(emulator(request)))
 
@@ -140,6 +145,7 @@ def create_app(emu: Emulator) -> Starlette:
         Route("/_emulator/info", info),
         Route("/_emulator/clock", clock, methods=["GET", "POST"]),
         Route("/_emulator/truth", truth),
+        Route("/_emulator/outbox", outbox),
     ]
     for module in resources.ALL:
         routes += module.ROUTES

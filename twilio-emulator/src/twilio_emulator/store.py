@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from .activity import Call, DayTraffic, Message, TrafficGenerator
 from .catalog import NUMBER_RENT, USAGE_LEAVES, USAGE_ROLLUPS, in_currency
+from .created import OutboxEntry
 from .timefmt import DAY, day_to_date
 from .world import Account, World
 
@@ -57,6 +58,7 @@ class Store:
         self._settled_usage: dict[tuple[str, int], dict[str, UsageAmount]] = {}
         self._indexed_through = world.history_start_day - 1  # every day <= this is generated
         self._lock = threading.Lock()
+        self.outbox: list[OutboxEntry] = []  # what clients created through the API
 
     # --- days -------------------------------------------------------------------------
 
@@ -79,6 +81,20 @@ class Store:
                     self._calls_by_sid[call.sid] = call
                 self._days[key] = cached
         return cached
+
+    def add_created(self, account: Account, record: Message | Call, params: dict[str, str]) -> None:
+        """Store a message or call a client created, in its day, and in the outbox."""
+        traffic = self.traffic(account, record.created // DAY)
+        with self._lock:
+            if isinstance(record, Message):
+                traffic.add_message(record)
+                self._messages_by_sid[record.sid] = record
+                kind = "message"
+            else:
+                traffic.add_call(record)
+                self._calls_by_sid[record.sid] = record
+                kind = "call"
+            self.outbox.append(OutboxEntry(kind, record.sid, account.sid, record.created, params))
 
     def first_day(self, account: Account) -> int:
         return self.world.history_start_day

@@ -6,10 +6,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .. import created
 from ..activity import Call
 from ..catalog import money_str
 from ..errors import not_found
-from ..http import account_for, emulator, json_response, query_items
+from ..http import account_for, emulator, form_params, json_response, query_items
 from ..paging import list_envelope, parse_page_request
 from ..timefmt import rfc2822
 from ..world import format_national
@@ -103,6 +104,16 @@ async def list_calls(request: Request) -> Response:
     return json_response(list_envelope(page, listing, "calls", lambda c: render(c, now)))
 
 
+async def create_call(request: Request) -> Response:
+    emu = emulator(request)
+    account = account_for(request, request.path_params["AccountSid"])
+    params = await form_params(request)
+    now = emu.clock.now()
+    call = created.create_call(account, params, now, emu.config.seed)
+    emu.store.add_created(account, call, params)
+    return json_response(render(call, now), status=201)
+
+
 async def fetch_call(request: Request) -> Response:
     emu = emulator(request)
     account = account_for(request, request.path_params["AccountSid"])
@@ -113,6 +124,7 @@ async def fetch_call(request: Request) -> Response:
 
 
 ROUTES = [
-    Route(f"{API}/Accounts/{{AccountSid}}/Calls.json", list_calls),
+    Route(f"{API}/Accounts/{{AccountSid}}/Calls.json", list_calls, methods=["GET"]),
+    Route(f"{API}/Accounts/{{AccountSid}}/Calls.json", create_call, methods=["POST"]),
     Route(f"{API}/Accounts/{{AccountSid}}/Calls/{{Sid}}.json", fetch_call),
 ]

@@ -6,10 +6,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .. import created
 from ..activity import Message, error_message
 from ..catalog import money_str
 from ..errors import not_found
-from ..http import account_for, emulator, json_response, query_items
+from ..http import account_for, emulator, form_params, json_response, query_items
 from ..paging import list_envelope, parse_page_request
 from ..timefmt import rfc2822
 from .traffic import DayListing, DayRange
@@ -80,6 +81,16 @@ async def list_messages(request: Request) -> Response:
     return json_response(list_envelope(page, listing, "messages", lambda m: render(m, now)))
 
 
+async def create_message(request: Request) -> Response:
+    emu = emulator(request)
+    account = account_for(request, request.path_params["AccountSid"])
+    params = await form_params(request)
+    now = emu.clock.now()
+    message = created.create_message(account, params, now, emu.config.seed)
+    emu.store.add_created(account, message, params)
+    return json_response(render(message, now), status=201)
+
+
 async def fetch_message(request: Request) -> Response:
     emu = emulator(request)
     account = account_for(request, request.path_params["AccountSid"])
@@ -90,6 +101,7 @@ async def fetch_message(request: Request) -> Response:
 
 
 ROUTES = [
-    Route(f"{API}/Accounts/{{AccountSid}}/Messages.json", list_messages),
+    Route(f"{API}/Accounts/{{AccountSid}}/Messages.json", list_messages, methods=["GET"]),
+    Route(f"{API}/Accounts/{{AccountSid}}/Messages.json", create_message, methods=["POST"]),
     Route(f"{API}/Accounts/{{AccountSid}}/Messages/{{Sid}}.json", fetch_message),
 ]
