@@ -15,7 +15,7 @@ PACKAGES := twilio-emulator/pyproject.toml tap-twilio/pyproject.toml pyproject.t
 help:
 	@echo "make demo     - install everything, run the whole pipeline on the Twilio emulator"
 	@echo "make test     - install everything, lint, and run every test suite"
-	@echo "make run      - run the pipeline job (twilio-elt) in MELTANO_ENV (default dev)"
+	@echo "make run      - run the twilio-elt job in MELTANO_ENV (default dev), alerting on failure"
 	@echo "make lint     - ruff check and format check"
 	@echo "make format   - ruff format and fix"
 	@echo "make clean    - remove the virtualenv, Meltano's plugins and the output"
@@ -48,6 +48,8 @@ test: install lint
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/yamllint -s .
+	$(BIN)/actionlint
 
 format: $(VENV)/.installed
 	$(BIN)/ruff format .
@@ -55,7 +57,7 @@ format: $(VENV)/.installed
 
 MELTANO_ENV ?= dev
 run: install
-	$(BIN)/meltano --environment=$(MELTANO_ENV) run twilio-elt
+	$(BIN)/python -m switchboard.jobs twilio-elt --environment $(MELTANO_ENV)
 
 clean:
 	rm -rf $(VENV) .meltano output/*.duckdb output/*.log transform/target transform/logs

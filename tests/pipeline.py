@@ -36,11 +36,17 @@ class Pipeline:
             "DBT_LOG_PATH": str(self.workdir / "dbt-logs"),
         }
 
-    def meltano(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    def meltano(
+        self, *args: str, env: dict[str, str] | None = None, timeout: float = 600
+    ) -> subprocess.CompletedProcess[str]:
         result = meltano.run(
-            ["--environment=dev", *args], env=self.env(), capture=True, timeout=timeout
+            ["--environment=dev", *args],
+            env={**self.env(), **(env or {})},
+            capture=True,
+            timeout=timeout,
         )
-        (self.workdir / "meltano.log").open("a").write(result.stdout + result.stderr)
+        with (self.workdir / "meltano.log").open("a") as log:
+            log.write(result.stdout + result.stderr)
         return result
 
     def run(self, *tasks: str) -> None:
