@@ -56,9 +56,9 @@ class Pipeline:
             tail = "\n".join((result.stdout + result.stderr).splitlines()[-40:])
             pytest.fail(f"meltano run {' '.join(tasks)} exited {result.returncode}:\n{tail}")
 
-    def query(self, sql: str) -> list[tuple]:
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
         with duckdb.connect(str(self.warehouse), read_only=True) as conn:
-            return conn.execute(sql).fetchall()
+            return conn.execute(sql, params).fetchall()
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(self.warehouse), read_only=True)

@@ -8,6 +8,8 @@ customer's message and call counts.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from switchboard import reconcile
@@ -52,3 +54,22 @@ def test_next_day_incremental_run_reconciles(pipeline: Pipeline) -> None:
     pipeline.emulator.advance("1d")
     pipeline.run("tap-twilio", "target-duckdb", "dbt-duckdb:build")
     assert_reconciles(pipeline)
+
+
+def test_daily_usage_refresh_reads_only_usage(pipeline: Pipeline) -> None:
+    """The scheduled usage job (tap-twilio--usage) re-reads usage records, nothing else."""
+    count = "select count(*) from raw_twilio.usage_records"
+    before = pipeline.query(count)[0][0]
+    started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    pipeline.run("tap-twilio--usage", "target-duckdb")
+    assert pipeline.query(count)[0][0] == before  # the same records, upserted in place
+    refreshed = pipeline.query(
+        "select count(distinct start_date) from raw_twilio.usage_records "
+        "where _sdc_extracted_at >= ?",
+        [started],
+    )[0][0]
+    assert refreshed >= 32, "a first run of its own re-reads at least the 31-day lookback"
+    touched = pipeline.query(
+        "select count(*) from raw_twilio.messages where _sdc_extracted_at >= ?", [started]
+    )[0][0]
+    assert touched == 0
