@@ -9,6 +9,7 @@ rows of each mart.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import socket
 import sys
@@ -86,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         if result.returncode != 0:
             print(f"\nThe pipeline failed (exit {result.returncode}); see the output above.")
             return result.returncode
-        truth = emulator.truth()
+        # local days in the marts follow dbt's reporting_timezone var (see dbt_project.yml)
+        truth = emulator.truth(os.environ.get("DBT_REPORTING_TIMEZONE", "UTC"))
     step("Stopped the emulator; checking the marts against its ground truth")
     with duckdb.connect(str(WAREHOUSE), read_only=True) as conn:
         problems = reconcile.differences(truth, reconcile.mart_summary(conn))

@@ -13,7 +13,8 @@ renamed as (
         type as account_type,
         sid <> owner_account_sid as is_subaccount,
         date_created as created_at,
-        date_updated as updated_at
+        date_updated as updated_at,
+        _sdc_batched_at as loaded_at
     from source
 )
 

@@ -33,7 +33,8 @@ renamed as (
         start_time as started_at,
         end_time as ended_at,
         date_created as created_at,
-        date_updated as updated_at
+        date_updated as updated_at,
+        _sdc_batched_at as loaded_at
     from source
 )
 

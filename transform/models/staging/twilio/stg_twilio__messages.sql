@@ -31,7 +31,8 @@ renamed as (
         -- timestamps (UTC)
         date_created as created_at,
         date_sent as sent_at,
-        date_updated as updated_at
+        date_updated as updated_at,
+        _sdc_batched_at as loaded_at
     from source
 )
 
