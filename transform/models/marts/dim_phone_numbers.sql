@@ -50,8 +50,8 @@ priced as (
     select
         phone_number_sid,
         currency,
-        0,
-        cost_amount
+        0 as messages_cost_amount,
+        cost_amount as calls_cost_amount
     from {{ ref('fct_calls') }}
     where is_priced
 ),

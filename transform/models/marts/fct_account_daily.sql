@@ -66,21 +66,21 @@ amounts as (
     union all
     select
         account_sid,
-        call_date,
+        call_date as activity_date,
         currency,
-        0,
-        cost_amount,
-        0
+        0 as messages_cost_amount,
+        cost_amount as calls_cost_amount,
+        0 as usage_cost_amount
     from calls
     where is_priced
     union all
     select
         account_sid,
-        usage_date,
+        usage_date as activity_date,
         currency,
-        0,
-        0,
-        cost_amount
+        0 as messages_cost_amount,
+        0 as calls_cost_amount,
+        cost_amount as usage_cost_amount
     from {{ ref('fct_usage_daily') }}
     where not is_rollup and cost_amount <> 0
 ),
@@ -100,11 +100,20 @@ money as (
 ),
 
 days as (
-    select account_sid, activity_date from message_counts
+    select
+        account_sid,
+        activity_date
+    from message_counts
     union
-    select account_sid, activity_date from call_counts
+    select
+        account_sid,
+        activity_date
+    from call_counts
     union
-    select account_sid, activity_date from money
+    select
+        account_sid,
+        activity_date
+    from money
 ),
 
 final as (
@@ -115,8 +124,8 @@ final as (
         accounts.account_type,
         accounts.is_subaccount,
         days.activity_date,
-        cast({{ dbt.date_trunc('week', 'days.activity_date') }} as date) as activity_week,
-        cast({{ dbt.date_trunc('month', 'days.activity_date') }} as date) as activity_month,
+        cast(date_trunc('week', days.activity_date) as date) as activity_week,
+        cast(date_trunc('month', days.activity_date) as date) as activity_month,
         coalesce(message_counts.messages_total, 0) as messages_total,
         coalesce(message_counts.messages_inbound, 0) as messages_inbound,
         coalesce(message_counts.messages_outbound, 0) as messages_outbound,

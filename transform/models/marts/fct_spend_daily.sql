@@ -56,9 +56,19 @@ traffic as (
 ),
 
 keys as (
-    select account_sid, spend_date, product, currency from usage
+    select
+        account_sid,
+        spend_date,
+        product,
+        currency
+    from usage
     union
-    select account_sid, spend_date, product, currency from traffic
+    select
+        account_sid,
+        spend_date,
+        product,
+        currency
+    from traffic
 ),
 
 final as (

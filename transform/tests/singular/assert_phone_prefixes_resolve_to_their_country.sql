@@ -4,16 +4,22 @@
 with
 
 expected as (
-    select '+1212' as phone_prefix, 'US' as iso_country
-    union all select '+1416', 'CA'
-    union all select '+1604', 'CA'
-    union all select '+1876', 'JM'
-    union all select '+4474', 'GB'
-    union all select '+3361', 'FR'
-    union all select '+3538', 'IE'
-    union all select '+7495', 'RU'
-    union all select '+7701', 'KZ'
-    union all select '+9198', 'IN'
+    select
+        phone_prefix,
+        iso_country
+    from (
+        values
+        ('+1212', 'US'),
+        ('+1416', 'CA'),
+        ('+1604', 'CA'),
+        ('+1876', 'JM'),
+        ('+4474', 'GB'),
+        ('+3361', 'FR'),
+        ('+3538', 'IE'),
+        ('+7495', 'RU'),
+        ('+7701', 'KZ'),
+        ('+9198', 'IN')
+    ) as cases (phone_prefix, iso_country)
 )
 
 select

@@ -9,12 +9,17 @@ ancestors as (
 
 categories as (
     select * from {{ ref('usage_categories') }}
+),
+
+deepest as (
+    select max(distance) as max_distance
+    from ancestors
 )
 
 select ancestors.category
 from ancestors
+inner join deepest
+    on ancestors.distance = deepest.max_distance
 inner join categories
     on ancestors.ancestor_category = categories.category
-where
-    ancestors.distance = (select max(distance) from ancestors)
-    and categories.parent_category is not null
+where categories.parent_category is not null

@@ -1,7 +1,11 @@
 with
 
 source as (
-    {{ latest_version(source('twilio', 'incoming_phone_numbers'), 'sid', 'date_updated desc, _sdc_batched_at desc') }}
+    {{ latest_version(
+        source('twilio', 'incoming_phone_numbers'),
+        'sid',
+        'date_updated desc, _sdc_batched_at desc'
+    ) }}
 ),
 
 renamed as (

@@ -1,7 +1,11 @@
 with
 
 source as (
-    {{ latest_version(source('twilio', 'messages'), 'sid', 'date_updated desc, _sdc_batched_at desc') }}
+    {{ latest_version(
+        source('twilio', 'messages'),
+        'sid',
+        'date_updated desc, _sdc_batched_at desc'
+    ) }}
 ),
 
 renamed as (
