@@ -13,7 +13,7 @@ An empty list means the marts reconcile exactly.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -66,8 +66,8 @@ def _account() -> dict:
             "billed_minutes": 0,
         },
         "spend": defaultdict(lambda: {"messages": Decimal(0), "calls": Decimal(0)}),
-        "usage": defaultdict(dict),
-        "spend_daily": defaultdict(dict),
+        "usage": {},
+        "spend_daily": {},
         "overview": {},
         "daily": {},
     }
@@ -189,7 +189,7 @@ def _usage_and_spend(conn: Connection, schema: str, accounts: dict[str, dict]) -
         f"from {schema}.fct_usage_daily "
         "where usage_count <> 0 or usage_amount <> 0 or cost_amount <> 0",
     ):
-        accounts[account]["usage"][day.isoformat()][category] = {
+        accounts[account]["usage"][(day.isoformat(), category)] = {
             "count": int(count),
             "usage": money(usage),
             "price": money(price),
@@ -210,7 +210,7 @@ def _usage_and_spend(conn: Connection, schema: str, accounts: dict[str, dict]) -
         f"coalesce(traffic_cost_amount, 0) from {schema}.fct_spend_daily",
     ):
         if usage or traffic:
-            accounts[account]["spend_daily"][day.isoformat()][product] = {
+            accounts[account]["spend_daily"][(day.isoformat(), product)] = {
                 "currency": currency,
                 "usage": money(usage),
                 "traffic": money(traffic),
@@ -313,7 +313,16 @@ def _compare_keyed(out: list[str], label: str, truth: dict, marts: dict) -> None
             out.append(f"{label}: {len(keys)} {what}, e.g. {_examples(keys)}")
     if wrong:
         k = wrong[0]
-        out.append(f"{label}: {len(wrong)} differ, e.g. {k}: truth {truth[k]}, marts {marts[k]}")
+        want, have = truth[k], marts[k]
+        if isinstance(want, dict) and isinstance(have, dict):  # show the fields that differ
+            fields = [f for f in {**want, **have} if want.get(f) != have.get(f)]
+            want, have = ({f: d.get(f) for f in fields} for d in (want, have))
+        out.append(f"{label}: {len(wrong)} differ, e.g. {k}: truth {want}, marts {have}")
+
+
+def _by_day(nested: dict[str, dict], convert: Callable[[dict], dict]) -> dict[tuple, dict]:
+    """The truth's {day: {key: amounts}} as the marts' {(day, key): amounts}."""
+    return {(day, key): convert(v) for day, inner in nested.items() for key, v in inner.items()}
 
 
 def _examples(keys: Iterable) -> str:
@@ -375,42 +384,26 @@ def _account_differences(out: list[str], name: str, expected: dict, got: dict) -
     }
     _compare_keyed(out, f"{name}: fct_account_daily usage cost per day", bill, got["daily"])
 
-    usage = {
-        (day, category): {
-            "count": amounts["count"],
-            "usage": money(amounts["usage"]),
-            "price": money(amounts["price"]),
-        }
-        for day, categories in expected["usage"].items()
-        for category, amounts in categories.items()
-    }
-    got_usage = {
-        (day, category): amounts
-        for day, categories in got["usage"].items()
-        for category, amounts in categories.items()
-    }
-    _compare_keyed(out, f"{name}: fct_usage_daily (day, category)", usage, got_usage)
+    usage = _by_day(
+        expected["usage"],
+        lambda a: {"count": a["count"], "usage": money(a["usage"]), "price": money(a["price"])},
+    )
+    _compare_keyed(out, f"{name}: fct_usage_daily (day, category)", usage, got["usage"])
     if got.get("leaves_not_total"):
         out.append(
             f"{name}: fct_usage_daily rows not flagged is_rollup do not add up to totalprice "
             f"on {len(got['leaves_not_total'])} days, e.g. {got['leaves_not_total'][:2]}"
         )
 
-    spend = {
-        (day, product): {
+    spend = _by_day(
+        expected["spend_daily"],
+        lambda a: {
             "currency": currency,
-            "usage": money(amounts["usage"]),
-            "traffic": money(amounts["traffic"]),
-        }
-        for day, products in expected["spend_daily"].items()
-        for product, amounts in products.items()
-    }
-    got_spend = {
-        (day, product): amounts
-        for day, products in got["spend_daily"].items()
-        for product, amounts in products.items()
-    }
-    _compare_keyed(out, f"{name}: fct_spend_daily (day, product)", spend, got_spend)
+            "usage": money(a["usage"]),
+            "traffic": money(a["traffic"]),
+        },
+    )
+    _compare_keyed(out, f"{name}: fct_spend_daily (day, product)", spend, got["spend_daily"])
 
 
 def _customer_differences(out: list[str], customers: dict[str, dict], marts: dict) -> None:

@@ -11,6 +11,8 @@ describe every model and column and every model's grain is tested.
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -62,6 +64,46 @@ def test_next_day_incremental_run_reconciles(pipeline: Pipeline) -> None:
     pipeline.emulator.advance("1d")
     pipeline.run("tap-twilio", "target-duckdb", "dbt-duckdb:build")
     assert_reconciles(pipeline)
+
+
+# One wrong figure in each mart, and the words the reconciliation must say about it.
+WRONG_MARTS = {
+    "messages spend": "update analytics.fct_messages set cost_amount = cost_amount + 0.00001 "
+    "where message_sid = (select min(message_sid) from analytics.fct_messages where is_priced)",
+    "calls billed_minutes": "update analytics.fct_calls set billed_minutes = billed_minutes + 1 "
+    "where call_sid = (select min(call_sid) from analytics.fct_calls where billed_minutes > 0)",
+    "fct_usage_daily": "update analytics.fct_usage_daily set is_rollup = false "
+    "where category = 'sms'",
+    "fct_spend_daily": "update analytics.fct_spend_daily set traffic_cost_amount = "
+    "traffic_cost_amount + 0.00001 where product = 'voice' and spend_date = "
+    "(select max(spend_date) from analytics.fct_spend_daily)",
+    "fct_account_daily": "update analytics.fct_account_daily set messages_delivered = "
+    "messages_delivered + 1 where activity_date = "
+    "(select max(activity_date) from analytics.fct_account_daily)",
+    "fct_delivery_daily": "update analytics.fct_delivery_daily set top_error_code = 30008 "
+    "where top_error_code <> 30008",
+    "dim_customers": "update analytics.dim_customers set is_opted_out = false",
+    "fct_customer_interactions": "update analytics.fct_customer_interactions set currency = 'GBP' "
+    "where interaction_sid = (select min(interaction_sid) "
+    "from analytics.fct_customer_interactions where cost_amount > 0)",
+    "dim_phone_numbers": "update analytics.dim_phone_numbers set calls_inbound = calls_inbound + 1",
+    "dim_accounts": "update analytics.dim_accounts set billing_currency = 'GBP'",
+}
+
+
+def test_reconciliation_catches_a_wrong_figure_in_any_mart(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    """The exact matches above mean something: one wrong figure anywhere is reported."""
+    truth = pipeline.truth()
+    for words, sql in WRONG_MARTS.items():
+        copy = tmp_path / "wrong.duckdb"
+        shutil.copyfile(pipeline.warehouse, copy)
+        with duckdb.connect(str(copy)) as conn:
+            conn.execute(sql)
+            problems = reconcile.differences(truth, reconcile.mart_summary(conn))
+        assert any(words in line for line in problems), f"{sql!r} went unnoticed: {problems}"
+        copy.unlink()
 
 
 def test_incremental_build_equals_full_refresh(pipeline: Pipeline) -> None:

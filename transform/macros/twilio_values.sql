@@ -16,6 +16,11 @@
     (({{ expression }}) at time zone 'UTC') at time zone '{{ timezone }}'
 {%- endmacro %}
 
+{#- The calendar day of a UTC timestamp in an IANA timezone. -#}
+{% macro to_local_date(expression, timezone) -%}
+    cast({{ to_local_time(expression, timezone) }} as date)
+{%- endmacro %}
+
 {#- The five-character key ('+' and four digits) that int_phone_prefix_countries maps
     to a country. -#}
 {% macro phone_prefix(expression) -%}

@@ -61,9 +61,7 @@ enriched as (
         {{ to_local_time('legs.started_at', var('reporting_timezone')) }} as started_at_local,
         legs.ended_at,
         cast(legs.created_at as date) as call_date,
-        cast(
-            {{ to_local_time('legs.created_at', var('reporting_timezone')) }} as date
-        ) as call_date_local,
+        {{ to_local_date('legs.created_at', var('reporting_timezone')) }} as call_date_local,
         legs.updated_at,
         legs.loaded_at
     from legs

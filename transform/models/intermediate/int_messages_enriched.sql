@@ -75,9 +75,8 @@ enriched as (
         parties.sent_at,
         {{ to_local_time('parties.sent_at', var('reporting_timezone')) }} as sent_at_local,
         cast(parties.created_at as date) as message_date,
-        cast(
-            {{ to_local_time('parties.created_at', var('reporting_timezone')) }} as date
-        ) as message_date_local,
+        {{ to_local_date('parties.created_at', var('reporting_timezone')) }}
+            as message_date_local,
         parties.updated_at,
         parties.loaded_at
     from parties

@@ -138,14 +138,9 @@ final as (
         coalesce(consent.is_opted_out, false) as is_opted_out,
         consent.opted_out_at,
         message_summary.last_reply_at,
-        cast(
-            {{ to_local_time('latest_activity.latest_activity_at', var('reporting_timezone')) }}
-            as date
-        )
-        - cast(
-            {{ to_local_time('message_summary.last_reply_at', var('reporting_timezone')) }}
-            as date
-        ) as days_since_last_reply
+        {{ to_local_date('latest_activity.latest_activity_at', var('reporting_timezone')) }}
+        - {{ to_local_date('message_summary.last_reply_at', var('reporting_timezone')) }}
+            as days_since_last_reply
     from contacts
     cross join latest_activity
     left join accounts

@@ -2,6 +2,8 @@
 -- country and channel: how many reached the handset, failed or are still pending, the
 -- rates over messages with an outcome, and the error codes behind the failures.
 
+{% set grain = ['message_date_local', 'account_sid', 'our_phone', 'customer_country', 'channel'] %}
+
 with
 
 outbound as (
@@ -11,12 +13,8 @@ outbound as (
 
 counts as (
     select
-        message_date_local,
-        account_sid,
-        our_phone,
-        customer_country,
-        channel,
-        count(*) as messages_outbound,
+        {% for column in grain %}{{ column }},
+        {% endfor %}count(*) as messages_outbound,
         count(case when delivery_outcome = 'pending' then 1 end) as messages_pending,
         count(case when delivery_outcome = 'delivered' then 1 end) as messages_delivered,
         count(case when status = 'read' then 1 end) as messages_read,
@@ -25,29 +23,25 @@ counts as (
         count(case when delivery_outcome = 'failed' then 1 end) as messages_failed,
         count(case when delivery_outcome = 'canceled' then 1 end) as messages_canceled
     from outbound
-    group by message_date_local, account_sid, our_phone, customer_country, channel
+    group by {{ grain | join(', ') }}
 ),
 
 error_counts as (
     select
-        message_date_local,
-        account_sid,
-        our_phone,
-        customer_country,
-        channel,
-        error_code,
+        {% for column in grain %}{{ column }},
+        {% endfor %}error_code,
         max(error_meaning) as error_meaning,
         count(*) as messages
     from outbound
     where error_code is not null
-    group by message_date_local, account_sid, our_phone, customer_country, channel, error_code
+    group by {{ grain | join(', ') }}, error_code
 ),
 
 ranked_errors as (
     select
         *,
         row_number() over (
-            partition by message_date_local, account_sid, our_phone, customer_country, channel
+            partition by {{ grain | join(', ') }}
             order by messages desc, error_code asc
         ) as error_rank
     from error_counts
@@ -55,12 +49,8 @@ ranked_errors as (
 
 top_errors as (
     select
-        message_date_local,
-        account_sid,
-        our_phone,
-        customer_country,
-        channel,
-        max(case when error_rank = 1 then error_code end) as top_error_code,
+        {% for column in grain %}{{ column }},
+        {% endfor %}max(case when error_rank = 1 then error_code end) as top_error_code,
         max(case when error_rank = 1 then error_meaning end) as top_error_meaning,
         max(case when error_rank = 1 then messages end) as top_error_messages,
         string_agg(
@@ -69,7 +59,7 @@ top_errors as (
         ) as top_error_codes
     from ranked_errors
     where error_rank <= 3
-    group by message_date_local, account_sid, our_phone, customer_country, channel
+    group by {{ grain | join(', ') }}
 ),
 
 final as (
@@ -92,7 +82,7 @@ final as (
             and counts.our_phone = top_errors.our_phone
             and counts.channel = top_errors.channel
             -- customer_country is null for unknown calling codes
-            and coalesce(counts.customer_country, '') = coalesce(top_errors.customer_country, '')
+            and counts.customer_country is not distinct from top_errors.customer_country
 )
 
 select * from final
