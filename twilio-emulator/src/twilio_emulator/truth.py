@@ -91,6 +91,8 @@ def compute_truth(emu: Emulator, tz: str = "UTC") -> dict:
     delivery_errors: dict[tuple[str, str, str, str | None, str], Counter] = defaultdict(Counter)
     latest_activity = None
     for account in emu.world.accounts:
+        for owned in account.numbers:  # every number we own, with traffic or not
+            numbers[owned.e164]["account_sid"] = account.sid
         by_status: Counter[str] = Counter()
         by_direction: Counter[str] = Counter()
         by_channel: Counter[str] = Counter()
@@ -107,7 +109,6 @@ def compute_truth(emu: Emulator, tz: str = "UTC") -> dict:
                 traffic_daily[day_iso(message.created // DAY)][message.channel] += message.price
             _add_message(customers[message.customer], message, status, priced, local_date)
             number = numbers[number_e164[message.number_sid]]
-            number["account_sid"] = account.sid
             inbound = message.direction == "inbound"
             number["messages_inbound" if inbound else "messages_outbound"] += 1
             if priced:
@@ -238,7 +239,6 @@ def _add_call(customer: dict, number: dict, call: Call, end: int | None, priced:
     """Counts go to customer-facing legs; every leg's price goes to the customer's spend."""
     customer["account_sid"] = call.account_sid
     customer["country"] = call.customer_country
-    number["account_sid"] = call.account_sid
     if priced:
         customer["spend_units"][call.currency] += call.price
         number["spend_units"][call.currency]["calls"] += call.price
