@@ -16,8 +16,8 @@ help:
 	@echo "make demo     - install everything, run the whole pipeline on the Twilio emulator"
 	@echo "make test     - install everything, lint, and run every test suite"
 	@echo "make run      - run the twilio-elt job in MELTANO_ENV (default dev), alerting on failure"
-	@echo "make lint     - ruff check and format check"
-	@echo "make format   - ruff format and fix"
+	@echo "make lint     - ruff, sqlfluff (dbt SQL), yamllint and actionlint"
+	@echo "make format   - ruff format and fix, sqlfluff fix"
 	@echo "make clean    - remove the virtualenv, Meltano's plugins and the output"
 
 install: $(VENV)/.installed .meltano/.installed
@@ -48,12 +48,14 @@ test: install lint
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint transform
 	$(BIN)/yamllint -s .
 	$(BIN)/actionlint
 
 format: $(VENV)/.installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+	$(BIN)/sqlfluff fix transform
 
 MELTANO_ENV ?= dev
 run: install

@@ -9,6 +9,7 @@ rows of each mart.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import socket
 import sys
@@ -86,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         if result.returncode != 0:
             print(f"\nThe pipeline failed (exit {result.returncode}); see the output above.")
             return result.returncode
-        truth = emulator.truth()
+        # local days in the marts follow dbt's reporting_timezone var (see dbt_project.yml)
+        truth = emulator.truth(os.environ.get("DBT_REPORTING_TIMEZONE", "UTC"))
     step("Stopped the emulator; checking the marts against its ground truth")
     with duckdb.connect(str(WAREHOUSE), read_only=True) as conn:
         problems = reconcile.differences(truth, reconcile.mart_summary(conn))
@@ -98,34 +100,44 @@ def main(argv: list[str] | None = None) -> int:
         messages = sum(a["messages"]["total"] for a in truth["accounts"].values())
         calls = sum(a["calls"]["total"] for a in truth["accounts"].values())
         print(
-            f"Exact match: {messages:,} messages, {calls:,} calls and "
-            f"{len(truth['customers']):,} customers, spend per currency to 0.00001."
+            f"Every mart matches exactly: {messages:,} messages, {calls:,} calls, "
+            f"{len(truth['customers']):,} customers, usage per category and day, "
+            "spend per product and currency to 0.00001."
         )
         show(
             conn,
-            "Spend per account and currency (analytics.fct_messages + fct_calls):",
+            "Spend per account, product and currency: Twilio's usage records beside the "
+            "priced messages and calls (analytics.fct_spend_daily):",
             """
-            select a.account_name, s.currency, sum(s.messages) as messages_cost,
-                   sum(s.calls) as calls_cost
-            from (
-                select account_sid, currency, sum(cost_amount) as messages, 0 as calls
-                from analytics.fct_messages group by 1, 2
-                union all
-                select account_sid, currency, 0, sum(cost_amount)
-                from analytics.fct_calls group by 1, 2
-            ) as s
-            join staging.stg_twilio__accounts as a using (account_sid)
-            group by 1, 2 order by 1
+            select a.account_name, s.currency, s.product,
+                   sum(s.usage_cost_amount) as usage_cost,
+                   sum(s.traffic_cost_amount) as traffic_cost,
+                   sum(s.difference_amount) as difference
+            from analytics.fct_spend_daily as s
+            join analytics.dim_accounts as a using (account_sid)
+            group by 1, 2, 3 order by 1, 3
             """,
         )
         show(
             conn,
             "Busiest customers (analytics.dim_customers):",
             """
-            select customer_phone, messages_total, calls_total, talk_seconds,
-                   last_contact_at
+            select customer_phone, customer_name, customer_country as country,
+                   messages_total as messages, calls_total as calls, talk_minutes,
+                   spend_by_currency as spend, delivery_rate, is_opted_out as opted_out,
+                   days_since_last_reply
             from analytics.dim_customers
             order by messages_total + calls_total desc limit 5
+            """,
+        )
+        show(
+            conn,
+            "Most frequent delivery errors (analytics.fct_messages):",
+            """
+            select error_code, max(error_meaning) as meaning, count(*) as messages
+            from analytics.fct_messages
+            where error_code is not null
+            group by 1 order by 3 desc, 1 limit 5
             """,
         )
     elapsed = time.monotonic() - started

@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import requests
 
@@ -46,8 +47,9 @@ class EmulatorProcess:
         response.raise_for_status()
         return response.json()
 
-    def truth(self) -> dict:
-        return self.get("/_emulator/truth")
+    def truth(self, reporting_timezone: str = "UTC") -> dict:
+        """The ground truth, local days counted in ``reporting_timezone`` (as dbt's var)."""
+        return self.get(f"/_emulator/truth?tz={quote(reporting_timezone)}")
 
     def advance(self, duration: str) -> dict:
         response = requests.post(

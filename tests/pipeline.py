@@ -14,6 +14,9 @@ from switchboard.emulated import EmulatorProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Local days in a zone with a DST change inside the test's 45 days (2026-11-01).
+REPORTING_TIMEZONE = "America/New_York"
+
 
 @dataclass
 class Pipeline:
@@ -21,6 +24,7 @@ class Pipeline:
 
     emulator: EmulatorProcess
     workdir: Path
+    reporting_timezone: str = REPORTING_TIMEZONE
 
     @property
     def warehouse(self) -> Path:
@@ -34,7 +38,14 @@ class Pipeline:
             "MELTANO_STATE_BACKEND_URI": f"file://{self.workdir / 'state'}",
             "DBT_TARGET_PATH": str(self.workdir / "dbt-target"),
             "DBT_LOG_PATH": str(self.workdir / "dbt-logs"),
+            "DBT_REPORTING_TIMEZONE": self.reporting_timezone,
+            # No safety margin: an incremental build must get by on exactly the rows
+            # loaded since the previous one (the default margin only adds work).
+            "DBT_INCREMENTAL_LOOKBACK_HOURS": "0",
         }
+
+    def truth(self) -> dict:
+        return self.emulator.truth(self.reporting_timezone)
 
     def meltano(
         self, *args: str, env: dict[str, str] | None = None, timeout: float = 600
@@ -55,6 +66,13 @@ class Pipeline:
         if result.returncode != 0:
             tail = "\n".join((result.stdout + result.stderr).splitlines()[-40:])
             pytest.fail(f"meltano run {' '.join(tasks)} exited {result.returncode}:\n{tail}")
+
+    def invoke(self, *args: str) -> None:
+        """``meltano invoke <plugin> <args>``; fails the test with the last lines on error."""
+        result = self.meltano("invoke", *args)
+        if result.returncode != 0:
+            tail = "\n".join((result.stdout + result.stderr).splitlines()[-40:])
+            pytest.fail(f"meltano invoke {' '.join(args)} exited {result.returncode}:\n{tail}")
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
         with duckdb.connect(str(self.warehouse), read_only=True) as conn:

@@ -38,7 +38,7 @@ def postgres_env(server: PostgresServer) -> dict[str, str]:
 
 
 def assert_reconciles(pipeline: Pipeline, server: PostgresServer) -> None:
-    truth = pipeline.emulator.truth()
+    truth = pipeline.truth()  # in the pipeline's reporting timezone
     with psycopg.connect(server.dsn) as conn:
         problems = reconcile.differences(truth, reconcile.mart_summary(conn))
     assert problems == [], "\n".join(problems)

@@ -161,10 +161,16 @@ def test_unknown_paths_are_404_json(api: Api, main_sid: str, suffix: str) -> Non
     _not_found(api.get(path), path)
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
-def test_wrong_method_is_405_json(client: TestClient, main_sid: str, method: str) -> None:
+@pytest.mark.parametrize(
+    ("method", "resource"),
+    [("PUT", "Calls"), ("DELETE", "Messages"), ("PATCH", "Calls"), ("POST", "Usage/Records")],
+)
+def test_wrong_method_is_405_json(
+    client: TestClient, main_sid: str, method: str, resource: str
+) -> None:
+    """Lists take GET (and POST where Twilio creates: Messages, Calls); nothing else."""
     response = client.request(
-        method, f"{account_path(main_sid)}/Calls.json", auth=(main_sid, AUTH_TOKEN)
+        method, f"{account_path(main_sid)}/{resource}.json", auth=(main_sid, AUTH_TOKEN)
     )
     assert response.status_code == 405
     body = decode(response)

@@ -1,38 +1,51 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='message_sid',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
+
+-- Incremental: each build replaces the messages loaded since the previous one (new
+-- messages and re-read ones whose status or price changed), keyed on message_sid.
+
 with
 
 messages as (
-    select * from {{ ref('stg_twilio__messages') }}
-),
-
-enriched as (
-    select
-        message_sid,
-        account_sid,
-        messaging_service_sid,
-        direction,
-        direction = 'inbound' as is_inbound,
-        case
-            when from_address like 'whatsapp:%' or to_address like 'whatsapp:%' then 'whatsapp'
-            when num_media > 0 or message_sid like 'MM%' then 'mms'
-            else 'sms'
-        end as channel,
-        status,
-        error_code,
-        error_message,
-        -- the customer is whichever party is not us
-        {{ to_e164("case when direction = 'inbound' then from_address else to_address end") }}
-            as customer_phone,
-        {{ to_e164("case when direction = 'inbound' then to_address else from_address end") }}
-            as our_phone,
-        num_segments,
-        num_media,
-        price is not null as is_priced,
-        -price as cost_amount,
-        currency,
-        created_at,
-        sent_at,
-        updated_at
-    from messages
+    select * from {{ ref('int_messages_enriched') }}
+    {% if is_incremental() %}
+        where {{ loaded_since_last_build() }}
+    {% endif %}
 )
 
-select * from enriched
+select
+    message_sid,
+    account_sid,
+    messaging_service_sid,
+    direction,
+    is_inbound,
+    channel,
+    status,
+    delivery_outcome,
+    error_code,
+    error_message,
+    error_meaning,
+    error_group,
+    consent_action,
+    customer_phone,
+    customer_country,
+    our_phone,
+    num_segments,
+    num_media,
+    is_priced,
+    cost_amount,
+    currency,
+    created_at,
+    sent_at,
+    sent_at_local,
+    message_date,
+    message_date_local,
+    updated_at,
+    loaded_at
+from messages

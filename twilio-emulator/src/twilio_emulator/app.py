@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
+import zoneinfo
 from email.utils import formatdate
 
 from starlette.applications import Starlette
@@ -122,7 +123,15 @@ async def outbox(request: Request) -> Response:
 
 
 async def truth(request: Request) -> Response:
-    return json_response(compute_truth(emulator(request)))
+    """``?tz=Europe/Paris``: the reporting timezone local days are counted in (default UTC)."""
+    tz = request.query_params.get("tz", "UTC")
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise bad_request(
+            20001, f"Unknown timezone {tz!r}: use an IANA name such as UTC or Europe/Paris"
+        ) from None
+    return json_response(compute_truth(emulator(request), tz))
 
 
 async def _twilio_error(request: Request, exc: Exception) -> Response:

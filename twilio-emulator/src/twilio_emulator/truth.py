@@ -2,58 +2,135 @@
 
 Counts and sums come straight from the data model, never from rendered
 responses, so a bug in rendering or paging shows up as a mismatch downstream.
-Amounts are positive decimal strings, per currency, exact to 0.00001.
+Amounts are positive decimal strings, per currency, exact to 0.00001. Days are
+UTC days where Twilio's usage records set them (usage, spend), and days of the
+reporting timezone ``tz`` where an analyst reads them (delivery, days since a
+customer's last reply).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
-from .catalog import money_str
+from .activity import Call, Message
+from .catalog import USAGE_LEAVES, money_str
 from .emulator import Emulator
-from .timefmt import iso_z
+from .timefmt import DAY, day_iso, iso_z
+from .world import Account
 
 CUSTOMER_FACING_CALLS = ("inbound", "outbound-api")
+# Outbound statuses that are not an outcome yet: delivery rates leave them out.
+PENDING_STATUSES = ("queued", "accepted", "scheduled", "sending")
+DELIVERED_STATUSES = ("delivered", "read")
+OPT_OUT_KEYWORDS = ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE")
+OPT_OUT_ERROR = 21610
 
 
-def compute_truth(emu: Emulator) -> dict:
+def product_of_category(category: str) -> str:
+    """The spend product a usage leaf belongs to (sms, mms, whatsapp, voice, phone_numbers)."""
+    for prefix, product in (
+        ("sms", "sms"),
+        ("mms", "mms"),
+        ("channels-whatsapp", "whatsapp"),
+        ("calls", "voice"),
+        ("phonenumbers", "phone_numbers"),
+    ):
+        if category.startswith(prefix):
+            return product
+    return "other"
+
+
+def _customer() -> dict:
+    return {
+        "account_sid": None,
+        "country": None,
+        "messages": 0,
+        "messages_inbound": 0,
+        "messages_outbound": 0,
+        "outbound_settled": 0,
+        "outbound_delivered": 0,
+        "calls": 0,
+        "calls_inbound": 0,
+        "calls_outbound": 0,
+        "talk_seconds": 0,
+        "spend_units": Counter(),
+        "opted_out": False,
+        "last_message_status": None,
+        "last_reply": None,
+    }
+
+
+def _number() -> dict:
+    return {
+        "account_sid": None,
+        "messages_inbound": 0,
+        "messages_outbound": 0,
+        "calls_inbound": 0,
+        "calls_outbound": 0,
+        "talk_seconds": 0,
+        "spend_units": defaultdict(Counter),
+    }
+
+
+def compute_truth(emu: Emulator, tz: str = "UTC") -> dict:
+    """The truth at the emulator's clock; ``tz`` is the reporting timezone (IANA name)."""
+    zone = ZoneInfo(tz)
     now = emu.clock.now()
+
+    def local_date(ts: int) -> dt.date:
+        return dt.datetime.fromtimestamp(ts, zone).date()
+
     accounts: dict[str, dict] = {}
-    customers: dict[str, dict] = defaultdict(
-        lambda: {
-            "account_sid": None,
-            "messages": 0,
-            "messages_inbound": 0,
-            "messages_outbound": 0,
-            "calls": 0,
-            "calls_inbound": 0,
-            "calls_outbound": 0,
-            "talk_seconds": 0,
-        }
-    )
+    customers: dict[str, dict] = defaultdict(_customer)
+    numbers: dict[str, dict] = defaultdict(_number)
+    number_e164 = {n.sid: n.e164 for a in emu.world.accounts for n in a.numbers}
+    delivery: dict[tuple[str, str, str, str | None, str], Counter] = defaultdict(Counter)
+    delivery_errors: dict[tuple[str, str, str, str | None, str], Counter] = defaultdict(Counter)
+    latest_activity = None
     for account in emu.world.accounts:
+        for owned in account.numbers:  # every number we own, with traffic or not
+            numbers[owned.e164]["account_sid"] = account.sid
         by_status: Counter[str] = Counter()
         by_direction: Counter[str] = Counter()
         by_channel: Counter[str] = Counter()
+        traffic_daily: dict[str, Counter] = defaultdict(Counter)  # UTC day -> product -> units
         message_spend = 0
-        for message in emu.store.messages_desc(account):
+        for message in emu.store.messages_desc(account):  # newest first
             status, _, _, priced = message.state_at(now)
+            latest_activity = max(latest_activity or message.created, message.created)
             by_status[status] += 1
             by_direction[message.direction] += 1
             by_channel[message.channel] += 1
             if priced:
                 message_spend += message.price
-            customer = customers[message.customer]
-            customer["account_sid"] = account.sid
-            customer["messages"] += 1
+                traffic_daily[day_iso(message.created // DAY)][message.channel] += message.price
+            _add_message(customers[message.customer], message, status, priced, local_date)
+            number = numbers[number_e164[message.number_sid]]
             inbound = message.direction == "inbound"
-            customer["messages_inbound" if inbound else "messages_outbound"] += 1
+            number["messages_inbound" if inbound else "messages_outbound"] += 1
+            if priced:
+                number["spend_units"][message.currency]["messages"] += message.price
+            if not inbound:
+                key = (
+                    local_date(message.created).isoformat(),
+                    account.sid,
+                    number_e164[message.number_sid],
+                    message.customer_country,
+                    message.channel,
+                )
+                delivery[key][status] += 1
+                if status == message.final_status and message.error_code is not None:
+                    delivery_errors[key][str(message.error_code)] += 1
 
         call_status: Counter[str] = Counter()
         call_direction: Counter[str] = Counter()
         duration = billed_minutes = call_spend = 0
         for call in emu.store.calls_desc(account):
             status, _, end, _, priced = call.state_at(now)
+            latest_activity = max(latest_activity or call.created, call.created)
             call_status[status] += 1
             call_direction[call.direction] += 1
             if end is not None:
@@ -61,14 +138,10 @@ def compute_truth(emu: Emulator) -> dict:
                 billed_minutes += call.billed_minutes
             if priced:
                 call_spend += call.price
-            if call.direction in CUSTOMER_FACING_CALLS:
-                customer = customers[call.customer]
-                customer["account_sid"] = account.sid
-                customer["calls"] += 1
-                inbound = call.direction == "inbound"
-                customer["calls_inbound" if inbound else "calls_outbound"] += 1
-                if end is not None:
-                    customer["talk_seconds"] += call.duration
+                traffic_daily[day_iso(call.created // DAY)]["voice"] += call.price
+            _add_call(
+                customers[call.customer], numbers[number_e164[call.number_sid]], call, end, priced
+            )
 
         total_messages = sum(by_status.values())
         total_calls = sum(call_status.values())
@@ -97,9 +170,131 @@ def compute_truth(emu: Emulator) -> dict:
                     "total": money_str(message_spend + call_spend),
                 }
             },
+            **_usage_and_spend(emu, account, traffic_daily),
         }
+
+    as_of = local_date(latest_activity) if latest_activity is not None else None
     return {
         "clock": iso_z(now),
+        "reporting_timezone": tz,
+        "latest_activity": iso_z(latest_activity),
         "accounts": accounts,
-        "customers": dict(sorted(customers.items())),
+        "customers": {phone: _finish_customer(c, as_of) for phone, c in sorted(customers.items())},
+        "numbers": {
+            e164: {
+                **{k: v for k, v in n.items() if k != "spend_units"},
+                "spend": {
+                    currency: {kind: money_str(units[kind]) for kind in ("messages", "calls")}
+                    for currency, units in sorted(n["spend_units"].items())
+                },
+            }
+            for e164, n in sorted(numbers.items())
+        },
+        "delivery": [
+            {
+                "date": key[0],
+                "account_sid": key[1],
+                "number": key[2],
+                "country": key[3],
+                "channel": key[4],
+                "by_status": dict(sorted(counts.items())),
+                "errors": dict(sorted(delivery_errors[key].items())),
+            }
+            for key, counts in sorted(delivery.items(), key=lambda kv: str(kv[0]))
+        ],
     }
+
+
+def _add_message(
+    customer: dict,
+    message: Message,
+    status: str,
+    priced: bool,
+    local_date: Callable[[int], dt.date],
+) -> None:
+    customer["account_sid"] = message.account_sid
+    customer["country"] = message.customer_country
+    customer["messages"] += 1
+    if customer["last_message_status"] is None:  # messages come newest first
+        customer["last_message_status"] = status
+    if priced:
+        customer["spend_units"][message.currency] += message.price
+    if message.direction == "inbound":
+        customer["messages_inbound"] += 1
+        if customer["last_reply"] is None:
+            customer["last_reply"] = local_date(message.created)
+        if message.body.strip().upper() in OPT_OUT_KEYWORDS:
+            customer["opted_out"] = True
+        return
+    customer["messages_outbound"] += 1
+    if status not in PENDING_STATUSES:
+        customer["outbound_settled"] += 1
+    if status in DELIVERED_STATUSES:
+        customer["outbound_delivered"] += 1
+    if status == message.final_status and message.error_code == OPT_OUT_ERROR:
+        customer["opted_out"] = True
+
+
+def _add_call(customer: dict, number: dict, call: Call, end: int | None, priced: bool) -> None:
+    """Counts go to customer-facing legs; every leg's price goes to the customer's spend."""
+    customer["account_sid"] = call.account_sid
+    customer["country"] = call.customer_country
+    if priced:
+        customer["spend_units"][call.currency] += call.price
+        number["spend_units"][call.currency]["calls"] += call.price
+    if call.direction not in CUSTOMER_FACING_CALLS:
+        return
+    inbound = call.direction == "inbound"
+    customer["calls"] += 1
+    customer["calls_inbound" if inbound else "calls_outbound"] += 1
+    number["calls_inbound" if inbound else "calls_outbound"] += 1
+    if end is not None:
+        customer["talk_seconds"] += call.duration
+        number["talk_seconds"] += call.duration
+
+
+def _finish_customer(customer: dict, as_of: dt.date | None) -> dict:
+    last_reply = customer.pop("last_reply")
+    units = customer.pop("spend_units")
+    return {
+        **customer,
+        "spend": {currency: money_str(units[currency]) for currency in sorted(units)},
+        "days_since_last_reply": (as_of - last_reply).days if last_reply and as_of else None,
+    }
+
+
+def _usage_and_spend(emu: Emulator, account: Account, traffic_daily: dict[str, Counter]) -> dict:
+    """Usage records per UTC day and category, and spend per day and product, both
+    from usage (what Twilio bills) and from priced messages and calls (traffic)."""
+    usage: dict[str, dict] = {}
+    spend_daily: dict[str, dict] = {}
+    for day in range(emu.world.history_start_day, emu.store.today + 1):
+        iso = day_iso(day)
+        rows = emu.store.usage_day(account, day)
+        usage_day = {
+            category: {
+                "count": amount.count,
+                "usage": money_str(amount.usage) if category == "totalprice" else amount.usage,
+                "price": money_str(amount.price),
+            }
+            for category, amount in sorted(rows.items())
+            if amount.count or amount.usage or amount.price
+        }
+        if usage_day:
+            usage[iso] = usage_day
+        by_product: Counter[str] = Counter()
+        for category in USAGE_LEAVES:
+            by_product[product_of_category(category)] += rows[category].price
+        traffic = traffic_daily.get(iso, Counter())
+        products = {p for p, units in by_product.items() if units} | {
+            p for p, units in traffic.items() if units
+        }
+        if products:
+            spend_daily[iso] = {
+                product: {
+                    "usage": money_str(by_product[product]),
+                    "traffic": money_str(traffic[product]),
+                }
+                for product in sorted(products)
+            }
+    return {"usage": usage, "spend_daily": spend_daily}

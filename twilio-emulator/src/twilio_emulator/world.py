@@ -124,12 +124,19 @@ _ACCOUNT_PLANS = (
 )
 
 
+# Area codes customers' numbers get in the two NANP countries (+1), so that the
+# country of a number can be told from its area code, as it can on real numbers.
+# Both tuples have the same length: rng.choice draws the same, whichever is used.
+_AREA_CODES = {
+    "US": ("212", "305", "312", "415", "512", "617", "702", "206", "646", "718"),
+    "CA": ("416", "604", "514", "403", "613", "780", "905", "647", "778", "438"),
+}
+
+
 def _phone(rng: random.Random, iso: str, area: str = "") -> str:
     country = COUNTRIES[iso]
     if country.dial == "+1":
-        npa = area or rng.choice(
-            ("212", "305", "312", "415", "512", "617", "702", "206", "416", "604")
-        )
+        npa = area or rng.choice(_AREA_CODES[iso])
         return f"+1{npa}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"
     prefix = country.mobile_prefix
     rest = country.national_digits - len(prefix)

@@ -1,7 +1,11 @@
 with
 
 source as (
-    {{ latest_version(source('twilio', 'accounts'), 'sid', 'date_updated desc, _sdc_batched_at desc') }}
+    {{ latest_version(
+        source('twilio', 'accounts'),
+        'sid',
+        'date_updated desc, _sdc_batched_at desc'
+    ) }}
 ),
 
 renamed as (
@@ -13,7 +17,8 @@ renamed as (
         type as account_type,
         sid <> owner_account_sid as is_subaccount,
         date_created as created_at,
-        date_updated as updated_at
+        date_updated as updated_at,
+        _sdc_batched_at as loaded_at
     from source
 )
 

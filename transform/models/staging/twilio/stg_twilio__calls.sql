@@ -1,7 +1,11 @@
 with
 
 source as (
-    {{ latest_version(source('twilio', 'calls'), 'sid', 'date_updated desc, _sdc_batched_at desc') }}
+    {{ latest_version(
+        source('twilio', 'calls'),
+        'sid',
+        'date_updated desc, _sdc_batched_at desc'
+    ) }}
 ),
 
 renamed as (
@@ -33,7 +37,8 @@ renamed as (
         start_time as started_at,
         end_time as ended_at,
         date_created as created_at,
-        date_updated as updated_at
+        date_updated as updated_at,
+        _sdc_batched_at as loaded_at
     from source
 )
 

@@ -1,7 +1,11 @@
 with
 
 source as (
-    {{ latest_version(source('twilio', 'messages'), 'sid', 'date_updated desc, _sdc_batched_at desc') }}
+    {{ latest_version(
+        source('twilio', 'messages'),
+        'sid',
+        'date_updated desc, _sdc_batched_at desc'
+    ) }}
 ),
 
 renamed as (
@@ -31,7 +35,8 @@ renamed as (
         -- timestamps (UTC)
         date_created as created_at,
         date_sent as sent_at,
-        date_updated as updated_at
+        date_updated as updated_at,
+        _sdc_batched_at as loaded_at
     from source
 )
 

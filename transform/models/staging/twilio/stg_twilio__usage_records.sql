@@ -22,7 +22,8 @@ renamed as (
         -- usage prices are already positive amounts billed
         {{ to_money('price') }} as price,
         upper(price_unit) as currency,
-        as_of
+        as_of,
+        _sdc_batched_at as loaded_at
     from source
 )
 
