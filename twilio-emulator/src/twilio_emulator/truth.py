@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 
 from .catalog import money_str
 from .emulator import Emulator
+from .products.counts import product_counts
 from .timefmt import iso_z
 
 CUSTOMER_FACING_CALLS = ("inbound", "outbound-api")
@@ -97,6 +98,8 @@ def compute_truth(emu: Emulator) -> dict:
                     "total": money_str(message_spend + call_spend),
                 }
             },
+            # Records each product API serves this account's own credentials.
+            "products": product_counts(emu.store, account),
         }
     return {
         "clock": iso_z(now),
