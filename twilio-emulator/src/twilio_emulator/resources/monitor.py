@@ -19,6 +19,7 @@ API = PREFIXES["monitor"] + "/v1"
 
 
 def render_alert(alert: Alert, base: str) -> dict:
+    kind = "Calls" if alert.resource_sid.startswith("CA") else "Messages"
     return {
         "account_sid": alert.account_sid,
         "alert_text": urlencode(
@@ -31,8 +32,9 @@ def render_alert(alert: Alert, base: str) -> dict:
         "error_code": str(alert.error_code),
         "log_level": alert.log_level,
         "more_info": f"https://www.twilio.com/docs/errors/{alert.error_code}",
-        "request_method": None,
-        "request_url": None,
+        # The API request that created the failing message or call.
+        "request_method": "POST",
+        "request_url": f"{base}/2010-04-01/Accounts/{alert.account_sid}/{kind}.json",
         "resource_sid": alert.resource_sid,
         "service_sid": alert.service_sid,
         "sid": alert.sid,

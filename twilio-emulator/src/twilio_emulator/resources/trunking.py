@@ -30,7 +30,7 @@ def render_trunk(trunk: Trunk, base: str) -> dict:
         "cnam_lookup_enabled": False,
         "date_created": iso_z(trunk.created),
         "date_updated": iso_z(trunk.created),
-        "disaster_recovery_method": None,
+        "disaster_recovery_method": "POST",
         "disaster_recovery_url": None,
         "domain_name": trunk.domain_name,
         "friendly_name": trunk.friendly_name,
