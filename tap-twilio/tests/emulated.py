@@ -36,6 +36,7 @@ def tap_config(**overrides: object) -> dict:
         "account_sid": EMULATOR.account_sid,
         "auth_token": EMULATOR.auth_token,
         "base_url": EMULATOR.url,
+        "product_base_urls": EMULATOR.product_base_urls,
         "start_date": (NOW - dt.timedelta(days=HISTORY_DAYS + 1)).date().isoformat(),
         "request_timeout": 10,
     }

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tap_twilio import hosts
 from tap_twilio.errors import ConfigError
 from tap_twilio.tap import TapTwilio
 from tests.emulated import tap_config
@@ -53,9 +54,35 @@ def test_cli_reports_one_line_and_fails(tmp_path: Path) -> None:
 
 
 def test_discovery_makes_no_request() -> None:
-    config = tap_config(base_url="http://0.0.0.0:9")
+    unroutable = "http://0.0.0.0:9"
+    config = tap_config(
+        base_url=unroutable,
+        product_base_urls={p: f"{unroutable}/{p}" for p in hosts.PRODUCTS},
+    )
     tap = TapTwilio(config=config)
     catalog = tap.catalog_dict
     names = {entry["tap_stream_id"] for entry in catalog["streams"]}
-    assert names == {"accounts", "incoming_phone_numbers", "messages", "calls", "usage_records"}
-    assert tap.client.requests_made == 0
+    assert names == {
+        "accounts",
+        "incoming_phone_numbers",
+        "messages",
+        "calls",
+        "usage_records",
+        "alerts",
+        "monitor_events",
+        "messaging_services",
+        "messaging_service_phone_numbers",
+        "conversations",
+        "conversation_messages",
+        "conversation_participants",
+        "users",
+        "user_conversations",
+        "flows",
+        "executions",
+        "execution_steps",
+        "verify_services",
+        "verification_attempts",
+        "trunks",
+        "call_summaries",
+    }
+    assert tap.requests_made == 0
