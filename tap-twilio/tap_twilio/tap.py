@@ -23,7 +23,7 @@ PRIVACY_HELP = (
 
 
 class TapTwilio(Tap):
-    """Singer tap for Twilio."""
+    """Singer tap for Twilio: the 2010 REST API and the product APIs, every account."""
 
     name = "tap-twilio"
     package_name = "switchboard-tap-twilio"

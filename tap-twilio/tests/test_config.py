@@ -13,6 +13,7 @@ from tap_twilio import hosts
 from tap_twilio.errors import ConfigError
 from tap_twilio.tap import TapTwilio
 from tests.emulated import tap_config
+from tests.test_products import PRODUCT_STREAMS
 
 
 @pytest.mark.parametrize(
@@ -68,21 +69,6 @@ def test_discovery_makes_no_request() -> None:
         "messages",
         "calls",
         "usage_records",
-        "alerts",
-        "monitor_events",
-        "messaging_services",
-        "messaging_service_phone_numbers",
-        "conversations",
-        "conversation_messages",
-        "conversation_participants",
-        "users",
-        "user_conversations",
-        "flows",
-        "executions",
-        "execution_steps",
-        "verify_services",
-        "verification_attempts",
-        "trunks",
-        "call_summaries",
+        *PRODUCT_STREAMS,
     }
     assert tap.requests_made == 0

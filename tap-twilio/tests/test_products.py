@@ -15,7 +15,7 @@ import requests
 
 from tap_twilio.streams.base import AccountsStream
 from tap_twilio.tap import TapTwilio
-from tests.emulated import EMULATOR, NOW, tap_config
+from tests.emulated import EMULATOR, NOW, served_config, tap_config
 from tests.helpers import SyncResult, run_tap
 from twilio_emulator import testing
 from twilio_emulator.emulator import EmulatorConfig
@@ -142,13 +142,6 @@ def test_alerts_start_is_clamped_to_30_days_with_a_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Twilio refuses alert queries older than 30 days: the tap starts there and says so."""
-    config = {
-        "account_sid": EMULATOR.account_sid,
-        "auth_token": EMULATOR.auth_token,
-        "base_url": EMULATOR.url,
-        "product_base_urls": EMULATOR.product_base_urls,
-        "start_date": "2026-01-01",
-    }
     with testing.serve(
         EmulatorConfig(
             seed=21,
@@ -160,13 +153,11 @@ def test_alerts_start_is_clamped_to_30_days_with_a_warning(
             auth_token=EMULATOR.auth_token,
         )
     ) as served:
-        config.update(
-            account_sid=served.account_sid,
-            base_url=served.url,
-            product_base_urls=served.product_base_urls,
-        )
         with caplog.at_level(logging.WARNING):
-            result = run_tap(config, streams={"alerts", "call_summaries"})
+            result = run_tap(
+                served_config(served, start_date="2026-01-01"),
+                streams={"alerts", "call_summaries"},
+            )
         expected = expected_counts(served)
     oldest_kept = (NOW.date() - dt.timedelta(days=29)).isoformat()
     warnings = [r.getMessage() for r in caplog.records if "keeps 30 days" in r.getMessage()]
@@ -231,14 +222,7 @@ def test_next_run_reads_the_lookback_and_picks_up_changes() -> None:
             key=lambda a: a.created,
         )
         emu.clock.advance(pending.created + 1 - emu.clock.now())
-        base = {
-            "account_sid": served.account_sid,
-            "auth_token": served.auth_token,
-            "base_url": served.url,
-            "product_base_urls": served.product_base_urls,
-            "start_date": "2026-11-01",
-            "lookback_days": 1,
-        }
+        base = served_config(served, start_date="2026-11-01", lookback_days=1)
         first = run_tap(base, streams=streams)
         bookmarks = {
             a.sid: first.bookmark("verification_attempts", a.sid) for a in emu.world.accounts

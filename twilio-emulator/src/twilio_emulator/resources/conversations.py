@@ -14,7 +14,7 @@ from ..products import conversations
 from ..products.conversations import Conversation, ConversationMessage, Participant, User
 from ..timefmt import iso_z
 from ..world import Account
-from .product import PREFIXES, InstantRange, account_of, meta_list, origin, page_request
+from .product import PREFIXES, InstantRange, account_of, meta_list, page_request
 
 API = PREFIXES["conversations"] + "/v1"
 STATES = ("initializing", "inactive", "active", "closed")
@@ -82,13 +82,12 @@ async def list_conversations(request: Request) -> Response:
         for c in _all(emu, account, days)
         if window.contains(c.created) and (state is None or c.state_at(now)[0] == state)
     ]
-    base = origin(request)
     return meta_list(
         request,
         page,
         rows,
         "conversations",
-        lambda c: render_conversation(c, now, base),
+        lambda c, base: render_conversation(c, now, base),
         key=lambda c: (c.created, c.sid),
     )
 
@@ -136,13 +135,12 @@ async def list_messages(request: Request) -> Response:
     order = dict(page.filters).get("Order", "asc")
     if order not in ("asc", "desc"):
         raise bad_request(20001, f"Invalid Order value: {order}")
-    base = origin(request)
     return meta_list(
         request,
         page,
         conv.visible_messages(emu.clock.now()),
         "messages",
-        lambda m: render_message(conv, m, base),
+        lambda m, base: render_message(conv, m, base),
         key=(lambda m: m.index) if order == "desc" else (lambda m: -m.index),
     )
 
@@ -169,13 +167,12 @@ async def list_participants(request: Request) -> Response:
     emu, conv = _conversation(request)
     now = emu.clock.now()
     page = page_request(request, max_page_size=100)
-    base = origin(request)
     return meta_list(
         request,
         page,
         conv.participants(now),
         "participants",
-        lambda p: render_participant(conv, p, now, base),
+        lambda p, base: render_participant(conv, p, now, base),
         key=lambda p: (-p.created, p.sid),  # oldest first
     )
 
@@ -204,13 +201,12 @@ async def list_users(request: Request) -> Response:
     account = account_of(request)
     page = page_request(request, max_page_size=50)
     now = emu.clock.now()
-    base = origin(request)
     return meta_list(
         request,
         page,
         [u for u in conversations.users(emu.world.seed, account) if u.created <= now],
         "users",
-        lambda u: render_user(u, base),
+        render_user,
         key=lambda u: (u.created, u.sid),
     )
 
@@ -254,13 +250,12 @@ async def list_user_conversations(request: Request) -> Response:
     page = page_request(request, max_page_size=50)
     now = emu.clock.now()
     rows = [c for c in _all(emu, account) if c.user.sid == sid and c.agent.created <= now]
-    base = origin(request)
     return meta_list(
         request,
         page,
         rows,
         "conversations",
-        lambda c: render_user_conversation(user, c, now, base),
+        lambda c, base: render_user_conversation(user, c, now, base),
         key=lambda c: (c.agent.created, c.sid),
     )
 

@@ -14,7 +14,7 @@ from ..errors import bad_request
 from ..http import emulator
 from ..products import insights
 from ..timefmt import DAY, iso_z
-from .product import PREFIXES, account_of, meta_list, origin, page_request, parse_instant
+from .product import PREFIXES, account_of, meta_list, page_request, parse_instant
 
 API = PREFIXES["insights"] + "/v1"
 _RELATIVE = re.compile(r"^(\d+)([mhd])$")
@@ -118,13 +118,12 @@ async def list_summaries(request: Request) -> Response:
         and insights.has_summary(call, now)
         and all(get(call) == filters[name] for name, get in checks.items() if name in filters)
     ]
-    base = origin(request)
     return meta_list(
         request,
         page,
         rows,
         "call_summaries",
-        lambda c: render_summary(c, now, base),
+        lambda c, base: render_summary(c, now, base),
         key=lambda c: (c.start, c.sid),
     )
 

@@ -10,7 +10,7 @@ from ..errors import not_found
 from ..products import messaging
 from ..products.messaging import Service, ServiceNumber
 from ..timefmt import iso_z
-from .product import PREFIXES, account_of, meta_list, origin, page_request
+from .product import PREFIXES, account_of, meta_list, page_request
 
 API = PREFIXES["messaging"] + "/v1"
 _LINKS = {
@@ -57,13 +57,12 @@ def render_service(svc: Service, base: str) -> dict:
 async def list_services(request: Request) -> Response:
     account = account_of(request)
     page = page_request(request)
-    base = origin(request)
     return meta_list(
         request,
         page,
         [messaging.service(account)],
         "services",
-        lambda s: render_service(s, base),
+        render_service,
         key=lambda s: (s.created, s.sid),
     )
 
@@ -91,13 +90,12 @@ async def list_service_numbers(request: Request) -> Response:
     if request.path_params["ServiceSid"] != messaging.service(account).sid:
         raise not_found(request.url.path)
     page = page_request(request)
-    base = origin(request)
     return meta_list(
         request,
         page,
         messaging.sender_pool(account),
         "phone_numbers",
-        lambda n: render_number(n, base),
+        render_number,
         key=lambda n: (n.added, n.sid),
     )
 

@@ -13,7 +13,7 @@ from ..http import emulator
 from ..products import monitor
 from ..products.monitor import Alert, AuditEvent
 from ..timefmt import iso_z
-from .product import PREFIXES, InstantRange, account_of, meta_list, origin, page_request
+from .product import PREFIXES, InstantRange, account_of, meta_list, page_request
 
 API = PREFIXES["monitor"] + "/v1"
 
@@ -62,13 +62,12 @@ async def list_alerts(request: Request) -> Response:
         and window.contains(alert.generated)
         and (level is None or alert.log_level == level)
     ]
-    base = origin(request)
     return meta_list(
         request,
         page,
         rows,
         "alerts",
-        lambda a: render_alert(a, base),
+        render_alert,
         key=lambda a: (a.generated, a.sid),
     )
 
@@ -130,13 +129,12 @@ async def list_events(request: Request) -> Response:
             getattr(event, attr) == filters[name] for name, attr in plain.items() if name in filters
         )
     ]
-    base = origin(request)
     return meta_list(
         request,
         page,
         rows,
         "events",
-        lambda e: render_event(e, base),
+        render_event,
         key=lambda e: (e.date, e.sid),
     )
 

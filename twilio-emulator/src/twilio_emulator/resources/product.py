@@ -64,14 +64,20 @@ def meta_list(
     page: PageRequest,
     rows: Iterable[Row],
     records_key: str,
-    render: Callable[[Row], Any],
+    render: Callable[[Row, str], Any],
     *,
     key: Callable[[Row], Any],
 ) -> Response:
-    """One page of ``rows`` (any order), newest ``key`` first, in the ``meta`` envelope."""
+    """One page of ``rows`` (any order), newest ``key`` first, in the ``meta`` envelope.
+
+    ``render(row, base)`` gets the emulator's own origin, for the absolute URLs.
+    """
     ordered = sorted(rows, key=key, reverse=True)
     listing = SequenceListing(ordered, key_fn=key, token_fn=lambda r: r.sid)  # type: ignore[attr-defined]
-    return json_response(meta_envelope(page, listing, records_key, render, origin(request)))
+    base = origin(request)
+    return json_response(
+        meta_envelope(page, listing, records_key, lambda row: render(row, base), base)
+    )
 
 
 def parse_instant(name: str, value: str, *, upper: bool) -> int:

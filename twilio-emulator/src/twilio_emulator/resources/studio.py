@@ -13,7 +13,7 @@ from ..products import console_user_sid, studio
 from ..products.studio import Execution, Flow, Step
 from ..timefmt import iso_z
 from ..world import Account
-from .product import PREFIXES, InstantRange, account_of, meta_list, origin, page_request
+from .product import PREFIXES, InstantRange, account_of, meta_list, page_request
 
 API = PREFIXES["studio"] + "/v2"
 
@@ -54,13 +54,12 @@ async def list_flows(request: Request) -> Response:
     now = emu.clock.now()
     seed = emu.world.seed
     author = console_user_sid(seed, account)
-    base = origin(request)
     return meta_list(
         request,
         page,
         [f for f in studio.flows(seed, account) if f.created <= now],
         "flows",
-        lambda f: render_flow(f, author, base),
+        lambda f, base: render_flow(f, author, base),
         key=lambda f: (f.created, f.sid),
     )
 
@@ -122,13 +121,12 @@ async def list_executions(request: Request) -> Response:
         if window.contains(e.created)
         and (status is None or ("ended" if now >= e.ended else "active") == status)
     ]
-    base = origin(request)
     return meta_list(
         request,
         page,
         rows,
         "executions",
-        lambda e: render_execution(e, now, base),
+        lambda e, base: render_execution(e, now, base),
         key=lambda e: (e.created, e.sid),
     )
 
@@ -162,13 +160,12 @@ async def list_steps(request: Request) -> Response:
         raise not_found(request.url.path)
     page = page_request(request)
     now = emu.clock.now()
-    base = origin(request)
     return meta_list(
         request,
         page,
         [s for s in execution.steps if s.at <= now],
         "steps",
-        lambda s: render_step(execution, s, base),
+        lambda s, base: render_step(execution, s, base),
         key=lambda s: (s.at, s.sid),
     )
 

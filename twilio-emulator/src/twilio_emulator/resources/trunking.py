@@ -10,7 +10,7 @@ from ..http import emulator
 from ..products import trunking
 from ..products.trunking import Trunk
 from ..timefmt import iso_z
-from .product import PREFIXES, account_of, meta_list, origin, page_request
+from .product import PREFIXES, account_of, meta_list, page_request
 
 API = PREFIXES["trunking"] + "/v1"
 _LINKS = {
@@ -49,13 +49,12 @@ async def list_trunks(request: Request) -> Response:
     emu = emulator(request)
     account = account_of(request)
     page = page_request(request)
-    base = origin(request)
     return meta_list(
         request,
         page,
         trunking.trunks(emu.world.seed, account),
         "trunks",
-        lambda t: render_trunk(t, base),
+        render_trunk,
         key=lambda t: (t.created, t.sid),
     )
 

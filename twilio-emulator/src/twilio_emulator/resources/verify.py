@@ -11,7 +11,7 @@ from ..http import emulator
 from ..products import verify
 from ..products.verify import Attempt, VerifyService
 from ..timefmt import iso_z
-from .product import PREFIXES, InstantRange, account_of, meta_list, origin, page_request
+from .product import PREFIXES, InstantRange, account_of, meta_list, page_request
 
 API = PREFIXES["verify"] + "/v2"
 _LINKS = {
@@ -56,13 +56,12 @@ async def list_services(request: Request) -> Response:
     emu = emulator(request)
     account = account_of(request)
     page = page_request(request)
-    base = origin(request)
     return meta_list(
         request,
         page,
         [verify.service(emu.world.seed, account)],
         "services",
-        lambda s: render_service(s, base),
+        render_service,
         key=lambda s: (s.created, s.sid),
     )
 
@@ -120,13 +119,12 @@ async def list_attempts(request: Request) -> Response:
         and window.contains(a.created)
         and all(get(a) == filters[name] for name, get in plain.items() if name in filters)
     ]
-    base = origin(request)
     return meta_list(
         request,
         page,
         rows,
         "attempts",
-        lambda a: render_attempt(a, now, base),
+        lambda a, base: render_attempt(a, now, base),
         key=lambda a: (a.created, a.sid),
     )
 
