@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,24 +67,29 @@ class Privacy:
         return self.bodies == KEEP and self.phones == KEEP
 
     def hash(self, value: str) -> str:
-        """HMAC-SHA256 of ``value`` (hex); a ``channel:`` prefix is kept in clear."""
-        prefix, sep, rest = value.partition(":")
-        if sep and prefix.isalpha():
-            return prefix + sep + self.hash(rest)
+        """HMAC-SHA256 of ``value``, hex-encoded."""
         return hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()
+
+    def hash_address(self, value: str) -> str:
+        """The hash of a phone address; a channel prefix (``whatsapp:``) is kept in clear."""
+        channel, colon, rest = value.partition(":")
+        if colon and channel.isalpha():
+            return channel + colon + self.hash(rest)
+        return self.hash(value)
 
     def apply(self, record: dict, fields: Fields) -> dict:
         """``record`` with its sensitive fields dropped or hashed, in place."""
         if self.keeps_everything or not fields.any:
             return record
-        self._each(record, fields.bodies, self.bodies)
-        self._each(record, fields.phones, self.phones)
+        self._each(record, fields.bodies, self.bodies, self.hash)
+        self._each(record, fields.phones, self.phones, self.hash_address)
         if self.phones != KEEP:
-            self._each(record, fields.phone_displays, DROP)
-        self._each(record, fields.blobs, DROP)
+            self._each(record, fields.phone_displays, DROP, self.hash)
+        self._each(record, fields.blobs, DROP, self.hash)
         return record
 
-    def _each(self, record: dict, paths: Iterable[str], mode: str) -> None:
+    @staticmethod
+    def _each(record: dict, paths: Iterable[str], mode: str, hasher: Callable[[str], str]) -> None:
         if mode == KEEP:
             return
         for path in paths:
@@ -95,4 +100,4 @@ class Privacy:
             if not isinstance(node, dict) or node.get(leaf) is None:
                 continue
             value = node[leaf]
-            node[leaf] = self.hash(value) if mode == HASH and isinstance(value, str) else None
+            node[leaf] = hasher(value) if mode == HASH and isinstance(value, str) else None

@@ -41,11 +41,15 @@ SENSITIVE = {
 
 
 def digest(value: str) -> str:
-    """What the tap must emit for a hashed value (written independently of the tap)."""
-    channel, colon, rest = value.partition(":")
-    if colon and channel.isalpha():
-        return f"{channel}:{digest(rest)}"
+    """What the tap must emit for a hashed body (written independently of the tap)."""
     return hmac.new(KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def address_digest(value: str) -> str:
+    """What the tap must emit for a hashed phone address: the channel prefix stays."""
+    if value.startswith("whatsapp:"):
+        return "whatsapp:" + digest(value.removeprefix("whatsapp:"))
+    return digest(value)
 
 
 def get(record: dict, path: str) -> Any:
@@ -83,13 +87,14 @@ def test_hash_replaces_exactly_the_sensitive_fields(
     for key, original in before.items():
         record = after[key]
         expected = json.loads(json.dumps(original))
-        for path in bodies + phones:
-            value = get(original, path)
-            if value is not None:
-                *parents, leaf = path.split(".")
-                target = get(expected, ".".join(parents)) if parents else expected
-                target[leaf] = digest(value)
-                changed += 1
+        for paths, hashed_as in ((bodies, digest), (phones, address_digest)):
+            for path in paths:
+                value = get(original, path)
+                if value is not None:
+                    *parents, leaf = path.split(".")
+                    target = get(expected, ".".join(parents)) if parents else expected
+                    target[leaf] = hashed_as(value)
+                    changed += 1
         for path in displays + blobs:
             *parents, leaf = path.split(".")
             target = get(expected, ".".join(parents)) if parents else expected
@@ -97,6 +102,16 @@ def test_hash_replaces_exactly_the_sensitive_fields(
                 target[leaf] = None
         assert record == expected
     assert changed or not (bodies or phones)
+
+
+def test_a_body_with_a_colon_is_hashed_whole(kept: SyncResult, hashed: SyncResult) -> None:
+    """Only phone addresses keep a channel prefix: "Reminder: ..." must not leak "Reminder"."""
+    originals = keyed(kept, "messages")
+    with_colon = [r for r in hashed.records["messages"] if ":" in originals[(r["sid"],)]["body"]]
+    assert with_colon
+    for record in with_colon:
+        assert len(record["body"]) == 64
+        assert ":" not in record["body"]
 
 
 def test_drop_nulls_them(kept: SyncResult) -> None:
