@@ -148,3 +148,18 @@ def test_structured_logging_emits_json_lines(tmp_path: Path) -> None:
     assert lines
     assert any("trunks" in str(line.get("message", "")) for line in lines)
     assert all({"level", "message"} <= set(line) for line in lines)
+
+
+def test_one_schema_message_per_stream() -> None:
+    """Per-account and per-parent syncs share one SCHEMA: targets flush on each one."""
+    tap = TapTwilio(config=tap_config())
+    for name, stream in tap.streams.items():
+        stream.selected = name in {"messages", "conversations", "conversation_messages"}
+    buffer = io.StringIO()
+    with redirect_stdout(buffer):
+        tap.sync_all()
+    messages = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    schemas = Counter(m["stream"] for m in messages if m["type"] == "SCHEMA")
+    assert schemas == {"messages": 1, "conversations": 1, "conversation_messages": 1}
+    records = Counter(m["stream"] for m in messages if m["type"] == "RECORD")
+    assert records["conversation_messages"] > records["conversations"] > 3

@@ -58,6 +58,7 @@ class TwilioStream(Stream):
     def __init__(self, tap: TapTwilio) -> None:
         super().__init__(tap, schema=load_schema(self.name))
         self._converters = converters_for(self.schema)
+        self._schema_written = False
 
     @property
     def client(self) -> TwilioClient:
@@ -94,6 +95,18 @@ class TwilioStream(Stream):
 
     def get_records(self, context: Context | None) -> Iterable[dict]:
         return self.read(self.url_path(context), {}, context)
+
+    def _write_schema_message(self) -> None:
+        """Write the stream's SCHEMA once per run, not once per account or parent record.
+
+        The SDK writes it each time a context starts; the schema never changes
+        between contexts, and targets like target-duckdb flush every buffered
+        row on each SCHEMA, which turns a stream under thousands of parents
+        (execution steps) into thousands of one-row loads.
+        """
+        if not self._schema_written:
+            super()._write_schema_message()
+            self._schema_written = True
 
     def get_child_context(self, record: dict, context: Context | None) -> Context | None:
         if not self.child_context_keys:
