@@ -59,11 +59,20 @@ class EmulatorProcess:
         return response.json()
 
     def tap_env(self) -> dict[str, str]:
-        """Settings that point tap-twilio (through Meltano) at this emulator."""
+        """Settings that point tap-twilio (through Meltano) at this emulator.
+
+        The emulator serves each product API under a path prefix (``/monitor``, ...)
+        that ``/_emulator/info`` lists; each becomes that product's base URL.
+        """
+        prefixes = self.get("/_emulator/info")["product_prefixes"]
         return {
             "TAP_TWILIO_BASE_URL": self.url,
             "TAP_TWILIO_ACCOUNT_SID": self.account_sid,
             "TAP_TWILIO_AUTH_TOKEN": self.auth_token,
+            **{
+                f"TAP_TWILIO_PRODUCT_BASE_URLS_{product.upper()}": self.url + prefix
+                for product, prefix in prefixes.items()
+            },
         }
 
 

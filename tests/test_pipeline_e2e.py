@@ -23,6 +23,9 @@ from tests.pipeline import Pipeline
 
 pytestmark = pytest.mark.e2e
 
+# Product API streams whose records Twilio keeps only 30 days: the warehouse keeps more.
+RETAINED_30_DAYS = {"alerts", "call_summaries"}
+
 
 def assert_reconciles(pipeline: Pipeline) -> dict:
     truth = pipeline.truth()
@@ -30,6 +33,22 @@ def assert_reconciles(pipeline: Pipeline) -> dict:
         problems = reconcile.differences(truth, reconcile.mart_summary(conn))
     assert problems == [], "\n".join(problems)
     return truth
+
+
+def assert_products_loaded(pipeline: Pipeline, truth: dict, *, first_run: bool) -> None:
+    """Every product API record of every account reached raw_twilio, once."""
+    expected: dict[str, dict[str, int]] = {}
+    for sid, account in truth["accounts"].items():
+        for stream, count in account["products"].items():
+            expected.setdefault(stream, {})[sid] = count
+    for stream, per_account in expected.items():
+        table = f"raw_twilio.{stream}"  # stream names from the truth, not user input
+        rows = dict(pipeline.query(f"select account_sid, count(*) from {table} group by 1"))  # noqa: S608
+        wanted = {sid: n for sid, n in per_account.items() if n}
+        if first_run or stream not in RETAINED_30_DAYS:
+            assert rows == wanted, stream
+        else:
+            assert all(rows.get(sid, 0) >= n for sid, n in wanted.items()), stream
 
 
 def test_full_run_reconciles_exactly(pipeline: Pipeline) -> None:
@@ -54,6 +73,7 @@ def test_full_run_reconciles_exactly(pipeline: Pipeline) -> None:
     assert sum(c["opted_out"] for c in customers) > 0
     assert {c["country"] for c in customers} >= {"US", "CA", "GB", "FR", "DE"}
     assert any(d["errors"] for d in truth["delivery"])
+    assert_products_loaded(pipeline, truth, first_run=True)
 
 
 def test_next_day_incremental_run_reconciles(pipeline: Pipeline) -> None:
@@ -64,7 +84,8 @@ def test_next_day_incremental_run_reconciles(pipeline: Pipeline) -> None:
     assert before > 0, "some messages should still be unpriced at the end of the first run"
     pipeline.emulator.advance("1d")
     pipeline.run("tap-twilio", "target-duckdb", "dbt-duckdb:build")
-    assert_reconciles(pipeline)
+    truth = assert_reconciles(pipeline)
+    assert_products_loaded(pipeline, truth, first_run=False)
 
 
 # One wrong figure in each mart, and the words the reconciliation must say about it.

@@ -90,6 +90,7 @@ class TwilioClient:
         retry: RetryPolicy | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._base_path = urlsplit(self.base_url).path
         self.timeout = timeout
         self.logger = logger
         self.retry = retry or RetryPolicy()
@@ -103,12 +104,20 @@ class TwilioClient:
     def url(self, path_or_url: str) -> str:
         """Absolute URL for a path (``/2010-04-01/...``) or a URL Twilio gave us.
 
-        Absolute URLs keep only their path and query: paging links are always
-        followed on the configured host, so a proxy or emulator base URL holds.
+        Absolute URLs (the product APIs' ``meta.next_page_url``) keep only their
+        path and query, rebased onto the configured base URL, so paging stays on
+        a proxy or emulator. When the base URL has a path (``http://host/monitor``)
+        and the absolute URL's path starts with it, that prefix is the server's
+        own and is not repeated.
         """
         parts = urlsplit(path_or_url)
         if parts.scheme:
-            path_or_url = parts.path + (f"?{parts.query}" if parts.query else "")
+            path = parts.path
+            if self._base_path and (
+                path == self._base_path or path.startswith(self._base_path + "/")
+            ):
+                path = path[len(self._base_path) :]
+            path_or_url = path + (f"?{parts.query}" if parts.query else "")
         return urljoin(self.base_url + "/", path_or_url.lstrip("/"))
 
     def get(self, path_or_url: str, params: dict[str, Any] | None = None) -> dict:
@@ -158,14 +167,25 @@ class TwilioClient:
         )
 
     def pages(self, path: str, params: dict[str, Any], records_key: str) -> Iterator[list[dict]]:
-        """Each page's records, following ``next_page_uri`` (2010 API) to the end."""
+        """Each page's records, following the next-page link to the end.
+
+        Two envelopes exist: the 2010 API's (records under ``records_key``,
+        relative ``next_page_uri``) and the product APIs' (records under
+        ``meta.key``, absolute ``meta.next_page_url``). Either link carries
+        PageSize, the filters and PageToken.
+        """
         body = self.get(path, params)
         while True:
-            yield body.get(records_key) or []
-            next_uri = body.get("next_page_uri")
-            if not next_uri:
+            meta = body.get("meta")
+            if isinstance(meta, dict):
+                yield body.get(meta.get("key") or records_key) or []
+                next_link = meta.get("next_page_url")
+            else:
+                yield body.get(records_key) or []
+                next_link = body.get("next_page_uri")
+            if not next_link:
                 return
-            body = self.get(next_uri)  # carries PageSize, filters and PageToken
+            body = self.get(next_link)
 
     def _fatal(self, response: requests.Response) -> Exception:
         code, message = _error_fields(response)

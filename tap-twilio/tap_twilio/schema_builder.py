@@ -3,8 +3,11 @@
 Every field the spec declares is kept, with its nullability. Types change only
 where Twilio's wire format is not what a warehouse wants, and always the same
 way: RFC 2822 strings become ``date-time``; the numeric strings below become
-numbers. ``scripts/generate_schemas.py`` writes the result to ``schemas/``, and a
-test regenerates it from the spec to prove the two agree.
+numbers. A field the spec leaves untyped (``event_data``, ``context``,
+``messaging_binding``...) is a free-form JSON object, as Twilio's own helper
+libraries read it (``Dict[str, object]`` in twilio-python).
+``scripts/generate_schemas.py`` writes the result to ``schemas/``, and a test
+regenerates it from the spec to prove the two agree.
 """
 
 from __future__ import annotations
@@ -35,10 +38,12 @@ def property_schema(spec: dict, name: str, node: dict) -> dict[str, Any]:
     """The Singer schema of one OpenAPI property."""
     resolved = _resolve(spec, node)
     nullable = bool(node.get("nullable") or resolved.get("nullable"))
-    kind = resolved.get("type", "string")
+    kind = resolved.get("type")
     fmt = resolved.get("format")
     result: dict[str, Any] = {}
-    if kind == "string" and fmt in DATE_TIME_FORMATS:
+    if kind is None:
+        result = {"type": "object"}
+    elif kind == "string" and fmt in DATE_TIME_FORMATS:
         result = {"type": "string", "format": "date-time"}
     elif kind == "string" and fmt == "date":
         result = {"type": "string", "format": "date"}

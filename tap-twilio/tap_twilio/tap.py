@@ -4,23 +4,40 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cached_property
+from typing import ClassVar
 
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
+from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
+from tap_twilio import hosts, windows
 from tap_twilio.client import TwilioClient
 from tap_twilio.errors import ConfigError
+from tap_twilio.privacy import MODES, Privacy
 from tap_twilio.streams import STREAM_TYPES
 
-DEFAULT_BASE_URL = "https://api.twilio.com"
 DEFAULT_HISTORY_DAYS = 400  # what Twilio keeps of messages when start_date is unset
+PRIVACY_HELP = (
+    "keep (default), drop (null) or hash (HMAC-SHA256 under hash_key, so joins still work)"
+)
 
 
 class TapTwilio(Tap):
-    """Singer tap for Twilio."""
+    """Singer tap for Twilio: the 2010 REST API and the product APIs, every account."""
 
     name = "tap-twilio"
     package_name = "switchboard-tap-twilio"
+    # The SDK's defaults minus activate-version: the tap never emits ACTIVATE_VERSION.
+    capabilities: ClassVar[list] = [
+        TapCapabilities.CATALOG,
+        TapCapabilities.STATE,
+        TapCapabilities.DISCOVER,
+        PluginCapabilities.ABOUT,
+        PluginCapabilities.STREAM_MAPS,
+        PluginCapabilities.FLATTENING,
+        PluginCapabilities.BATCH,
+        PluginCapabilities.STRUCTURED_LOGGING,
+    ]
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -70,11 +87,51 @@ class TapTwilio(Tap):
             ),
         ),
         th.Property(
+            "region",
+            th.StringType,
+            title="Region",
+            description=(
+                "Twilio region whose hosts to use, e.g. ie1 or au1 (default: Twilio's, us1). "
+                "With edge: api.<edge>.<region>.twilio.com."
+            ),
+        ),
+        th.Property(
+            "edge",
+            th.StringType,
+            title="Edge",
+            description=(
+                "Twilio edge location to connect through, e.g. dublin or sydney "
+                "(region defaults to us1 when only the edge is set)."
+            ),
+        ),
+        th.Property(
             "base_url",
             th.StringType,
-            default=DEFAULT_BASE_URL,
             title="Base URL",
-            description="Base URL of the 2010 REST API; point it at a proxy or emulator.",
+            description=(
+                "Base URL of the 2010 REST API, used as is (a proxy or emulator). "
+                "Default: https://api.twilio.com, or its region and edge host."
+            ),
+        ),
+        th.Property(
+            "product_base_urls",
+            th.ObjectType(
+                *(
+                    th.Property(
+                        product,
+                        th.StringType,
+                        title=f"{product.title()} Base URL",
+                        description=f"Base URL of the {product} API, used as is.",
+                    )
+                    for product in hosts.PRODUCTS
+                ),
+            ),
+            title="Product Base URLs",
+            description=(
+                "Base URL per product API (monitor, messaging, conversations, studio, "
+                "verify, trunking, insights), used as is. Default: "
+                "https://<product>.twilio.com, or its region and edge host."
+            ),
         ),
         th.Property(
             "page_size",
@@ -95,6 +152,29 @@ class TapTwilio(Tap):
             th.StringType,
             title="User Agent",
             description="User-Agent header to send; defaults to the tap's name and version.",
+        ),
+        th.Property(
+            "privacy_message_bodies",
+            th.StringType(allowed_values=list(MODES)),
+            default="keep",
+            title="Privacy: Message Bodies",
+            description=f"Message bodies (messages, conversation messages): {PRIVACY_HELP}.",
+        ),
+        th.Property(
+            "privacy_phone_numbers",
+            th.StringType(allowed_values=list(MODES)),
+            default="keep",
+            title="Privacy: Phone Numbers",
+            description=(
+                f"Phone numbers (from/to of messages and calls, participants, ...): {PRIVACY_HELP}."
+            ),
+        ),
+        th.Property(
+            "hash_key",
+            th.StringType,
+            secret=True,
+            title="Hash Key",
+            description="Secret key (16+ characters) for the privacy hash; keep it to keep joins.",
         ),
     ).to_dict()
 
@@ -119,7 +199,7 @@ class TapTwilio(Tap):
             raise ConfigError("lookback_days must be 0 or more")
         if float(config.get("request_timeout", 60)) <= 0:
             raise ConfigError("request_timeout must be a positive number of seconds")
-        _ = self.start_date
+        _ = self.start_date, self.base_urls, self.privacy
 
     @cached_property
     def start_date(self) -> dt.date:
@@ -138,9 +218,73 @@ class TapTwilio(Tap):
         return parsed.date()
 
     @cached_property
+    def base_urls(self) -> dict[str, str]:
+        """Base URL per API (``api`` and each product), from base URLs, region and edge."""
+        return hosts.base_urls(self.config)
+
+    @cached_property
+    def privacy(self) -> Privacy:
+        return Privacy(
+            bodies=self.config.get("privacy_message_bodies") or "keep",
+            phones=self.config.get("privacy_phone_numbers") or "keep",
+            key=self.config.get("hash_key"),
+        )
+
+    @cached_property
     def client(self) -> TwilioClient:
+        """The 2010 API's client, with the configured credentials."""
+        return self._new_client(hosts.API, None)
+
+    @cached_property
+    def _clients(self) -> dict[tuple[str, str | None], TwilioClient]:
+        return {}
+
+    @cached_property
+    def subaccount_tokens(self) -> dict[str, str]:
+        """Auth tokens of subaccounts, as the accounts list returned them (never emitted)."""
+        return {}
+
+    def client_for(self, api: str, account_sid: str | None = None) -> TwilioClient:
+        """The client for ``api`` acting as ``account_sid``.
+
+        The 2010 API names the account in the path, so one client serves all.
+        A product API reads the account of its credentials: the configured
+        ones for the main account, and for a subaccount its own SID with the
+        auth token the accounts list gave (Twilio lets a parent's credentials
+        read a subaccount's resources on the 2010 API only).
+        """
+        if api == hosts.API:
+            return self.client
+        if account_sid == self.config["account_sid"]:
+            account_sid = None
+        key = (api, account_sid)
+        if key not in self._clients:
+            self._clients[key] = self._new_client(api, account_sid)
+        return self._clients[key]
+
+    def can_read_products(self, account_sid: str) -> bool:
+        """Whether product APIs can be read as ``account_sid`` (warns once when not)."""
+        if account_sid == self.config["account_sid"] or account_sid in self.subaccount_tokens:
+            return True
+        if account_sid not in self._warned_accounts:
+            self._warned_accounts.add(account_sid)
+            self.logger.warning(
+                "Skipping product APIs (Monitor, Studio, ...) of subaccount %s: Twilio "
+                "returned no auth token for it, and only its own credentials can read them",
+                account_sid,
+            )
+        return False
+
+    @cached_property
+    def _warned_accounts(self) -> set[str]:
+        return set()
+
+    def _new_client(self, api: str, subaccount_sid: str | None) -> TwilioClient:
         config = self.config
-        if config.get("api_key_sid"):
+        if subaccount_sid is not None:
+            username, password = subaccount_sid, self.subaccount_tokens[subaccount_sid]
+            hint = f"the auth token Twilio returned for subaccount {subaccount_sid}"
+        elif config.get("api_key_sid"):
             username, password = config["api_key_sid"], config["api_key_secret"]
             hint = (
                 "api_key_sid and api_key_secret (TAP_TWILIO_API_KEY_SID, TAP_TWILIO_API_KEY_SECRET)"
@@ -149,7 +293,7 @@ class TapTwilio(Tap):
             username, password = config["account_sid"], config["auth_token"]
             hint = "account_sid and auth_token (TAP_TWILIO_ACCOUNT_SID, TAP_TWILIO_AUTH_TOKEN)"
         return TwilioClient(
-            base_url=config.get("base_url") or DEFAULT_BASE_URL,
+            base_url=self.base_urls[api],
             username=username,
             password=password,
             credential_hint=hint,
@@ -157,6 +301,18 @@ class TapTwilio(Tap):
             user_agent=config.get("user_agent") or f"{self.name}/{self.plugin_version}",
             logger=self.logger,
         )
+
+    @property
+    def requests_made(self) -> int:
+        """HTTP requests made so far, by every client."""
+        clients = [self.__dict__["client"]] if "client" in self.__dict__ else []
+        return sum(c.requests_made for c in [*clients, *self._clients.values()])
+
+    def server_today(self) -> dt.date:
+        """Twilio's current UTC day, from the latest response's Date header; ours until then."""
+        clients = [self.__dict__["client"]] if "client" in self.__dict__ else []
+        seen = [c.server_date for c in [*clients, *self._clients.values()] if c.server_date]
+        return max(seen) if seen else windows.utc_today()
 
     def discover_streams(self) -> list[Stream]:
         """Streams are static: discovery makes no network call."""

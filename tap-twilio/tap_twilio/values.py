@@ -77,12 +77,12 @@ def converters_for(schema: dict) -> dict[str, Converter]:
     """Top-level field -> converter, for the fields whose wire form differs from Singer's."""
     result: dict[str, Converter] = {}
     for name, prop in schema.get("properties", {}).items():
-        types = _types(prop)
+        types = _types(prop) - {"null"}
         if prop.get("format") == "date-time":
             result[name] = to_iso_datetime
-        elif "integer" in types:
+        elif types == {"integer"}:
             result[name] = to_int
-        elif "number" in types:
+        elif types == {"number"}:
             result[name] = to_decimal
     return result
 

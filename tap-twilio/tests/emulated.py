@@ -30,14 +30,18 @@ EMULATOR = testing.start(
 atexit.register(testing.stop, EMULATOR)
 
 
+def served_config(served: testing.ServedEmulator, **overrides: object) -> dict:
+    """Config for the tap against an emulator: its 2010 API and every product API."""
+    return {
+        "account_sid": served.account_sid,
+        "auth_token": served.auth_token,
+        "base_url": served.url,
+        "product_base_urls": served.product_base_urls,
+        **overrides,
+    }
+
+
 def tap_config(**overrides: object) -> dict:
     """Config for the tap against the session emulator, reading all its history."""
-    config = {
-        "account_sid": EMULATOR.account_sid,
-        "auth_token": EMULATOR.auth_token,
-        "base_url": EMULATOR.url,
-        "start_date": (NOW - dt.timedelta(days=HISTORY_DAYS + 1)).date().isoformat(),
-        "request_timeout": 10,
-    }
-    config.update(overrides)
-    return config
+    start = (NOW - dt.timedelta(days=HISTORY_DAYS + 1)).date().isoformat()
+    return served_config(EMULATOR, **{"start_date": start, "request_timeout": 10, **overrides})

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tap_twilio import hosts
 from tap_twilio.errors import ConfigError
 from tap_twilio.tap import TapTwilio
 from tests.emulated import tap_config
+from tests.test_products import PRODUCT_STREAMS
 
 
 @pytest.mark.parametrize(
@@ -53,9 +55,20 @@ def test_cli_reports_one_line_and_fails(tmp_path: Path) -> None:
 
 
 def test_discovery_makes_no_request() -> None:
-    config = tap_config(base_url="http://0.0.0.0:9")
+    unroutable = "http://0.0.0.0:9"
+    config = tap_config(
+        base_url=unroutable,
+        product_base_urls={p: f"{unroutable}/{p}" for p in hosts.PRODUCTS},
+    )
     tap = TapTwilio(config=config)
     catalog = tap.catalog_dict
     names = {entry["tap_stream_id"] for entry in catalog["streams"]}
-    assert names == {"accounts", "incoming_phone_numbers", "messages", "calls", "usage_records"}
-    assert tap.client.requests_made == 0
+    assert names == {
+        "accounts",
+        "incoming_phone_numbers",
+        "messages",
+        "calls",
+        "usage_records",
+        *PRODUCT_STREAMS,
+    }
+    assert tap.requests_made == 0

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from tap_twilio.streams.api2010 import MessagesStream
+from tests.emulated import served_config
 from tests.helpers import run_tap
 from twilio_emulator import testing
 from twilio_emulator.emulator import EmulatorConfig
@@ -34,14 +35,7 @@ def emulator() -> Iterator[testing.ServedEmulator]:
 
 
 def config_for(served: testing.ServedEmulator, **overrides: object) -> dict:
-    return {
-        "account_sid": served.account_sid,
-        "auth_token": served.auth_token,
-        "base_url": served.url,
-        "start_date": "2026-11-01",
-        "lookback_days": 2,
-        **overrides,
-    }
+    return served_config(served, **{"start_date": "2026-11-01", "lookback_days": 2, **overrides})
 
 
 def truth_total(served: testing.ServedEmulator, kind: str) -> int:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from tap_twilio import windows
+from tap_twilio.privacy import Fields
 from tap_twilio.streams.base import API_2010, AccountsStream, AccountStream, DayWindowStream
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ class MessagesStream(DayWindowStream):
     filter_name = "DateSent"
     retention_days = 400
     spec = ("twilio_api_v2010", "api.v2010.account.message")
+    private_fields = Fields(bodies=("body",), phones=("from", "to"))
 
 
 class CallsStream(DayWindowStream):
@@ -50,6 +52,9 @@ class CallsStream(DayWindowStream):
     replication_key = "start_time"
     filter_name = "StartTime"
     spec = ("twilio_api_v2010", "api.v2010.account.call")
+    private_fields = Fields(
+        phones=("from", "to", "forwarded_from"), phone_displays=("from_formatted", "to_formatted")
+    )
 
 
 class IncomingPhoneNumbersStream(AccountStream):
@@ -60,6 +65,8 @@ class IncomingPhoneNumbersStream(AccountStream):
     records_key = "incoming_phone_numbers"
     primary_keys = ("sid",)
     spec = ("twilio_api_v2010", "api.v2010.account.incoming_phone_number")
+    # friendly_name defaults to the number, formatted for display.
+    private_fields = Fields(phones=("phone_number",), phone_displays=("friendly_name",))
 
 
 class UsageRecordsStream(AccountStream):
@@ -82,9 +89,7 @@ class UsageRecordsStream(AccountStream):
 
     def get_records(self, context: Context | None) -> Iterable[dict]:
         path = self.url_path(context)
-        today = windows.utc_today()
-        if self.client.server_date:
-            today = max(today, self.client.server_date)
+        today = max(windows.utc_today(), self._tap.server_today())  # type: ignore[attr-defined]
         bookmark = self.get_starting_replication_key_value(context)
         first = windows.start_day(
             bookmark=dt.date.fromisoformat(str(bookmark)[:10]) if bookmark else None,

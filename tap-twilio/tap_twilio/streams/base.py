@@ -1,10 +1,13 @@
 """Base classes: how a Twilio list becomes a Singer stream.
 
 ``TwilioStream`` loads the stream's schema (generated from Twilio's OpenAPI
-spec), converts wire values, and reads pages through the tap's one client.
-``AccountsStream`` lists the main account and its subaccounts; every
-``AccountStream`` runs once per account, with its state kept per account.
-``DayWindowStream`` reads by whole UTC days (see ``windows``).
+spec), converts wire values, applies the privacy settings, and reads pages
+through the tap's client for its API (``hosts``). ``AccountsStream`` lists the
+main account and its subaccounts; every ``AccountStream`` runs once per
+account, with its state kept per account. ``DayWindowStream`` reads by whole
+UTC days (see ``windows``). ``ProductStream`` and ``ProductWindowStream`` do
+the same for the product APIs (Monitor, Studio, ...), which take the account
+from the credentials rather than the path.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from singer_sdk import Stream
 
-from tap_twilio import windows
+from tap_twilio import hosts, windows
+from tap_twilio.privacy import Fields
 from tap_twilio.values import convert, converters_for
 
 if TYPE_CHECKING:
@@ -37,43 +41,77 @@ def load_schema(name: str) -> dict:
 class TwilioStream(Stream):
     """A Twilio list endpoint whose records land in one Singer stream."""
 
-    path: ClassVar[str]  # may hold {account_sid}
+    api: ClassVar[str] = hosts.API  # which host serves it: the 2010 API or a product
+    path: ClassVar[str]  # may hold {account_sid} and other context keys
     records_key: ClassVar[str]
+    # The endpoint's own PageSize maximum (some Conversations lists allow 50 or 100).
+    max_page_size: ClassVar[int] = 1000
     # Where the schema comes from: (spec file stem, component schema name).
     spec: ClassVar[tuple[str, str]]
     # Fields the spec declares that the tap never emits, with the reason.
     omitted_fields: ClassVar[dict[str, str]] = {}
+    # Fields holding message bodies or phone numbers (see ``privacy``).
+    private_fields: ClassVar[Fields] = Fields()
+    # Context keys this stream hands its child streams, and the record field of each.
+    child_context_keys: ClassVar[dict[str, str]] = {}
 
     def __init__(self, tap: TapTwilio) -> None:
         super().__init__(tap, schema=load_schema(self.name))
         self._converters = converters_for(self.schema)
+        self._schema_written = False
 
     @property
     def client(self) -> TwilioClient:
+        """The 2010 API's client."""
         return self._tap.client  # type: ignore[attr-defined]
+
+    def client_for(self, context: Context | None) -> TwilioClient:
+        """The client for this stream's API, with the credentials of the context's account."""
+        account_sid = (context or {}).get("account_sid")
+        return self._tap.client_for(self.api, account_sid)  # type: ignore[attr-defined]
 
     @property
     def page_size(self) -> int:
-        return int(self.config.get("page_size", 1000))
+        return min(int(self.config.get("page_size", 1000)), self.max_page_size)
 
     def url_path(self, context: Context | None) -> str:
         return self.path.format(**(context or {}))
 
     def prepare(self, record: dict) -> dict:
-        """Wire record -> Singer record: drop omitted fields, convert values."""
+        """Wire record -> Singer record: drop omitted fields, convert values, apply privacy."""
         for field in self.omitted_fields:
             record.pop(field, None)
-        return convert(record, self._converters)
+        record = convert(record, self._converters)
+        return self._tap.privacy.apply(record, self.private_fields)  # type: ignore[attr-defined]
 
-    def read(self, path: str, params: dict[str, Any]) -> Iterator[dict]:
+    def read(
+        self, path: str, params: dict[str, Any], context: Context | None = None
+    ) -> Iterator[dict]:
         """Prepared records of every page of one list request."""
         params = {**params, "PageSize": self.page_size}
-        for page in self.client.pages(path, params, self.records_key):
+        for page in self.client_for(context).pages(path, params, self.records_key):
             for record in page:
                 yield self.prepare(record)
 
     def get_records(self, context: Context | None) -> Iterable[dict]:
-        return self.read(self.url_path(context), {})
+        return self.read(self.url_path(context), {}, context)
+
+    def _write_schema_message(self) -> None:
+        """Write the stream's SCHEMA once per run, not once per account or parent record.
+
+        The SDK writes it each time a context starts; the schema never changes
+        between contexts, and targets like target-duckdb flush every buffered
+        row on each SCHEMA, which turns a stream under thousands of parents
+        (execution steps) into thousands of one-row loads.
+        """
+        if not self._schema_written:
+            super()._write_schema_message()
+            self._schema_written = True
+
+    def get_child_context(self, record: dict, context: Context | None) -> Context | None:
+        if not self.child_context_keys:
+            return super().get_child_context(record, context)
+        return {**(context or {}), **{k: record[f] for k, f in self.child_context_keys.items()}}
 
 
 class AccountsStream(TwilioStream):
@@ -87,6 +125,13 @@ class AccountsStream(TwilioStream):
     omitted_fields: ClassVar[dict[str, str]] = {
         "auth_token": "a secret: it must never reach the warehouse"
     }
+
+    def prepare(self, record: dict) -> dict:
+        """Keep a subaccount's auth token in memory, for its product APIs; never emit it."""
+        token = record.get("auth_token")
+        if token and record.get("sid") != self.config["account_sid"]:
+            self._tap.subaccount_tokens[record["sid"]] = token  # type: ignore[attr-defined]
+        return super().prepare(record)
 
     def generate_child_contexts(
         self, record: dict, context: Context | None
@@ -106,7 +151,33 @@ class AccountStream(TwilioStream):
     parent_stream_type = AccountsStream
 
 
-class DayWindowStream(AccountStream):
+class DayWindows:
+    """Whole UTC days to read, for a stream with a day-granular (or finer) date filter."""
+
+    retention_days: ClassVar[int | None] = None  # days of history Twilio keeps, if limited
+
+    def first_day(self: Any, context: Context | None, today: dt.date) -> dt.date:
+        """The bookmark's day minus the lookback, within start_date and Twilio's retention.
+
+        Retention counts back from ``today``, the server's day: it is Twilio's
+        clock that decides what it still keeps.
+        """
+        return windows.start_day(
+            bookmark=self.get_starting_timestamp(context),
+            start_date=self._tap.start_date,
+            lookback_days=int(self.config.get("lookback_days", 3)),
+            today=today,
+            retention_days=self.retention_days,
+            stream=self.name,
+            logger=self.logger,
+        )
+
+    def last_day(self: Any) -> dt.date:
+        """Today, or the server's today if its clock is ahead of ours."""
+        return max(windows.utc_today(), self._tap.server_today())
+
+
+class DayWindowStream(DayWindows, AccountStream):
     """An account stream filtered by a day-granular date, one UTC day per request.
 
     Records come newest first within a day and the bookmark follows them
@@ -118,29 +189,12 @@ class DayWindowStream(AccountStream):
     is_sorted = True
     check_sorted = False
     filter_name: ClassVar[str]  # e.g. "DateSent": sends DateSent> and DateSent<
-    retention_days: ClassVar[int | None] = None
-
-    def first_day(self, context: Context | None, today: dt.date) -> dt.date:
-        return windows.start_day(
-            bookmark=self.get_starting_timestamp(context),
-            start_date=self._tap.start_date,  # type: ignore[attr-defined]
-            lookback_days=int(self.config.get("lookback_days", 3)),
-            today=today,
-            retention_days=self.retention_days,
-            stream=self.name,
-            logger=self.logger,
-        )
-
-    def last_day(self) -> dt.date:
-        """Today, or the server's today if its clock is ahead of ours."""
-        today = windows.utc_today()
-        server = self.client.server_date
-        return max(today, server) if server else today
 
     def get_records(self, context: Context | None) -> Iterable[dict]:
         path = self.url_path(context)
         last = self.last_day()
-        for day in windows.days(self.first_day(context, last), last):
+        first = self.first_day(context, self._tap.server_today())  # type: ignore[attr-defined]
+        for day in windows.days(first, last):
             iso = day.isoformat()
             yield from self.read(path, {f"{self.filter_name}>": iso, f"{self.filter_name}<": iso})
         yield from self.not_yet_dated(path, last)
@@ -160,3 +214,59 @@ class DayWindowStream(AccountStream):
                     yield record
             if not records or (records[-1].get("date_created") or "") < floor:
                 return
+
+
+class ProductStream(AccountStream):
+    """A product API list (``monitor.twilio.com/v1/...``), read once per account.
+
+    Product APIs have no account in the path: the credentials decide. Twilio
+    lets a parent's credentials read only its own product resources, so each
+    subaccount is read with its own SID and auth token (``TapTwilio.client_for``).
+    """
+
+    def get_records(self, context: Context | None) -> Iterable[dict]:
+        if not self._tap.can_read_products(context["account_sid"]):  # type: ignore[attr-defined,index]
+            return []
+        return super().get_records(context)
+
+
+class ProductChildStream(ProductStream):
+    """A list under another product record (a service's numbers, an execution's steps).
+
+    Its state is kept per account, not per parent record: these streams read
+    everything under each parent, so a bookmark per parent would only grow.
+    """
+
+    state_partitioning_keys: ClassVar[list[str]] = ["account_sid"]  # type: ignore[misc]
+
+
+class ProductWindowStream(DayWindows, ProductStream):
+    """A product list filtered by date-time, read one whole UTC day per request.
+
+    ``window_params`` names the filter pair. Each day's records are emitted
+    oldest first, so the bookmark only moves forward within a run.
+    """
+
+    is_sorted = True
+    check_sorted = False
+
+    def window_params(self, day: dt.date) -> dict[str, str]:
+        """The filters that select records of ``day`` (both ends inclusive)."""
+        raise NotImplementedError
+
+    def get_records(self, context: Context | None) -> Iterable[dict]:
+        if not self._tap.can_read_products(context["account_sid"]):  # type: ignore[attr-defined,index]
+            return
+        path = self.url_path(context)
+        first = self.first_day(context, self._tap.server_today())  # type: ignore[attr-defined]
+        rk, pks = self.replication_key, self.primary_keys or ()
+        for day in windows.days(first, self.last_day()):
+            records = list(self.read(path, self.window_params(day), context))
+            records.sort(key=lambda r: (r[rk] or "", *(str(r[k]) for k in pks)))
+            yield from records
+
+
+def day_bounds(day: dt.date) -> tuple[str, str]:
+    """The first and last second of a UTC day, as Twilio's product APIs write instants."""
+    iso = day.isoformat()
+    return f"{iso}T00:00:00Z", f"{iso}T23:59:59Z"

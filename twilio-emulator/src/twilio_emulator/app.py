@@ -19,6 +19,7 @@ from . import resources
 from .emulator import Emulator
 from .errors import TwilioError, bad_request, not_found
 from .http import emulator, error_response, json_response
+from .resources.product import PREFIXES
 from .store import Clock
 from .timefmt import iso_z
 from .truth import compute_truth
@@ -82,6 +83,8 @@ async def info(request: Request) -> Response:
             "messages_per_day": config.messages_per_day,
             "calls_per_day": config.calls_per_day,
             "main_account_sid": emu.world.main.sid,
+            # Where each product API is served: <this URL><prefix>/v1/...
+            "product_prefixes": PREFIXES,
             "api_key_sid": emu.world.api_keys[0].sid,
             "accounts": [
                 {

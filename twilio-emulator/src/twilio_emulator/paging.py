@@ -1,8 +1,11 @@
-"""List paging exactly as the 2010 API does it: the envelope, ``PageSize`` and ``PageToken``.
+"""List paging as Twilio does it: ``PageSize``, ``PageToken`` and the two envelopes.
 
+The 2010 API wraps a page in relative ``*_uri`` keys; the product APIs
+(``monitor``, ``studio``, ...) put absolute ``*_url`` values under ``meta``.
 A page token names the boundary record (``PA<sid>`` = the page after it,
 ``PB<sid>`` = the page before it), so paging stays correct while new records
-arrive at the head of the list. Clients just follow ``next_page_uri``.
+arrive at the head of the list. Clients just follow ``next_page_uri`` or
+``meta.next_page_url``.
 """
 
 from __future__ import annotations
@@ -97,8 +100,14 @@ class PageRequest:
     token: str | None
 
 
-def parse_page_request(path: str, query: list[tuple[str, str]]) -> PageRequest:
-    """Split paging parameters from filters, validating PageSize like Twilio (20007)."""
+def parse_page_request(
+    path: str, query: list[tuple[str, str]], max_page_size: int = MAX_PAGE_SIZE
+) -> PageRequest:
+    """Split paging parameters from filters, validating PageSize like Twilio (20007).
+
+    ``max_page_size`` is the endpoint's own maximum (1000 for most, 50 or 100
+    for some Conversations lists).
+    """
     filters: list[tuple[str, str]] = []
     size_text = page_text = token = None
     for name, value in query:
@@ -116,9 +125,9 @@ def parse_page_request(path: str, query: list[tuple[str, str]]) -> PageRequest:
             page_size = int(size_text)
         except ValueError:
             raise bad_request(20001, f"Invalid PageSize: {size_text}") from None
-        if page_size > MAX_PAGE_SIZE:
+        if page_size > max_page_size:
             raise bad_request(
-                20007, f"Page size too large. The maximum page size is {MAX_PAGE_SIZE}"
+                20007, f"Page size too large. The maximum page size is {max_page_size}"
             )
         if page_size < 1:
             raise bad_request(20001, "PageSize must be at least 1")
@@ -160,16 +169,11 @@ def select_page(request: PageRequest, listing: Listing[Row]) -> tuple[list[Row],
     return rows, True, has_previous
 
 
-def list_envelope(
-    request: PageRequest,
-    listing: Listing[Row],
-    records_key: str,
-    render: Callable[[Row], Any],
-) -> dict:
-    """The 2010 list envelope: relative ``*_uri`` values and exactly one records key."""
-    rows, has_next, has_previous = select_page(request, listing)
+def _neighbour_uris(
+    request: PageRequest, listing: Listing[Row], rows: list[Row], has_next: bool, has_previous: bool
+) -> tuple[str | None, str | None]:
+    """(next, previous) page URIs, relative to the host."""
     page = request.page
-    start = page * request.page_size
     next_uri = (
         page_uri(request, page=page + 1, token="PA" + listing.token(rows[-1]))
         if has_next and rows
@@ -180,6 +184,20 @@ def list_envelope(
         if has_previous and rows
         else None
     )
+    return next_uri, previous_uri
+
+
+def list_envelope(
+    request: PageRequest,
+    listing: Listing[Row],
+    records_key: str,
+    render: Callable[[Row], Any],
+) -> dict:
+    """The 2010 list envelope: relative ``*_uri`` values and exactly one records key."""
+    rows, has_next, has_previous = select_page(request, listing)
+    page = request.page
+    start = page * request.page_size
+    next_uri, previous_uri = _neighbour_uris(request, listing, rows, has_next, has_previous)
     return {
         "end": start + len(rows) - 1 if rows else start,
         "first_page_uri": page_uri(request, page=0, token=None),
@@ -190,4 +208,32 @@ def list_envelope(
         "start": start,
         "uri": page_uri(request, page=page, token=request.token),
         records_key: [render(r) for r in rows],
+    }
+
+
+def meta_envelope(
+    request: PageRequest,
+    listing: Listing[Row],
+    records_key: str,
+    render: Callable[[Row], Any],
+    origin: str,
+) -> dict:
+    """The product APIs' envelope: records plus ``meta`` with absolute ``*_url`` values.
+
+    ``origin`` is the scheme and host the client reached (the emulator itself),
+    so the URLs can be followed verbatim, as Twilio's own helper libraries do.
+    """
+    rows, has_next, has_previous = select_page(request, listing)
+    next_uri, previous_uri = _neighbour_uris(request, listing, rows, has_next, has_previous)
+    return {
+        records_key: [render(r) for r in rows],
+        "meta": {
+            "first_page_url": origin + page_uri(request, page=0, token=None),
+            "key": records_key,
+            "next_page_url": origin + next_uri if next_uri else None,
+            "page": request.page,
+            "page_size": request.page_size,
+            "previous_page_url": origin + previous_uri if previous_uri else None,
+            "url": origin + page_uri(request, page=request.page, token=request.token),
+        },
     }

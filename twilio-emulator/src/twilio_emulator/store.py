@@ -9,8 +9,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from .activity import Call, DayTraffic, Message, TrafficGenerator
 from .catalog import NUMBER_RENT, USAGE_LEAVES, USAGE_ROLLUPS, in_currency
@@ -20,6 +21,8 @@ from .world import Account, World
 
 # A day's usage never changes once this long after the day has ended (prices land late).
 SETTLE_DELAY = 3 * 3600
+
+T = TypeVar("T")
 
 
 class Clock:
@@ -57,6 +60,7 @@ class Store:
         self._calls_by_sid: dict[str, Call] = {}
         self._settled_usage: dict[tuple[str, int], dict[str, UsageAmount]] = {}
         self._indexed_through = world.history_start_day - 1  # every day <= this is generated
+        self._derived: dict[tuple[str, str, int], Any] = {}
         self._lock = threading.Lock()
         self.outbox: list[OutboxEntry] = []  # what clients created through the API
 
@@ -98,6 +102,20 @@ class Store:
 
     def first_day(self, account: Account) -> int:
         return self.world.history_start_day
+
+    def derived(self, kind: str, account: Account, day: int, build: Callable[[], T]) -> T:
+        """Records a product module derives from one account's day (``products/``), built once.
+
+        What they derive is a pure function of (seed, account, day), like the
+        traffic itself; which of them are visible is decided at read time.
+        """
+        key = (kind, account.sid, day)
+        cached = self._derived.get(key)
+        if cached is None:
+            cached = build()
+            with self._lock:
+                self._derived.setdefault(key, cached)
+        return cached
 
     # --- messages and calls -----------------------------------------------------------
 

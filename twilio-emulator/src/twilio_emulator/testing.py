@@ -13,6 +13,7 @@ import uvicorn
 
 from .app import create_app
 from .emulator import Emulator, EmulatorConfig
+from .resources.product import PREFIXES
 
 
 @dataclass
@@ -28,6 +29,11 @@ class ServedEmulator:
     @property
     def auth_token(self) -> str:
         return self.emulator.config.auth_token
+
+    @property
+    def product_base_urls(self) -> dict[str, str]:
+        """Base URL of each product API (``monitor``, ``studio``, ...) on this emulator."""
+        return {product: self.url + prefix for product, prefix in PREFIXES.items()}
 
 
 def _free_port() -> int:

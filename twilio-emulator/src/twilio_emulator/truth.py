@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from .activity import Call, Message
 from .catalog import USAGE_LEAVES, money_str
 from .emulator import Emulator
+from .products.counts import product_counts
 from .timefmt import DAY, day_iso, iso_z
 from .world import Account
 
@@ -171,6 +172,8 @@ def compute_truth(emu: Emulator, tz: str = "UTC") -> dict:
                 }
             },
             **_usage_and_spend(emu, account, traffic_daily),
+            # Records each product API serves this account's own credentials.
+            "products": product_counts(emu.store, account),
         }
 
     as_of = local_date(latest_activity) if latest_activity is not None else None

@@ -1,0 +1,118 @@
+"""Which URL each API is read from: Twilio's hosts, regions and edges, explicit base URLs,
+and next-page links rebased onto them."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from tap_twilio import hosts
+from tap_twilio.client import TwilioClient
+from tap_twilio.errors import ConfigError
+from tap_twilio.tap import TapTwilio
+from tests.emulated import tap_config
+
+MINIMAL = {"account_sid": "AC" + "0" * 32, "auth_token": "x" * 32}
+
+
+def urls(**settings: object) -> dict[str, str]:
+    return TapTwilio(config={**MINIMAL, **settings}).base_urls
+
+
+def test_default_hosts() -> None:
+    assert urls() == {
+        "api": "https://api.twilio.com",
+        "monitor": "https://monitor.twilio.com",
+        "messaging": "https://messaging.twilio.com",
+        "conversations": "https://conversations.twilio.com",
+        "studio": "https://studio.twilio.com",
+        "verify": "https://verify.twilio.com",
+        "trunking": "https://trunking.twilio.com",
+        "insights": "https://insights.twilio.com",
+    }
+
+
+def test_region_and_edge_apply_to_every_host() -> None:
+    result = urls(region="ie1", edge="dublin")
+    assert result["api"] == "https://api.dublin.ie1.twilio.com"
+    assert result["monitor"] == "https://monitor.dublin.ie1.twilio.com"
+    assert result["insights"] == "https://insights.dublin.ie1.twilio.com"
+    assert urls(region="au1")["studio"] == "https://studio.au1.twilio.com"
+    # As Twilio's helper libraries do: an edge alone means region us1.
+    assert urls(edge="sydney")["verify"] == "https://verify.sydney.us1.twilio.com"
+
+
+def test_explicit_base_urls_are_used_as_is() -> None:
+    result = urls(
+        region="ie1",
+        edge="dublin",
+        base_url="http://127.0.0.1:8765/",
+        product_base_urls={"monitor": "http://127.0.0.1:8765/monitor"},
+    )
+    assert result["api"] == "http://127.0.0.1:8765"
+    assert result["monitor"] == "http://127.0.0.1:8765/monitor"
+    assert result["studio"] == "https://studio.dublin.ie1.twilio.com"
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"region": "Ireland"}, "region 'Ireland' is not a Twilio region"),
+        ({"edge": "dublin.ie1"}, "edge 'dublin.ie1' is not a Twilio edge"),
+        ({"product_base_urls": {"video": "http://x"}}, "product_base_urls has unknown product"),
+        ({"product_base_urls": {"studio": "studio.example"}}, "product_base_urls.studio"),
+        ({"base_url": "ftp://example.com"}, "base_url 'ftp://example.com' is not an http"),
+    ],
+)
+def test_bad_connectivity_settings_are_named(settings: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace(".", r"\.").replace("(", r"\(")):
+        TapTwilio(config={**MINIMAL, **settings})
+
+
+def client(base_url: str) -> TwilioClient:
+    return TwilioClient(
+        base_url=base_url,
+        username="AC",
+        password="secret",
+        credential_hint="",
+        timeout=1,
+        user_agent="test",
+        logger=logging.getLogger("test"),
+    )
+
+
+def test_next_page_links_are_rebased_onto_the_configured_base() -> None:
+    # Twilio's own absolute link, followed through a proxy or emulator path.
+    assert (
+        client("http://127.0.0.1:9/monitor").url(
+            "https://monitor.twilio.com/v1/Alerts?PageSize=50&Page=1&PageToken=PANO1"
+        )
+        == "http://127.0.0.1:9/monitor/v1/Alerts?PageSize=50&Page=1&PageToken=PANO1"
+    )
+    # A link that already carries the base path (the emulator's own) keeps it once.
+    assert (
+        client("http://127.0.0.1:9/monitor").url("http://127.0.0.1:9/monitor/v1/Alerts?Page=1")
+        == "http://127.0.0.1:9/monitor/v1/Alerts?Page=1"
+    )
+    # 2010 API: relative next_page_uri on the host root.
+    assert (
+        client("https://api.dublin.ie1.twilio.com").url("/2010-04-01/Accounts.json?Page=1")
+        == "https://api.dublin.ie1.twilio.com/2010-04-01/Accounts.json?Page=1"
+    )
+    assert client("https://monitor.twilio.com").url("/v1/Alerts") == (
+        "https://monitor.twilio.com/v1/Alerts"
+    )
+
+
+def test_hosts_module_lists_the_products_read() -> None:
+    assert hosts.PRODUCTS == (
+        "monitor",
+        "messaging",
+        "conversations",
+        "studio",
+        "verify",
+        "trunking",
+        "insights",
+    )
+    assert set(TapTwilio(config=tap_config()).base_urls) == {"api", *hosts.PRODUCTS}

@@ -1,0 +1,390 @@
+"""The product APIs: the meta envelope and paging, page-size limits, credentials,
+retention, filters, and data consistent with the 2010 API and with the truth."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from twilio_emulator import testing
+from twilio_emulator.emulator import EmulatorConfig
+from twilio_emulator.products import insights, monitor, studio
+from twilio_emulator.world import Account
+
+NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone.utc)
+OLDEST_KEPT = (NOW.date() - dt.timedelta(days=29)).isoformat()  # alerts and summaries: 30 days
+TOKEN = "products-token-0123456789abcdef01"
+
+
+def config(seed: int = 3) -> EmulatorConfig:
+    return EmulatorConfig(
+        seed=seed,
+        days=45,
+        messages_per_day=150,
+        calls_per_day=40,
+        customers=300,
+        now=int(NOW.timestamp()),
+        auth_token=TOKEN,
+    )
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[testing.ServedEmulator]:
+    with testing.serve(config()) as emulator:
+        yield emulator
+
+
+def client(served: testing.ServedEmulator, account: Account | None = None) -> httpx.Client:
+    account = account or served.emulator.world.main
+    return httpx.Client(base_url=served.url, auth=(account.sid, account.auth_token), timeout=30)
+
+
+def list_all(http: httpx.Client, path: str, **params: object) -> list[dict]:
+    """Every record of a list, following meta.next_page_url verbatim, as twilio-python does."""
+    body = http.get(path, params={"PageSize": 7, **params}).json()
+    records = []
+    while True:
+        records += body[body["meta"]["key"]]
+        if not body["meta"]["next_page_url"]:
+            return records
+        body = http.get(body["meta"]["next_page_url"]).json()
+
+
+def wire_list(http: httpx.Client, path: str, key: str, **params: object) -> list[dict]:
+    """Every record of a 2010 API list, following next_page_uri."""
+    body = http.get(path, params={"PageSize": 1000, **params}).json()
+    records = []
+    while True:
+        records += body[key]
+        if not body["next_page_uri"]:
+            return records
+        body = http.get(body["next_page_uri"]).json()
+
+
+def test_meta_envelope_urls_are_absolute_and_point_at_the_emulator(
+    served: testing.ServedEmulator,
+) -> None:
+    with client(served) as http:
+        body = http.get("/verify/v2/Attempts", params={"PageSize": 5, "Channel": "sms"}).json()
+    meta = body["meta"]
+    assert meta["key"] == "attempts"
+    assert meta["page"] == 0
+    assert meta["page_size"] == 5
+    assert meta["previous_page_url"] is None
+    assert (
+        meta["first_page_url"] == f"{served.url}/verify/v2/Attempts?Channel=sms&PageSize=5&Page=0"
+    )
+    assert meta["url"] == meta["first_page_url"]
+    last = body["attempts"][-1]["sid"]
+    assert meta["next_page_url"] == (
+        f"{served.url}/verify/v2/Attempts?Channel=sms&PageSize=5&Page=1&PageToken=PA{last}"
+    )
+    assert (
+        body["attempts"][0]["url"]
+        == f"{served.url}/verify/v2/Attempts/{body['attempts'][0]['sid']}"
+    )
+
+
+def test_paging_yields_every_record_once_and_goes_back(served: testing.ServedEmulator) -> None:
+    with client(served) as http:
+        records = list_all(http, "/insights/v1/Voice/Summaries", StartTime="7d")
+        sids = [r["call_sid"] for r in records]
+        assert len(sids) == len(set(sids)) > 7
+        starts = [r["start_time"] for r in records]
+        assert starts == sorted(starts, reverse=True)  # newest first
+        page1 = http.get("/insights/v1/Voice/Summaries", params={"StartTime": "7d", "PageSize": 7})
+        page2 = http.get(page1.json()["meta"]["next_page_url"]).json()
+        back = http.get(page2["meta"]["previous_page_url"]).json()
+    assert [r["call_sid"] for r in back["call_summaries"]] == sids[:7]
+
+
+@pytest.mark.parametrize(
+    ("path", "maximum"),
+    [
+        ("/conversations/v1/Users", 50),
+        ("/conversations/v1/Conversations", 100),
+        ("/monitor/v1/Alerts", 1000),
+        ("/studio/v2/Flows", 1000),
+    ],
+)
+def test_page_size_maximum_is_per_endpoint(
+    served: testing.ServedEmulator, path: str, maximum: int
+) -> None:
+    with client(served) as http:
+        assert http.get(path, params={"PageSize": maximum}).status_code == 200
+        response = http.get(path, params={"PageSize": maximum + 1})
+    assert response.status_code == 400
+    assert response.json()["code"] == 20007
+    assert response.json()["message"] == f"Page size too large. The maximum page size is {maximum}"
+
+
+def test_credentials_decide_the_account(served: testing.ServedEmulator) -> None:
+    """Product APIs read the credential's account: a parent sees only its own resources."""
+    world = served.emulator.world
+    sub = world.accounts[1]
+    with httpx.Client(base_url=served.url, timeout=30) as anonymous:
+        response = anonymous.get("/monitor/v1/Alerts")
+    assert response.status_code == 401
+    assert response.json()["code"] == 20003
+    with client(served) as http:
+        main_services = http.get("/messaging/v1/Services").json()["services"]
+        denied = http.get(f"/messaging/v1/Services/{sub.messaging_service_sid}/PhoneNumbers")
+    with client(served, sub) as http:
+        sub_services = http.get("/messaging/v1/Services").json()["services"]
+    assert [s["sid"] for s in main_services] == [world.main.messaging_service_sid]
+    assert [s["sid"] for s in sub_services] == [sub.messaging_service_sid]
+    assert denied.status_code == 404
+
+
+def test_messaging_services_are_the_ones_messages_carry(served: testing.ServedEmulator) -> None:
+    for account in served.emulator.world.accounts:
+        with client(served, account) as http:
+            messages = wire_list(
+                http, f"/2010-04-01/Accounts/{account.sid}/Messages.json", "messages"
+            )
+            services = list_all(http, "/messaging/v1/Services")
+            pool = list_all(http, f"/messaging/v1/Services/{services[0]['sid']}/PhoneNumbers")
+            numbers = wire_list(
+                http,
+                f"/2010-04-01/Accounts/{account.sid}/IncomingPhoneNumbers.json",
+                "incoming_phone_numbers",
+            )
+        carried = {m["messaging_service_sid"] for m in messages} - {None}
+        assert carried == {s["sid"] for s in services}
+        assert {n["sid"] for n in pool} == {n["sid"] for n in numbers}
+        assert {n["phone_number"] for n in pool} == {n["phone_number"] for n in numbers}
+
+
+def test_alerts_come_from_failed_messages_and_calls(served: testing.ServedEmulator) -> None:
+    emu = served.emulator
+    now = emu.clock.now()
+    floor = dt.datetime.fromtimestamp(monitor.alert_floor(now), dt.timezone.utc)
+    account = emu.world.main
+    with client(served) as http:
+        alerts = list_all(http, "/monitor/v1/Alerts")
+        messages = wire_list(
+            http,
+            f"/2010-04-01/Accounts/{account.sid}/Messages.json",
+            "messages",
+            **{"DateSent>": (floor - dt.timedelta(days=1)).date().isoformat()},
+        )
+        calls = wire_list(
+            http,
+            f"/2010-04-01/Accounts/{account.sid}/Calls.json",
+            "calls",
+            Status="failed",
+            **{"StartTime>": (floor - dt.timedelta(days=1)).date().isoformat()},
+        )
+    by_resource = {a["resource_sid"]: a for a in alerts}
+    assert len(by_resource) == len(alerts) > 0
+    failed_messages = {m["sid"]: m for m in messages if m["error_code"] is not None}
+    for sid, alert in by_resource.items():
+        if sid.startswith("CA"):
+            assert sid in {c["sid"] for c in calls}
+            assert int(alert["error_code"]) in monitor.CALL_ERRORS
+            assert alert["log_level"] == "error"
+        else:
+            message = failed_messages[sid]
+            assert alert["error_code"] == str(message["error_code"])
+            assert alert["log_level"] == ("error" if message["status"] == "failed" else "warning")
+            assert alert["service_sid"] == message["messaging_service_sid"]
+    # Every failure inside the 30 days kept has its alert, and nothing older does.
+    for alert in alerts:
+        generated = dt.datetime.fromisoformat(alert["date_generated"].replace("Z", "+00:00"))
+        assert generated >= floor
+    assert Counter(s[:2] for s in by_resource)["CA"] == sum(
+        1 for c in calls if c["end_time"] is not None and _rfc(c["end_time"]) >= floor
+    )
+
+
+def _rfc(value: str) -> dt.datetime:
+    from email.utils import parsedate_to_datetime
+
+    return parsedate_to_datetime(value)
+
+
+def test_alert_and_summary_retention(served: testing.ServedEmulator) -> None:
+    now = served.emulator.clock.now()
+    oldest = dt.datetime.fromtimestamp(monitor.alert_floor(now), dt.timezone.utc).date()
+    too_old = (oldest - dt.timedelta(days=1)).isoformat()
+    with client(served) as http:
+        ok = http.get("/monitor/v1/Alerts", params={"StartDate": oldest.isoformat()})
+        alerts = http.get("/monitor/v1/Alerts", params={"StartDate": too_old})
+        summaries = http.get("/insights/v1/Voice/Summaries", params={"StartTime": too_old})
+        recent = http.get("/insights/v1/Voice/Summaries", params={"StartTime": "29d"})
+    assert ok.status_code == 200
+    assert alerts.status_code == 400
+    assert alerts.json()["message"] == "Queries for alerts older than 30 days are not supported"
+    assert summaries.status_code == 400
+    assert summaries.json()["code"] == 17002
+    assert recent.status_code == 200
+
+
+def test_call_summaries_are_the_calls(served: testing.ServedEmulator) -> None:
+    emu = served.emulator
+    account = emu.world.accounts[2]
+    with client(served, account) as http:
+        summaries = list_all(http, "/insights/v1/Voice/Summaries", StartTime=OLDEST_KEPT)
+        calls = {
+            c["sid"]: c
+            for c in wire_list(http, f"/2010-04-01/Accounts/{account.sid}/Calls.json", "calls")
+        }
+    assert summaries
+    for summary in summaries:
+        call = calls[summary["call_sid"]]
+        assert _rfc(call["start_time"]) == _iso(summary["start_time"])
+        assert _rfc(call["end_time"]) == _iso(summary["end_time"])
+        assert summary["call_state"] == insights.CALL_STATES[call["status"]]
+        assert summary["from"]["caller"] == call["from"]
+        assert summary["to"]["callee"] == call["to"]
+        if call["status"] == "completed":
+            assert summary["duration"] == int(call["duration"])
+    floor = dt.datetime.fromtimestamp(insights.summary_floor(emu.clock.now()), dt.timezone.utc)
+    expected = {
+        sid
+        for sid, c in calls.items()
+        if c["end_time"] is not None and _rfc(c["start_time"]) >= floor
+    }
+    assert {s["call_sid"] for s in summaries} == expected
+
+
+def _iso(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def test_executions_are_inbound_calls_and_steps_belong_to_them(
+    served: testing.ServedEmulator,
+) -> None:
+    account = served.emulator.world.main
+    toll_free = {n.sid for n in account.numbers if n.kind == "toll-free"}
+    with client(served) as http:
+        calls = {
+            c["sid"]: c
+            for c in wire_list(http, f"/2010-04-01/Accounts/{account.sid}/Calls.json", "calls")
+        }
+        flows = list_all(http, "/studio/v2/Flows")
+        assert sorted(f["status"] for f in flows) == ["draft", "published"]
+        executions = []
+        for flow in flows:
+            for execution in list_all(http, f"/studio/v2/Flows/{flow['sid']}/Executions"):
+                assert execution["flow_sid"] == flow["sid"]
+                steps = list_all(
+                    http, f"/studio/v2/Flows/{flow['sid']}/Executions/{execution['sid']}/Steps"
+                )
+                assert steps
+                assert {s["execution_sid"] for s in steps} == {execution["sid"]}
+                assert {s["flow_sid"] for s in steps} == {flow["sid"]}
+                executions.append(execution)
+    expected = {
+        sid
+        for sid, c in calls.items()
+        if c["direction"] == "inbound" and c["phone_number_sid"] in toll_free
+    }
+    assert {e["initiated_by"] for e in executions} == expected
+    for execution in executions:
+        call = calls[execution["initiated_by"]]
+        assert execution["contact_channel_address"] == call["from"]
+        assert _iso(execution["date_created"]) == _rfc(call["start_time"])
+
+
+def test_conversation_participants_are_real_customers(served: testing.ServedEmulator) -> None:
+    for account in served.emulator.world.accounts:
+        customers = {c.e164 for c in account.customers}
+        ours = {n.e164 for n in account.numbers}
+        with client(served, account) as http:
+            conversations = list_all(http, "/conversations/v1/Conversations")
+            users = {u["identity"]: u for u in list_all(http, "/conversations/v1/Users")}
+            assert conversations
+            for conv in conversations:
+                path = f"/conversations/v1/Conversations/{conv['sid']}"
+                participants = list_all(http, f"{path}/Participants")
+                bound = [p for p in participants if p["messaging_binding"]]
+                chat = [p for p in participants if p["identity"]]
+                assert len(bound) == len(chat) == 1
+                binding = bound[0]["messaging_binding"]
+                prefix = "whatsapp:" if binding["type"] == "whatsapp" else ""
+                assert binding["address"].removeprefix(prefix) in customers
+                assert binding["proxy_address"].removeprefix(prefix) in ours
+                assert chat[0]["identity"] in users
+                messages = list_all(http, f"{path}/Messages")
+                assert [m["index"] for m in messages] == list(range(len(messages)))
+                assert {m["author"] for m in messages} <= {binding["address"], chat[0]["identity"]}
+                assert {m["participant_sid"] for m in messages} <= {p["sid"] for p in participants}
+                newest = list_all(http, f"{path}/Messages", Order="desc")
+                assert newest == messages[::-1]
+
+
+def test_truth_counts_what_the_apis_serve(served: testing.ServedEmulator) -> None:
+    truth = httpx.get(f"{served.url}/_emulator/truth", timeout=60).json()
+    for account in served.emulator.world.accounts:
+        counts = truth["accounts"][account.sid]["products"]
+        with client(served, account) as http:
+            services = list_all(http, "/messaging/v1/Services")
+            conversations = list_all(http, "/conversations/v1/Conversations")
+            users = list_all(http, "/conversations/v1/Users")
+            flows = list_all(http, "/studio/v2/Flows")
+            executions = [
+                e for f in flows for e in list_all(http, f"/studio/v2/Flows/{f['sid']}/Executions")
+            ]
+            served_counts = {
+                "alerts": len(list_all(http, "/monitor/v1/Alerts")),
+                "monitor_events": len(list_all(http, "/monitor/v1/Events")),
+                "messaging_services": len(services),
+                "messaging_service_phone_numbers": sum(
+                    len(list_all(http, f"/messaging/v1/Services/{s['sid']}/PhoneNumbers"))
+                    for s in services
+                ),
+                "conversations": len(conversations),
+                "conversation_messages": sum(
+                    len(list_all(http, f"/conversations/v1/Conversations/{c['sid']}/Messages"))
+                    for c in conversations
+                ),
+                "conversation_participants": sum(
+                    len(list_all(http, f"/conversations/v1/Conversations/{c['sid']}/Participants"))
+                    for c in conversations
+                ),
+                "users": len(users),
+                "user_conversations": sum(
+                    len(list_all(http, f"/conversations/v1/Users/{u['sid']}/Conversations"))
+                    for u in users
+                ),
+                "flows": len(flows),
+                "executions": len(executions),
+                "execution_steps": sum(
+                    len(
+                        list_all(
+                            http, f"/studio/v2/Flows/{e['flow_sid']}/Executions/{e['sid']}/Steps"
+                        )
+                    )
+                    for e in executions
+                ),
+                "verify_services": len(list_all(http, "/verify/v2/Services")),
+                "verification_attempts": len(list_all(http, "/verify/v2/Attempts")),
+                "trunks": len(list_all(http, "/trunking/v1/Trunks")),
+                "call_summaries": len(
+                    list_all(http, "/insights/v1/Voice/Summaries", StartTime=OLDEST_KEPT)
+                ),
+            }
+        assert served_counts == counts
+    main = truth["accounts"][served.emulator.world.main.sid]["products"]
+    assert main["trunks"] == 1
+    assert min(main.values()) > 0
+
+
+def test_products_are_deterministic_and_move_with_the_clock() -> None:
+    paths = ["/verify/v2/Attempts", "/monitor/v1/Alerts", "/conversations/v1/Conversations"]
+    bodies = []
+    for _ in range(2):
+        with testing.serve(config(seed=9)) as emulator, client(emulator) as http:
+            # Only the port differs between the two emulators.
+            bodies.append(repr([list_all(http, p) for p in paths]).replace(emulator.url, ""))
+            executions = studio.executions(emulator.emulator.store, emulator.emulator.world.main, 0)
+            assert executions == []  # before the history: nothing
+            before = len(list_all(http, "/verify/v2/Attempts"))
+            emulator.emulator.clock.advance(86_400)
+            assert len(list_all(http, "/verify/v2/Attempts")) > before
+    assert bodies[0] == bodies[1]
