@@ -1,0 +1,65 @@
+"""Usage Triggers (``.../Usage/Triggers.json``): alerts on usage, evaluated by ``billing``."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..billing import trigger_state
+from ..catalog import money_str
+from ..http import emulator, find, json_response, list_response, setup_for
+from ..provisioning import UsageTrigger
+from ..store import Store
+from ..timefmt import rfc2822
+from ..world import Account
+
+API = "/2010-04-01"
+_FILTERS = {
+    "Recurring": lambda t, v: t.recurring == v,
+    "TriggerBy": lambda t, v: t.trigger_by == v,
+    "UsageCategory": lambda t, v: t.usage_category == v,
+}
+
+
+def render(trigger: UsageTrigger, account: Account, store: Store) -> dict:
+    state = trigger_state(store, account, trigger)
+    current = money_str(state.current) if trigger.trigger_by == "price" else str(state.current)
+    base = f"{API}/Accounts/{trigger.account_sid}/Usage"
+    return {
+        "account_sid": trigger.account_sid,
+        "api_version": "2010-04-01",
+        "callback_method": "POST",
+        "callback_url": trigger.callback_url,
+        "current_value": current,
+        "date_created": rfc2822(trigger.created),
+        "date_fired": rfc2822(state.fired_at),
+        "date_updated": rfc2822(state.fired_at or trigger.created),
+        "friendly_name": trigger.friendly_name,
+        "recurring": trigger.recurring,
+        "sid": trigger.sid,
+        "trigger_by": trigger.trigger_by,
+        "trigger_value": trigger.trigger_value,
+        "uri": f"{base}/Triggers/{trigger.sid}.json",
+        "usage_category": trigger.usage_category,
+        "usage_record_uri": f"{base}/Records.json?Category={trigger.usage_category}",
+    }
+
+
+async def list_triggers(request: Request) -> Response:
+    account, setup = setup_for(request)
+    store = emulator(request).store
+    rows = setup.usage_triggers
+    return list_response(
+        request, rows, "usage_triggers", lambda t: render(t, account, store), _FILTERS
+    )
+
+
+async def fetch_trigger(request: Request) -> Response:
+    account, setup = setup_for(request)
+    trigger = find(setup.usage_triggers, request.path_params["Sid"], request)
+    return json_response(render(trigger, account, emulator(request).store))
+
+
+_BASE = f"{API}/Accounts/{{AccountSid}}/Usage/Triggers"
+ROUTES = [Route(f"{_BASE}.json", list_triggers), Route(f"{_BASE}/{{Sid}}.json", fetch_trigger)]
