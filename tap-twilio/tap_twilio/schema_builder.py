@@ -3,8 +3,12 @@
 Every field the spec declares is kept, with its nullability. Types change only
 where Twilio's wire format is not what a warehouse wants, and always the same
 way: RFC 2822 strings become ``date-time``; the numeric strings below become
-numbers. ``scripts/generate_schemas.py`` writes the result to ``schemas/``, and a
-test regenerates it from the spec to prove the two agree.
+numbers; a field the spec leaves untyped becomes an object (all seven in the
+2010 spec hold JSON objects: call events' ``request``/``response``, recordings'
+``encryption_details``, dependent numbers' ``capabilities``...). A stream may
+drop fields (``omitted``, with a reason) and add the fields it fills from its
+parent (``added``). ``scripts/generate_schemas.py`` writes the result to
+``schemas/``, and a test regenerates it from the spec to prove the two agree.
 """
 
 from __future__ import annotations
@@ -20,8 +24,18 @@ NUMERIC_STRINGS = {
     "queue_time": "integer",
     "count": "number",
     "usage": "number",
+    "balance": "number",
+    "current_value": "number",
+    "trigger_value": "number",
 }
 DATE_TIME_FORMATS = {"date-time", "date-time-rfc-2822"}
+# Fields the spec declares non-nullable that Twilio sends as null, with the evidence.
+NULL_DESPITE_SPEC = {
+    "reason_conference_ended": (
+        "null while the conference is in progress (Twilio's docs, and the spec's own "
+        "in-progress example)"
+    ),
+}
 
 
 def _resolve(spec: dict, node: dict) -> dict:
@@ -34,8 +48,8 @@ def _resolve(spec: dict, node: dict) -> dict:
 def property_schema(spec: dict, name: str, node: dict) -> dict[str, Any]:
     """The Singer schema of one OpenAPI property."""
     resolved = _resolve(spec, node)
-    nullable = bool(node.get("nullable") or resolved.get("nullable"))
-    kind = resolved.get("type", "string")
+    nullable = bool(node.get("nullable") or resolved.get("nullable")) or name in NULL_DESPITE_SPEC
+    kind = resolved.get("type", "object")
     fmt = resolved.get("format")
     result: dict[str, Any] = {}
     if kind == "string" and fmt in DATE_TIME_FORMATS:
@@ -65,12 +79,21 @@ def property_schema(spec: dict, name: str, node: dict) -> dict[str, Any]:
     return result
 
 
-def stream_schema(spec: dict, component: str, omitted: dict[str, str] | None = None) -> dict:
-    """The Singer schema for one spec component, minus ``omitted`` fields."""
+def stream_schema(
+    spec: dict,
+    component: str,
+    omitted: dict[str, str] | None = None,
+    added: dict[str, dict] | None = None,
+) -> dict:
+    """The Singer schema for one spec component, minus ``omitted`` and plus ``added`` fields."""
     node = spec["components"]["schemas"][component]
     properties = {
         name: property_schema(spec, name, prop)
-        for name, prop in sorted(node["properties"].items())
+        for name, prop in node["properties"].items()
         if name not in (omitted or {})
     }
-    return {"type": "object", "properties": properties}
+    clash = set(properties) & set(added or {})
+    if clash:
+        raise ValueError(f"{component}: added fields {sorted(clash)} are already in the spec")
+    properties.update(added or {})
+    return {"type": "object", "properties": dict(sorted(properties.items()))}

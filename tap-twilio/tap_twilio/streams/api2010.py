@@ -4,23 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from tap_twilio import windows
-from tap_twilio.streams.base import API_2010, AccountsStream, AccountStream, DayWindowStream
+from tap_twilio.streams.base import (
+    ACCOUNT,
+    AccountsStream,
+    AccountStream,
+    ChildStream,
+    DayWindowStream,
+)
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
-
-ACCOUNT = f"{API_2010}/Accounts/{{account_sid}}"
 
 __all__ = [
     "AccountsStream",
     "CallsStream",
     "IncomingPhoneNumbersStream",
+    "MessageMediaStream",
     "MessagesStream",
+    "MonthlyUsageRecordsStream",
     "UsageRecordsStream",
 ]
+FINAL_CALL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
 class MessagesStream(DayWindowStream):
@@ -39,6 +46,23 @@ class MessagesStream(DayWindowStream):
     retention_days = 400
     spec = ("twilio_api_v2010", "api.v2010.account.message")
 
+    def child_context(self, record: dict, context: Context | None) -> Context | None:
+        """Media are read only for messages that have some."""
+        if not record.get("num_media"):
+            return None
+        return {"account_sid": record["account_sid"], "message_sid": record["sid"]}
+
+
+class MessageMediaStream(ChildStream):
+    """Files attached to the MMS messages this run reads (``num_media`` > 0 only)."""
+
+    name = "message_media"
+    parent_stream_type = MessagesStream
+    path = f"{ACCOUNT}/Messages/{{message_sid}}/Media.json"
+    records_key = "media_list"
+    primary_keys = ("sid",)
+    spec = ("twilio_api_v2010", "api.v2010.account.message.media")
+
 
 class CallsStream(DayWindowStream):
     """Voice calls, parent and child legs, by the day they started."""
@@ -50,6 +74,12 @@ class CallsStream(DayWindowStream):
     replication_key = "start_time"
     filter_name = "StartTime"
     spec = ("twilio_api_v2010", "api.v2010.account.call")
+
+    def child_context(self, record: dict, context: Context | None) -> Context | None:
+        """Events are read for calls that have ended: Twilio serves them after the end."""
+        if record.get("status") not in FINAL_CALL_STATUSES:
+            return None
+        return {"account_sid": record["account_sid"], "call_sid": record["sid"]}
 
 
 class IncomingPhoneNumbersStream(AccountStream):
@@ -77,16 +107,13 @@ class UsageRecordsStream(AccountStream):
     replication_key = "start_date"
     is_sorted = True
     check_sorted = False
-    span_days = 31
+    # Every subaccount is read on its own; Twilio's default would add theirs in.
+    params: ClassVar[dict[str, str]] = {"IncludeSubaccounts": "false"}
     spec = ("twilio_api_v2010", "api.v2010.account.usage.usage_record.usage_record_daily")
 
-    def get_records(self, context: Context | None) -> Iterable[dict]:
-        path = self.url_path(context)
-        today = windows.utc_today()
-        if self.client.server_date:
-            today = max(today, self.client.server_date)
+    def first_day(self, context: Context | None, today: dt.date) -> dt.date:
         bookmark = self.get_starting_replication_key_value(context)
-        first = windows.start_day(
+        return windows.start_day(
             bookmark=dt.date.fromisoformat(str(bookmark)[:10]) if bookmark else None,
             start_date=self._tap.start_date,  # type: ignore[attr-defined]
             lookback_days=int(self.config.get("lookback_days", 3)),
@@ -95,13 +122,37 @@ class UsageRecordsStream(AccountStream):
             stream=self.name,
             logger=self.logger,
         )
-        for lo, hi in windows.spans(first, today, self.span_days):
-            params = {
-                "StartDate": lo.isoformat(),
-                "EndDate": hi.isoformat(),
-                # We read every subaccount ourselves; Twilio's default would add theirs in.
-                "IncludeSubaccounts": "false",
-            }
-            span = list(self.read(path, params))
+
+    def get_records(self, context: Context | None) -> Iterable[dict]:
+        path = self.url_path(context)
+        today = windows.utc_today()
+        if self.client.server_date:
+            today = max(today, self.client.server_date)
+        for lo, hi in self.spans(self.first_day(context, today), today):
+            span = list(self.read(path, {"StartDate": lo.isoformat(), "EndDate": hi.isoformat()}))
             span.sort(key=lambda r: (r["start_date"], r["category"]))
             yield from span
+
+    def spans(self, first: dt.date, today: dt.date) -> Iterable[tuple[dt.date, dt.date]]:
+        """Requests of 31 days: a page per category and day."""
+        return windows.spans(first, today, 31)
+
+
+class MonthlyUsageRecordsStream(UsageRecordsStream):
+    """Monthly usage per category, one record per calendar month.
+
+    Read from the first of the month of the first day to read, so every record
+    covers a whole month (the current one: up to today) and its key is stable;
+    the months the lookback touches are read again.
+    """
+
+    name = "usage_records_monthly"
+    path = f"{ACCOUNT}/Usage/Records/Monthly.json"
+    spec = ("twilio_api_v2010", "api.v2010.account.usage.usage_record.usage_record_monthly")
+
+    def first_day(self, context: Context | None, today: dt.date) -> dt.date:
+        return windows.month_start(super().first_day(context, today))
+
+    def spans(self, first: dt.date, today: dt.date) -> Iterable[tuple[dt.date, dt.date]]:
+        """One request: a span that is not month-aligned would cut a month in two."""
+        return [(first, today)]

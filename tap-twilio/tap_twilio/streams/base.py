@@ -4,7 +4,10 @@
 spec), converts wire values, and reads pages through the tap's one client.
 ``AccountsStream`` lists the main account and its subaccounts; every
 ``AccountStream`` runs once per account, with its state kept per account.
-``DayWindowStream`` reads by whole UTC days (see ``windows``).
+``DayWindowStream`` reads by whole UTC days (see ``windows``). A
+``ChildStream`` reads one list per parent record the parent reads in this run,
+and only for the parents whose ``child_context`` says so (MMS messages, ended
+calls, live conferences...).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
     from tap_twilio.tap import TapTwilio
 
 API_2010 = "/2010-04-01"
+ACCOUNT = f"{API_2010}/Accounts/{{account_sid}}"
 
 
 def load_schema(name: str) -> dict:
@@ -37,12 +41,19 @@ def load_schema(name: str) -> dict:
 class TwilioStream(Stream):
     """A Twilio list endpoint whose records land in one Singer stream."""
 
-    path: ClassVar[str]  # may hold {account_sid}
-    records_key: ClassVar[str]
+    path: ClassVar[str]  # may hold {account_sid} and the keys of a child context
+    # The list's records key; None for an instance resource (one object, e.g. Balance).
+    records_key: ClassVar[str | None]
+    # Query parameters sent with every request of the stream.
+    params: ClassVar[dict[str, str]] = {}
     # Where the schema comes from: (spec file stem, component schema name).
     spec: ClassVar[tuple[str, str]]
     # Fields the spec declares that the tap never emits, with the reason.
     omitted_fields: ClassVar[dict[str, str]] = {}
+    # Fields the tap adds to the spec's (from the parent), with their JSON schema.
+    added_fields: ClassVar[dict[str, dict]] = {}
+    # Context keys copied into every record (each declared in ``added_fields``).
+    from_context: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, tap: TapTwilio) -> None:
         super().__init__(tap, schema=load_schema(self.name))
@@ -66,14 +77,30 @@ class TwilioStream(Stream):
         return convert(record, self._converters)
 
     def read(self, path: str, params: dict[str, Any]) -> Iterator[dict]:
-        """Prepared records of every page of one list request."""
-        params = {**params, "PageSize": self.page_size}
+        """Prepared records of every page of one list request (or the one instance)."""
+        if self.records_key is None:
+            yield self.prepare(self.client.get(path, {**self.params, **params}))
+            return
+        params = {**self.params, **params, "PageSize": self.page_size}
         for page in self.client.pages(path, params, self.records_key):
             for record in page:
                 yield self.prepare(record)
 
     def get_records(self, context: Context | None) -> Iterable[dict]:
-        return self.read(self.url_path(context), {})
+        parent = {key: (context or {})[key] for key in self.from_context}
+        for record in self.read(self.url_path(context), {}):
+            yield {**record, **parent}
+
+    def child_context(self, record: dict, context: Context | None) -> Context | None:
+        """The context child streams read for ``record``, or None to read none for it."""
+        return None
+
+    def generate_child_contexts(
+        self, record: dict, context: Context | None
+    ) -> Iterable[Context | None]:
+        child = self.child_context(record, context)
+        if child is not None:
+            yield child
 
 
 class AccountsStream(TwilioStream):
@@ -88,16 +115,14 @@ class AccountsStream(TwilioStream):
         "auth_token": "a secret: it must never reach the warehouse"
     }
 
-    def generate_child_contexts(
-        self, record: dict, context: Context | None
-    ) -> Iterable[Context | None]:
+    def child_context(self, record: dict, context: Context | None) -> Context | None:
         if record.get("status") == "closed":
             self.logger.warning(
                 "Skipping closed account %s: Twilio no longer serves its resources",
                 record.get("sid"),
             )
-            return
-        yield {"account_sid": record["sid"]}
+            return None
+        return {"account_sid": record["sid"]}
 
 
 class AccountStream(TwilioStream):
@@ -119,6 +144,10 @@ class DayWindowStream(AccountStream):
     check_sorted = False
     filter_name: ClassVar[str]  # e.g. "DateSent": sends DateSent> and DateSent<
     retention_days: ClassVar[int | None] = None
+    # One request per day per parameter set (conferences: one per status).
+    param_sets: ClassVar[tuple[dict[str, str], ...]] = ({},)
+    # Whether records can lack the filter date (queued messages): then sweep for them.
+    sweep_undated: ClassVar[bool] = True
 
     def first_day(self, context: Context | None, today: dt.date) -> dt.date:
         return windows.start_day(
@@ -142,8 +171,11 @@ class DayWindowStream(AccountStream):
         last = self.last_day()
         for day in windows.days(self.first_day(context, last), last):
             iso = day.isoformat()
-            yield from self.read(path, {f"{self.filter_name}>": iso, f"{self.filter_name}<": iso})
-        yield from self.not_yet_dated(path, last)
+            window = {f"{self.filter_name}>": iso, f"{self.filter_name}<": iso}
+            for extra in self.param_sets:
+                yield from self.read(path, {**window, **extra})
+        if self.sweep_undated:
+            yield from self.not_yet_dated(path, last)
 
     def not_yet_dated(self, path: str, last: dt.date) -> Iterator[dict]:
         """Records whose filter date is still empty (queued messages, calls not yet dialled).
@@ -153,10 +185,44 @@ class DayWindowStream(AccountStream):
         could not see.
         """
         floor = (last - dt.timedelta(days=1)).isoformat()
-        for page in self.client.pages(path, {"PageSize": self.page_size}, self.records_key):
+        params = {**self.params, "PageSize": self.page_size}
+        for page in self.client.pages(path, params, self.records_key):
             records = [self.prepare(r) for r in page]
             for record in records:
                 if record.get(self.replication_key) is None:
                     yield record
             if not records or (records[-1].get("date_created") or "") < floor:
                 return
+
+
+class ChildStream(TwilioStream):
+    """One list per parent record, read only for the parents read in this run.
+
+    The parent's ``child_context`` decides which records have children worth a
+    request and passes their keys; ``from_context`` copies some of those keys
+    into every record. State is kept per account, not per parent record.
+
+    A child holds no bookmark (each parent's list is read whole), so it writes
+    no STATE message of its own: the parent's carry the shared state. And it
+    writes its SCHEMA message once per run: a loader flushes its buffers on every
+    SCHEMA message, so one per parent record would flush once per call or message.
+    """
+
+    state_partitioning_keys: ClassVar[tuple[str, ...]] = ("account_sid",)  # type: ignore[assignment]
+
+    def __init__(self, tap: TapTwilio) -> None:
+        super().__init__(tap)
+        self._schema_written = False
+
+    def _write_schema_message(self) -> None:
+        if not self._schema_written:
+            super()._write_schema_message()
+            self._schema_written = True
+
+    def _write_state_message(self) -> None:
+        """Left to the parent, whose STATE messages hold the whole tap state."""
+
+
+def sid_field(description: str) -> dict:
+    """The JSON schema of a SID the tap adds from the parent record."""
+    return {"type": "string", "description": description}
