@@ -139,7 +139,7 @@ _PLANS = (
         (("Acme deals", "89012"),),
         (("Yearly MMS over 5000", "mms", "count", "5000", "yearly"),),
         ("Campaign tool",),
-        (),
+        ("support",),
     ),
 )
 

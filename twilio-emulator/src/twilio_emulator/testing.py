@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import uvicorn
 
@@ -15,6 +16,9 @@ from .app import create_app
 from .emulator import Emulator, EmulatorConfig
 from .timefmt import DAY
 from .voice import Conference
+
+if TYPE_CHECKING:
+    from starlette.testclient import TestClient
 
 
 @dataclass
@@ -73,6 +77,14 @@ def serve(config: EmulatorConfig) -> Iterator[ServedEmulator]:
         yield served
     finally:
         stop(served)
+
+
+def in_process(config: EmulatorConfig) -> tuple[Emulator, TestClient]:
+    """An emulator and a client calling its app in-process (no port; needs httpx)."""
+    from starlette.testclient import TestClient  # noqa: PLC0415 (httpx is a test dependency)
+
+    emulator = Emulator(config)
+    return emulator, TestClient(create_app(emulator))
 
 
 def next_conference(emulator: Emulator, *, days: int = 7) -> Conference:

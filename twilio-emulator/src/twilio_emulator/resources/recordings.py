@@ -94,11 +94,14 @@ async def list_recordings(request: Request) -> Response:
     return json_response(list_envelope(page, listing, "recordings", lambda r: render(r, now, host)))
 
 
-def _recording(request: Request, sid: str) -> tuple[Account, Recording]:
+def _recording(
+    request: Request, sid: str, *, deleted_too: bool = False
+) -> tuple[Account, Recording]:
+    """The recording, if visible; a deleted one only if asked (``IncludeSoftDeleted``)."""
     account = account_for(request, request.path_params["AccountSid"])
     emu = emulator(request)
     recording = emu.store.recording(sid)
-    deleted_too = is_true(request.query_params.get("IncludeSoftDeleted", "false"))
+    deleted_too = deleted_too or is_true(request.query_params.get("IncludeSoftDeleted", "false"))
     if (
         recording is None
         or recording.account_sid != account.sid
@@ -114,7 +117,8 @@ async def fetch_recording(request: Request) -> Response:
 
 
 async def list_recording_transcriptions(request: Request) -> Response:
-    account, recording = _recording(request, request.path_params["RecordingSid"])
+    # A deleted recording's transcriptions stay readable while its metadata is kept.
+    account, recording = _recording(request, request.path_params["RecordingSid"], deleted_too=True)
     voice = emulator(request).store.voice(account, recording.completed_at // DAY)
     rows = [t for t in voice.transcriptions if t.recording.sid == recording.sid]
     return transcriptions.list_of(request, rows)
