@@ -7,7 +7,11 @@ import json
 from collections import defaultdict
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlsplit
 
+import pytest
+
+from tap_twilio.client import TwilioClient
 from tap_twilio.tap import TapTwilio
 
 
@@ -51,3 +55,23 @@ def run_tap(config: dict, state: dict | None = None, streams: set[str] | None = 
             result.states.append(message["value"])
             result.checkpoints.append((set(written), message["value"]))
     return result
+
+
+def run_tap_logged(
+    config: dict, state: dict | None = None, streams: set[str] | None = None
+) -> tuple[SyncResult, list[tuple[str, dict[str, str]]]]:
+    """``run_tap``, plus every GET the tap made: (path, query parameters), in order."""
+    requests: list[tuple[str, dict[str, str]]] = []
+    original = TwilioClient.get
+
+    def logged_get(self: TwilioClient, path_or_url: str, params: dict | None = None) -> dict:
+        parts = urlsplit(path_or_url)
+        query = dict(parse_qsl(parts.query))
+        query.update({k: str(v) for k, v in (params or {}).items()})
+        requests.append((parts.path, query))
+        return original(self, path_or_url, params)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TwilioClient, "get", logged_get)
+        result = run_tap(config, state, streams)
+    return result, requests

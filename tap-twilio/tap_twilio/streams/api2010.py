@@ -112,9 +112,11 @@ class UsageRecordsStream(AccountStream):
     spec = ("twilio_api_v2010", "api.v2010.account.usage.usage_record.usage_record_daily")
 
     def first_day(self, context: Context | None, today: dt.date) -> dt.date:
+        """The bookmark's day (never after today) minus the lookback, or ``start_date``."""
         bookmark = self.get_starting_replication_key_value(context)
+        last_read = min(dt.date.fromisoformat(str(bookmark)[:10]), today) if bookmark else None
         return windows.start_day(
-            bookmark=dt.date.fromisoformat(str(bookmark)[:10]) if bookmark else None,
+            bookmark=last_read,
             start_date=self._tap.start_date,  # type: ignore[attr-defined]
             lookback_days=int(self.config.get("lookback_days", 3)),
             today=today,
@@ -142,12 +144,14 @@ class MonthlyUsageRecordsStream(UsageRecordsStream):
     """Monthly usage per category, one record per calendar month.
 
     Read from the first of the month of the first day to read, so every record
-    covers a whole month (the current one: up to today) and its key is stable;
-    the months the lookback touches are read again.
+    covers a whole month (the current one: up to today) and its key is stable.
+    The bookmark is the last day read (``end_date``): the next run re-reads the
+    months its ``lookback_days`` touch, so the previous month only early in a month.
     """
 
     name = "usage_records_monthly"
     path = f"{ACCOUNT}/Usage/Records/Monthly.json"
+    replication_key = "end_date"
     spec = ("twilio_api_v2010", "api.v2010.account.usage.usage_record.usage_record_monthly")
 
     def first_day(self, context: Context | None, today: dt.date) -> dt.date:
