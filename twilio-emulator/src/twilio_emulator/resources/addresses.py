@@ -7,11 +7,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..http import find, is_true, json_response, list_response, setup_for
+from ..http import find, is_true, list_response, setup_for
 from ..provisioning import Address, Provisioning
 from ..timefmt import rfc2822
 from ..world import PhoneNumber
-from . import phone_numbers
+from . import console, phone_numbers
 
 API = "/2010-04-01"
 _FILTERS = {
@@ -31,7 +31,7 @@ _DEPENDENT_FIELDS = (
 )  # fmt: skip
 
 
-def render(address: Address) -> dict:
+def render(address: Address, request: Request | None = None) -> dict:
     return {
         "account_sid": address.account_sid,
         "city": address.city,
@@ -50,16 +50,6 @@ def render(address: Address) -> dict:
         "validated": True,
         "verified": address.iso_country != "US",  # verified for regulatory bundles in Europe
     }
-
-
-async def list_addresses(request: Request) -> Response:
-    _, setup = setup_for(request)
-    return list_response(request, setup.addresses, "addresses", render, _FILTERS)
-
-
-async def fetch_address(request: Request) -> Response:
-    _, setup = setup_for(request)
-    return json_response(render(find(setup.addresses, request.path_params["Sid"], request)))
 
 
 def render_dependent(number: PhoneNumber, setup: Provisioning) -> dict:
@@ -81,7 +71,6 @@ async def list_dependent_numbers(request: Request) -> Response:
 
 _BASE = f"{API}/Accounts/{{AccountSid}}/Addresses"
 ROUTES = [
-    Route(f"{_BASE}.json", list_addresses),
-    Route(f"{_BASE}/{{Sid}}.json", fetch_address),
+    *console.routes(_BASE, "addresses", lambda setup: setup.addresses, render, _FILTERS),
     Route(f"{_BASE}/{{AddressSid}}/DependentPhoneNumbers.json", list_dependent_numbers),
 ]

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
-from ..http import find, json_response, list_response, setup_for
 from ..provisioning import Application
 from ..timefmt import rfc2822
+from . import console
 
 API = "/2010-04-01"
 _FILTERS = {"FriendlyName": lambda a, v: a.friendly_name == v}
 
 
-def render(app: Application) -> dict:
+def render(app: Application, request: Request | None = None) -> dict:
     return {
         "account_sid": app.account_sid,
         "api_version": "2010-04-01",
@@ -40,18 +38,10 @@ def render(app: Application) -> dict:
     }
 
 
-async def list_applications(request: Request) -> Response:
-    _, setup = setup_for(request)
-    return list_response(request, setup.applications, "applications", render, _FILTERS)
-
-
-async def fetch_application(request: Request) -> Response:
-    _, setup = setup_for(request)
-    return json_response(render(find(setup.applications, request.path_params["Sid"], request)))
-
-
-_BASE = f"{API}/Accounts/{{AccountSid}}/Applications"
-ROUTES = [
-    Route(f"{_BASE}.json", list_applications),
-    Route(f"{_BASE}/{{Sid}}.json", fetch_application),
-]
+ROUTES = console.routes(
+    f"{API}/Accounts/{{AccountSid}}/Applications",
+    "applications",
+    lambda setup: setup.applications,
+    render,
+    _FILTERS,
+)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
-from ..http import find, json_response, list_response, setup_for
 from ..provisioning import CallerId
 from ..timefmt import rfc2822
+from . import console
 
 API = "/2010-04-01"
 _FILTERS = {
@@ -17,7 +15,7 @@ _FILTERS = {
 }
 
 
-def render(caller_id: CallerId) -> dict:
+def render(caller_id: CallerId, request: Request | None = None) -> dict:
     return {
         "account_sid": caller_id.account_sid,
         "date_created": rfc2822(caller_id.created),
@@ -29,15 +27,10 @@ def render(caller_id: CallerId) -> dict:
     }
 
 
-async def list_caller_ids(request: Request) -> Response:
-    _, setup = setup_for(request)
-    return list_response(request, setup.caller_ids, "outgoing_caller_ids", render, _FILTERS)
-
-
-async def fetch_caller_id(request: Request) -> Response:
-    _, setup = setup_for(request)
-    return json_response(render(find(setup.caller_ids, request.path_params["Sid"], request)))
-
-
-_BASE = f"{API}/Accounts/{{AccountSid}}/OutgoingCallerIds"
-ROUTES = [Route(f"{_BASE}.json", list_caller_ids), Route(f"{_BASE}/{{Sid}}.json", fetch_caller_id)]
+ROUTES = console.routes(
+    f"{API}/Accounts/{{AccountSid}}/OutgoingCallerIds",
+    "outgoing_caller_ids",
+    lambda setup: setup.caller_ids,
+    render,
+    _FILTERS,
+)

@@ -4,19 +4,18 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
-from ..http import emulator, find, json_response, list_response, setup_for
+from ..http import account_for, emulator
 from ..provisioning import Queue
-from ..store import Store
 from ..timefmt import rfc2822
-from ..world import Account
+from . import console
 
 API = "/2010-04-01"
 
 
-def render(queue: Queue, account: Account, store: Store) -> dict:
+def render(queue: Queue, request: Request) -> dict:
+    account = account_for(request, queue.account_sid)
+    store = emulator(request).store
     now = store.clock.now()
     waiting = store.waiting_conferences(account) if queue.friendly_name == "support" else []
     waits = [now - c.created for c in waiting]
@@ -33,17 +32,6 @@ def render(queue: Queue, account: Account, store: Store) -> dict:
     }
 
 
-async def list_queues(request: Request) -> Response:
-    account, setup = setup_for(request)
-    store = emulator(request).store
-    return list_response(request, setup.queues, "queues", lambda q: render(q, account, store))
-
-
-async def fetch_queue(request: Request) -> Response:
-    account, setup = setup_for(request)
-    queue = find(setup.queues, request.path_params["Sid"], request)
-    return json_response(render(queue, account, emulator(request).store))
-
-
-_BASE = f"{API}/Accounts/{{AccountSid}}/Queues"
-ROUTES = [Route(f"{_BASE}.json", list_queues), Route(f"{_BASE}/{{Sid}}.json", fetch_queue)]
+ROUTES = console.routes(
+    f"{API}/Accounts/{{AccountSid}}/Queues", "queues", lambda setup: setup.queues, render
+)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
-from ..http import find, json_response, list_response, setup_for
 from ..provisioning import ShortCode
 from ..timefmt import rfc2822
+from . import console
 
 API = "/2010-04-01"
 _FILTERS = {
@@ -17,7 +15,7 @@ _FILTERS = {
 }
 
 
-def render(code: ShortCode) -> dict:
+def render(code: ShortCode, request: Request | None = None) -> dict:
     return {
         "account_sid": code.account_sid,
         "api_version": "2010-04-01",
@@ -34,18 +32,10 @@ def render(code: ShortCode) -> dict:
     }
 
 
-async def list_short_codes(request: Request) -> Response:
-    _, setup = setup_for(request)
-    return list_response(request, setup.short_codes, "short_codes", render, _FILTERS)
-
-
-async def fetch_short_code(request: Request) -> Response:
-    _, setup = setup_for(request)
-    return json_response(render(find(setup.short_codes, request.path_params["Sid"], request)))
-
-
-_BASE = f"{API}/Accounts/{{AccountSid}}/SMS/ShortCodes"
-ROUTES = [
-    Route(f"{_BASE}.json", list_short_codes),
-    Route(f"{_BASE}/{{Sid}}.json", fetch_short_code),
-]
+ROUTES = console.routes(
+    f"{API}/Accounts/{{AccountSid}}/SMS/ShortCodes",
+    "short_codes",
+    lambda setup: setup.short_codes,
+    render,
+    _FILTERS,
+)

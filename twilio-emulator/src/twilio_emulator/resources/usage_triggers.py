@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
 from ..billing import trigger_state
 from ..catalog import money_str
-from ..http import emulator, find, json_response, list_response, setup_for
+from ..http import account_for, emulator
 from ..provisioning import UsageTrigger
-from ..store import Store
 from ..timefmt import rfc2822
-from ..world import Account
+from . import console
 
 API = "/2010-04-01"
 _FILTERS = {
@@ -22,8 +19,9 @@ _FILTERS = {
 }
 
 
-def render(trigger: UsageTrigger, account: Account, store: Store) -> dict:
-    state = trigger_state(store, account, trigger)
+def render(trigger: UsageTrigger, request: Request) -> dict:
+    account = account_for(request, trigger.account_sid)
+    state = trigger_state(emulator(request).store, account, trigger)
     current = money_str(state.current) if trigger.trigger_by == "price" else str(state.current)
     base = f"{API}/Accounts/{trigger.account_sid}/Usage"
     return {
@@ -46,20 +44,10 @@ def render(trigger: UsageTrigger, account: Account, store: Store) -> dict:
     }
 
 
-async def list_triggers(request: Request) -> Response:
-    account, setup = setup_for(request)
-    store = emulator(request).store
-    rows = setup.usage_triggers
-    return list_response(
-        request, rows, "usage_triggers", lambda t: render(t, account, store), _FILTERS
-    )
-
-
-async def fetch_trigger(request: Request) -> Response:
-    account, setup = setup_for(request)
-    trigger = find(setup.usage_triggers, request.path_params["Sid"], request)
-    return json_response(render(trigger, account, emulator(request).store))
-
-
-_BASE = f"{API}/Accounts/{{AccountSid}}/Usage/Triggers"
-ROUTES = [Route(f"{_BASE}.json", list_triggers), Route(f"{_BASE}/{{Sid}}.json", fetch_trigger)]
+ROUTES = console.routes(
+    f"{API}/Accounts/{{AccountSid}}/Usage/Triggers",
+    "usage_triggers",
+    lambda setup: setup.usage_triggers,
+    render,
+    _FILTERS,
+)
