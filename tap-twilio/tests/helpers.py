@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
@@ -20,6 +20,7 @@ class SyncResult:
     tap: TapTwilio
     records: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
     states: list[dict] = field(default_factory=list)
+    schemas: Counter[str] = field(default_factory=Counter)  # SCHEMA messages per stream
     # (sids written before this state, state), in output order: what a loader had
     # committed when it forwarded that state.
     checkpoints: list[tuple[set[str], dict]] = field(default_factory=list)
@@ -51,6 +52,8 @@ def run_tap(config: dict, state: dict | None = None, streams: set[str] | None = 
         if message["type"] == "RECORD":
             result.records[message["stream"]].append(message["record"])
             written.add(message["record"].get("sid", ""))
+        elif message["type"] == "SCHEMA":
+            result.schemas[message["stream"]] += 1
         elif message["type"] == "STATE":
             result.states.append(message["value"])
             result.checkpoints.append((set(written), message["value"]))

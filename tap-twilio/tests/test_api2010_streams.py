@@ -216,3 +216,22 @@ def test_date_window_streams_keep_a_bookmark_per_account(full_run: tuple) -> Non
     for stream in ("conferences", "recordings", "usage_records_monthly"):
         for account in EMULATOR.emulator.world.accounts:
             assert result.bookmark(stream, account.sid), (stream, account.friendly_name)
+
+
+def test_children_write_one_schema_and_leave_state_to_their_parent(full_run: tuple) -> None:
+    """A loader flushes on every SCHEMA message; one per call would flush once per call."""
+    result, _, _ = full_run
+    children = [n for n, s in result.tap.streams.items() if s.parent_stream_type is not None]
+    accounts = len(result.records["accounts"])
+    for name in children:
+        expected = accounts if name in ACCOUNT_STREAMS else 1
+        assert result.schemas[name] == expected, name
+    parents = len(result.records["calls"]) + len(result.records["messages"])
+    assert len(result.states) < parents / 10
+
+
+ACCOUNT_STREAMS = {
+    name
+    for name, stream in TapTwilio(config=tap_config()).streams.items()
+    if stream.parent_stream_type is not None and stream.parent_stream_type.name == "accounts"
+}

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Iterable, Iterator
 from importlib import resources
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from singer_sdk import Stream
+from singer_sdk import Stream, metrics
 
 from tap_twilio import windows
 from tap_twilio.values import convert, converters_for
@@ -206,6 +207,9 @@ class ChildStream(TwilioStream):
     no STATE message of its own: the parent's carry the shared state. And it
     writes its SCHEMA message once per run: a loader flushes its buffers on every
     SCHEMA message, so one per parent record would flush once per call or message.
+    Likewise its log says when it starts for each parent only at DEBUG level, and
+    its record count is one metric for all parents, logged once a minute and at
+    the end of the run.
     """
 
     state_partitioning_keys: ClassVar[tuple[str, ...]] = ("account_sid",)  # type: ignore[assignment]
@@ -213,6 +217,7 @@ class ChildStream(TwilioStream):
     def __init__(self, tap: TapTwilio) -> None:
         super().__init__(tap)
         self._schema_written = False
+        self._counter = _RunCounter(metrics.Metric.RECORD_COUNT, {metrics.Tag.STREAM: self.name})
 
     def _write_schema_message(self) -> None:
         if not self._schema_written:
@@ -221,6 +226,44 @@ class ChildStream(TwilioStream):
 
     def _write_state_message(self) -> None:
         """Left to the parent, whose STATE messages hold the whole tap state."""
+
+    def log(self, message: str, *args: Any, level: int = logging.INFO, **kwargs: Any) -> None:
+        if message.startswith("Beginning sync of"):  # once per parent record
+            level = logging.DEBUG
+        super().log(message, *args, level=level, **kwargs)
+
+    def get_record_counter(self, **_: Any) -> metrics.Counter:
+        return self._counter
+
+    def get_sync_timer(self) -> metrics.Timer:
+        return _SilentTimer(metrics.Metric.SYNC_DURATION, {metrics.Tag.STREAM: self.name})
+
+    def log_sync_costs(self) -> None:
+        """At the end of the run: the record count since the last one logged."""
+        self._counter.flush()
+        super().log_sync_costs()
+
+
+class _RunCounter(metrics.Counter):
+    """A record count summed over every parent, logged when its interval has passed."""
+
+    def exit(self) -> None:
+        if self._ready_to_log():
+            self._pop()
+
+    def flush(self) -> None:
+        if self.value:
+            self._pop()
+
+    def with_context(self, value: Context | None) -> None:
+        """One count for all parents: no per-parent tag."""
+
+
+class _SilentTimer(metrics.Timer):
+    """No per-parent sync duration (one line per call or message would drown the log)."""
+
+    def __exit__(self, *_: object) -> None:
+        return None
 
 
 def sid_field(description: str) -> dict:
