@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import orjson
 from starlette.requests import Request
@@ -61,6 +61,25 @@ def account_for(request: Request, account_sid: str) -> Account:
         if account.sid == account_sid:
             return account
     raise not_found(request.url.path)
+
+
+class Owned(Protocol):
+    sid: str
+    account_sid: str
+
+
+Found = TypeVar("Found", bound=Owned)
+
+
+def owned(
+    request: Request, lookup: Callable[[str], Found | None], param: str = "Sid"
+) -> tuple[Account, Found]:
+    """The record the path names, if it belongs to the path's account; Twilio's 404 otherwise."""
+    account = account_for(request, request.path_params["AccountSid"])
+    found = lookup(request.path_params[param])
+    if found is None or found.account_sid != account.sid:
+        raise not_found(request.url.path)
+    return account, found
 
 
 def query_items(request: Request) -> list[tuple[str, str]]:

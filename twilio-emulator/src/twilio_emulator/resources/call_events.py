@@ -7,19 +7,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..errors import not_found
-from ..http import account_for, emulator, json_response, query_items
+from ..http import emulator, json_response, owned, query_items
 from ..paging import SequenceListing, list_envelope, parse_page_request
 
 API = "/2010-04-01"
 
 
 async def list_events(request: Request) -> Response:
-    account = account_for(request, request.path_params["AccountSid"])
     store = emulator(request).store
-    call = store.call(request.path_params["CallSid"])
-    if call is None or call.account_sid != account.sid:
-        raise not_found(request.url.path)
+    account, call = owned(request, store.call, "CallSid")
     events = list(enumerate(store.call_events(account, call)))
     listing = SequenceListing(
         events, key_fn=lambda e: -e[0], token_fn=lambda e: f"{call.sid}E{e[0]}"

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import bad_request, not_found
-from ..http import account_for, emulator, is_true, json_response, query_items
+from ..http import account_for, emulator, is_true, json_response, owned, query_items
 from ..paging import SequenceListing, list_envelope, parse_page_request
 from ..timefmt import date_to_day, rfc2822
 from ..voice import Conference, Participant
@@ -97,11 +97,7 @@ async def list_conferences(request: Request) -> Response:
 
 
 def _conference(request: Request) -> Conference:
-    account = account_for(request, request.path_params["AccountSid"])
-    conference = emulator(request).store.conference(request.path_params["ConferenceSid"])
-    if conference is None or conference.account_sid != account.sid:
-        raise not_found(request.url.path)
-    return conference
+    return owned(request, emulator(request).store.conference, "ConferenceSid")[1]
 
 
 async def fetch_conference(request: Request) -> Response:

@@ -7,8 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..activity import Message
-from ..errors import not_found
-from ..http import account_for, emulator, find, json_response, list_response
+from ..http import emulator, find, json_response, list_response, owned
 from ..media import Media
 from ..timefmt import rfc2822
 from .traffic import DayRange
@@ -30,11 +29,7 @@ def render(media: Media) -> dict:
 
 
 def _message(request: Request) -> Message:
-    account = account_for(request, request.path_params["AccountSid"])
-    message = emulator(request).store.message(request.path_params["MessageSid"])
-    if message is None or message.account_sid != account.sid:
-        raise not_found(request.url.path)
-    return message
+    return owned(request, emulator(request).store.message, "MessageSid")[1]
 
 
 async def list_media(request: Request) -> Response:

@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from ..catalog import money_str
 from ..errors import not_found
-from ..http import account_for, emulator, is_true, json_response, query_items
+from ..http import account_for, emulator, is_true, json_response, owned, query_items
 from ..paging import list_envelope, parse_page_request
 from ..timefmt import DAY, rfc2822
 from ..voice import Recording
@@ -95,30 +95,25 @@ async def list_recordings(request: Request) -> Response:
 
 
 def _recording(
-    request: Request, sid: str, *, deleted_too: bool = False
+    request: Request, param: str, *, deleted_too: bool = False
 ) -> tuple[Account, Recording]:
     """The recording, if visible; a deleted one only if asked (``IncludeSoftDeleted``)."""
-    account = account_for(request, request.path_params["AccountSid"])
     emu = emulator(request)
-    recording = emu.store.recording(sid)
+    account, recording = owned(request, emu.store.recording, param)
     deleted_too = deleted_too or is_true(request.query_params.get("IncludeSoftDeleted", "false"))
-    if (
-        recording is None
-        or recording.account_sid != account.sid
-        or not recording.visible(emu.clock.now(), include_deleted=deleted_too)
-    ):
+    if not recording.visible(emu.clock.now(), include_deleted=deleted_too):
         raise not_found(request.url.path)
     return account, recording
 
 
 async def fetch_recording(request: Request) -> Response:
-    _, recording = _recording(request, request.path_params["Sid"])
+    _, recording = _recording(request, "Sid")
     return json_response(render(recording, emulator(request).clock.now(), _host(request)))
 
 
 async def list_recording_transcriptions(request: Request) -> Response:
     # A deleted recording's transcriptions stay readable while its metadata is kept.
-    account, recording = _recording(request, request.path_params["RecordingSid"], deleted_too=True)
+    account, recording = _recording(request, "RecordingSid", deleted_too=True)
     voice = emulator(request).store.voice(account, recording.completed_at // DAY)
     rows = [t for t in voice.transcriptions if t.recording.sid == recording.sid]
     return transcriptions.list_of(request, rows)

@@ -9,8 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..catalog import MONEY_SCALE
-from ..errors import not_found
-from ..http import account_for, emulator, json_response, list_response, query_items
+from ..http import account_for, emulator, json_response, list_response, owned, query_items
 from ..paging import list_envelope, parse_page_request
 from ..timefmt import rfc2822
 from ..voice import Transcription
@@ -66,10 +65,7 @@ async def list_transcriptions(request: Request) -> Response:
 
 async def fetch_transcription(request: Request) -> Response:
     emu = emulator(request)
-    account = account_for(request, request.path_params["AccountSid"])
-    transcription = emu.store.transcription(request.path_params["Sid"])
-    if transcription is None or transcription.account_sid != account.sid:
-        raise not_found(request.url.path)
+    _, transcription = owned(request, emu.store.transcription)
     return json_response(render(transcription, emu.clock.now()))
 
 
