@@ -25,7 +25,9 @@ def main() -> int:
         spec_file, component = stream.spec
         if spec_file not in specs:
             specs[spec_file] = json.loads((spec_dir / f"{spec_file}.json").read_text())
-        schema = stream_schema(specs[spec_file], component, stream.omitted_fields)
+        schema = stream_schema(
+            specs[spec_file], component, stream.omitted_fields, stream.added_fields
+        )
         target = SCHEMAS / f"{stream.name}.json"
         target.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n")
         print(f"wrote {target.relative_to(HERE.parent)} ({len(schema['properties'])} fields)")

@@ -3,9 +3,11 @@
 Every field the spec declares is kept, with its nullability. Types change only
 where Twilio's wire format is not what a warehouse wants, and always the same
 way: RFC 2822 strings become ``date-time``; the numeric strings below become
-numbers. A field the spec leaves untyped (``event_data``, ``context``,
-``messaging_binding``...) is a free-form JSON object, as Twilio's own helper
-libraries read it (``Dict[str, object]`` in twilio-python).
+numbers. A field the spec leaves untyped is a free-form JSON object, as Twilio's
+own helper libraries read it (``Dict[str, object]`` in twilio-python): call events'
+``request``/``response``, recordings' ``encryption_details``, Studio's ``context``,
+Monitor's ``event_data``... A stream may drop fields (``omitted``, with a reason)
+and add the fields it fills from its parent (``added``).
 ``scripts/generate_schemas.py`` writes the result to ``schemas/``, and a test
 regenerates it from the spec to prove the two agree.
 """
@@ -23,8 +25,18 @@ NUMERIC_STRINGS = {
     "queue_time": "integer",
     "count": "number",
     "usage": "number",
+    "balance": "number",
+    "current_value": "number",
+    "trigger_value": "number",
 }
 DATE_TIME_FORMATS = {"date-time", "date-time-rfc-2822"}
+# Fields the spec declares non-nullable that Twilio sends as null, with the evidence.
+NULL_DESPITE_SPEC = {
+    "reason_conference_ended": (
+        "null while the conference is in progress (Twilio's docs, and the spec's own "
+        "in-progress example)"
+    ),
+}
 
 
 def _resolve(spec: dict, node: dict) -> dict:
@@ -37,7 +49,7 @@ def _resolve(spec: dict, node: dict) -> dict:
 def property_schema(spec: dict, name: str, node: dict) -> dict[str, Any]:
     """The Singer schema of one OpenAPI property."""
     resolved = _resolve(spec, node)
-    nullable = bool(node.get("nullable") or resolved.get("nullable"))
+    nullable = bool(node.get("nullable") or resolved.get("nullable")) or name in NULL_DESPITE_SPEC
     kind = resolved.get("type")
     fmt = resolved.get("format")
     result: dict[str, Any] = {}
@@ -70,12 +82,21 @@ def property_schema(spec: dict, name: str, node: dict) -> dict[str, Any]:
     return result
 
 
-def stream_schema(spec: dict, component: str, omitted: dict[str, str] | None = None) -> dict:
-    """The Singer schema for one spec component, minus ``omitted`` fields."""
+def stream_schema(
+    spec: dict,
+    component: str,
+    omitted: dict[str, str] | None = None,
+    added: dict[str, dict] | None = None,
+) -> dict:
+    """The Singer schema for one spec component, minus ``omitted`` and plus ``added`` fields."""
     node = spec["components"]["schemas"][component]
     properties = {
         name: property_schema(spec, name, prop)
-        for name, prop in sorted(node["properties"].items())
+        for name, prop in node["properties"].items()
         if name not in (omitted or {})
     }
-    return {"type": "object", "properties": properties}
+    clash = set(properties) & set(added or {})
+    if clash:
+        raise ValueError(f"{component}: added fields {sorted(clash)} are already in the spec")
+    properties.update(added or {})
+    return {"type": "object", "properties": dict(sorted(properties.items()))}

@@ -65,3 +65,8 @@ def spans(first: dt.date, last: dt.date, size: int) -> Iterator[tuple[dt.date, d
         end = min(last, day + dt.timedelta(days=size - 1))
         yield day, end
         day = end + dt.timedelta(days=1)
+
+
+def month_start(day: dt.date) -> dt.date:
+    """The first day of ``day``'s month (monthly usage periods start there)."""
+    return day.replace(day=1)

@@ -1,7 +1,9 @@
 """One emulator for the whole tap test session, started at import time.
 
 The SDK's standard test class needs its config when the test module is
-imported, so the emulator starts here rather than in a fixture.
+imported, so the emulator starts here rather than in a fixture. Its clock then
+moves to the first moment after ``NOW`` when a conference is live, so that
+conference participants (listed only while connected) exist for every test.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ EMULATOR = testing.start(
     )
 )
 atexit.register(testing.stop, EMULATOR)
+LIVE_CONFERENCE = testing.advance_to_live_conference(EMULATOR.emulator)
 
 
 def served_config(served: testing.ServedEmulator, **overrides: object) -> dict:

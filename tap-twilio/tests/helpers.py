@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import io
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlsplit
 
+import pytest
+
+from tap_twilio.client import TwilioClient
 from tap_twilio.tap import TapTwilio
 
 
@@ -16,6 +20,7 @@ class SyncResult:
     tap: TapTwilio
     records: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
     states: list[dict] = field(default_factory=list)
+    schemas: Counter[str] = field(default_factory=Counter)  # SCHEMA messages per stream
     # (sids written before this state, state), in output order: what a loader had
     # committed when it forwarded that state.
     checkpoints: list[tuple[set[str], dict]] = field(default_factory=list)
@@ -47,7 +52,29 @@ def run_tap(config: dict, state: dict | None = None, streams: set[str] | None = 
         if message["type"] == "RECORD":
             result.records[message["stream"]].append(message["record"])
             written.add(message["record"].get("sid", ""))
+        elif message["type"] == "SCHEMA":
+            result.schemas[message["stream"]] += 1
         elif message["type"] == "STATE":
             result.states.append(message["value"])
             result.checkpoints.append((set(written), message["value"]))
     return result
+
+
+def run_tap_logged(
+    config: dict, state: dict | None = None, streams: set[str] | None = None
+) -> tuple[SyncResult, list[tuple[str, dict[str, str]]]]:
+    """``run_tap``, plus every GET the tap made: (path, query parameters), in order."""
+    requests: list[tuple[str, dict[str, str]]] = []
+    original = TwilioClient.get
+
+    def logged_get(self: TwilioClient, path_or_url: str, params: dict | None = None) -> dict:
+        parts = urlsplit(path_or_url)
+        query = dict(parse_qsl(parts.query))
+        query.update({k: str(v) for k, v in (params or {}).items()})
+        requests.append((parts.path, query))
+        return original(self, path_or_url, params)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TwilioClient, "get", logged_get)
+        result = run_tap(config, state, streams)
+    return result, requests

@@ -63,12 +63,29 @@ def test_discovery_makes_no_request() -> None:
     tap = TapTwilio(config=config)
     catalog = tap.catalog_dict
     names = {entry["tap_stream_id"] for entry in catalog["streams"]}
-    assert names == {
-        "accounts",
-        "incoming_phone_numbers",
-        "messages",
-        "calls",
-        "usage_records",
-        *PRODUCT_STREAMS,
-    }
+    assert names == API_2010_STREAMS | OFF_BY_DEFAULT | set(PRODUCT_STREAMS)
     assert tap.requests_made == 0
+
+
+API_2010_STREAMS = {
+    "accounts", "account_balance", "incoming_phone_numbers", "addresses",
+    "dependent_phone_numbers", "applications", "keys", "outgoing_caller_ids", "short_codes",
+    "queues", "messages", "message_media", "calls", "call_events", "conferences",
+    "conference_participants", "recordings", "transcriptions", "usage_records",
+    "usage_records_monthly", "usage_triggers",
+}  # fmt: skip
+OFF_BY_DEFAULT = {
+    "available_phone_number_countries",
+    "available_phone_numbers_local",
+    "available_phone_numbers_mobile",
+    "available_phone_numbers_toll_free",
+}
+
+
+def test_only_the_number_inventory_is_off_by_default() -> None:
+    catalog = TapTwilio(config=tap_config()).catalog_dict
+    selected = {}
+    for entry in catalog["streams"]:
+        root = next(m for m in entry["metadata"] if m["breadcrumb"] == [])
+        selected[entry["tap_stream_id"]] = root["metadata"]["selected-by-default"]
+    assert {name for name, on in selected.items() if not on} == OFF_BY_DEFAULT

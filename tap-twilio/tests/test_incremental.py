@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 import requests
 
-from tap_twilio.streams.api2010 import MessagesStream
+from tap_twilio.streams.api2010 import FINAL_CALL_STATUSES, MessagesStream
 from tests.emulated import served_config
-from tests.helpers import run_tap
+from tests.helpers import run_tap, run_tap_logged
 from twilio_emulator import testing
 from twilio_emulator.emulator import EmulatorConfig
 
@@ -130,3 +131,28 @@ def test_windows_follow_the_server_clock(emulator: testing.ServedEmulator) -> No
     newest = max(r["date_sent"] for r in result.records["messages"] if r["date_sent"])
     assert newest[:10] > local_today.isoformat()
     assert len(result.records["messages"]) == truth_total(emulator, "messages")
+
+
+def test_children_are_read_only_for_the_parents_each_run_reads(
+    emulator: testing.ServedEmulator,
+) -> None:
+    """An incremental run asks for events and media of its own calls and messages only."""
+    streams = {"calls", "call_events", "messages", "message_media"}
+    first, _ = run_tap_logged(config_for(emulator), streams=streams)
+    emulator.emulator.clock.advance(3600)
+    second, log = run_tap_logged(config_for(emulator), state=first.final_state, streams=streams)
+    calls = second.records["calls"]
+    assert 0 < len(calls) < len(first.records["calls"])
+    ended = sorted(c["sid"] for c in calls if c["status"] in FINAL_CALL_STATUSES)
+    asked = sorted(m.group(1) for p, _ in log if (m := re.search(r"/Calls/(\w+)/Events", p)))
+    assert asked == ended
+    with_media = sorted(m["sid"] for m in second.records["messages"] if m["num_media"])
+    asked = sorted(m.group(1) for p, _ in log if (m := re.search(r"/Messages/(\w+)/Media", p)))
+    assert asked == with_media
+    # Between them, the two runs read the events of every call Twilio serves events for.
+    truth = requests.get(f"{emulator.url}/_emulator/truth", timeout=30).json()
+    read = {
+        (e["call_sid"], e["sequence"])
+        for e in first.records["call_events"] + second.records["call_events"]
+    }
+    assert len(read) == sum(a["call_events"] for a in truth["accounts"].values())

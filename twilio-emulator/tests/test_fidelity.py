@@ -24,6 +24,7 @@ from tests.support import (
     parse_rfc2822,
     start,
 )
+from twilio_emulator.catalog import USAGE_CATEGORIES
 
 Record = dict[str, Any]
 PRICE = re.compile(r"^-?\d+\.\d{5}$")
@@ -101,7 +102,7 @@ def test_call_numbers_are_strings(main_calls: list[Record]) -> None:
 def test_usage_numbers(api: Api, main_sid: str) -> None:
     """Usage ``price`` is a JSON number (the spec's type); ``count`` and ``usage`` strings."""
     records = api.ok(f"{account_path(main_sid)}/Usage/Records/Yesterday.json")["usage_records"]
-    assert len(records) == 17
+    assert len(records) == len(USAGE_CATEGORIES)
     for record in records:
         assert isinstance(record["price"], int | Decimal)
         assert not isinstance(record["price"], bool)

@@ -24,7 +24,9 @@ ROLLUPS = {
     "calls": ("calls-inbound", "calls-outbound"),
     "phonenumbers": ("phonenumbers-local", "phonenumbers-mobile", "phonenumbers-tollfree"),
 }
-LEAVES = tuple(leaf for children in ROLLUPS.values() for leaf in children)
+# Leaves with no roll-up of their own (only totalprice counts them).
+STANDALONE = ("recordings", "transcriptions")
+LEAVES = (*(leaf for children in ROLLUPS.values() for leaf in children), *STANDALONE)
 MESSAGING = (*ROLLUPS["sms"], *ROLLUPS["mms"], *ROLLUPS["channels-whatsapp"])
 HISTORY_START = "2026-07-24"  # 120 days up to and including 2026-11-20
 ACCOUNTS = ("Acme Corp", "Acme Europe", "Acme Marketing")

@@ -4,24 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from tap_twilio import windows
 from tap_twilio.privacy import Fields
-from tap_twilio.streams.base import API_2010, AccountsStream, AccountStream, DayWindowStream
+from tap_twilio.streams.base import (
+    ACCOUNT,
+    AccountsStream,
+    AccountStream,
+    ChildStream,
+    DayWindowStream,
+)
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
-
-ACCOUNT = f"{API_2010}/Accounts/{{account_sid}}"
 
 __all__ = [
     "AccountsStream",
     "CallsStream",
     "IncomingPhoneNumbersStream",
+    "MessageMediaStream",
     "MessagesStream",
+    "MonthlyUsageRecordsStream",
     "UsageRecordsStream",
 ]
+FINAL_CALL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
 class MessagesStream(DayWindowStream):
@@ -41,6 +48,23 @@ class MessagesStream(DayWindowStream):
     spec = ("twilio_api_v2010", "api.v2010.account.message")
     private_fields = Fields(bodies=("body",), phones=("from", "to"))
 
+    def child_context(self, record: dict, context: Context | None) -> Context | None:
+        """Media are read only for messages that have some."""
+        if not record.get("num_media"):
+            return None
+        return {"account_sid": record["account_sid"], "message_sid": record["sid"]}
+
+
+class MessageMediaStream(ChildStream):
+    """Files attached to the MMS messages this run reads (``num_media`` > 0 only)."""
+
+    name = "message_media"
+    parent_stream_type = MessagesStream
+    path = f"{ACCOUNT}/Messages/{{message_sid}}/Media.json"
+    records_key = "media_list"
+    primary_keys = ("sid",)
+    spec = ("twilio_api_v2010", "api.v2010.account.message.media")
+
 
 class CallsStream(DayWindowStream):
     """Voice calls, parent and child legs, by the day they started."""
@@ -55,6 +79,12 @@ class CallsStream(DayWindowStream):
     private_fields = Fields(
         phones=("from", "to", "forwarded_from"), phone_displays=("from_formatted", "to_formatted")
     )
+
+    def child_context(self, record: dict, context: Context | None) -> Context | None:
+        """Events are read for calls that have ended: Twilio serves them after the end."""
+        if record.get("status") not in FINAL_CALL_STATUSES:
+            return None
+        return {"account_sid": record["account_sid"], "call_sid": record["sid"]}
 
 
 class IncomingPhoneNumbersStream(AccountStream):
@@ -84,15 +114,16 @@ class UsageRecordsStream(AccountStream):
     replication_key = "start_date"
     is_sorted = True
     check_sorted = False
-    span_days = 31
+    # Every subaccount is read on its own; Twilio's default would add theirs in.
+    params: ClassVar[dict[str, str]] = {"IncludeSubaccounts": "false"}
     spec = ("twilio_api_v2010", "api.v2010.account.usage.usage_record.usage_record_daily")
 
-    def get_records(self, context: Context | None) -> Iterable[dict]:
-        path = self.url_path(context)
-        today = max(windows.utc_today(), self._tap.server_today())  # type: ignore[attr-defined]
+    def first_day(self, context: Context | None, today: dt.date) -> dt.date:
+        """The bookmark's day (never after today) minus the lookback, or ``start_date``."""
         bookmark = self.get_starting_replication_key_value(context)
-        first = windows.start_day(
-            bookmark=dt.date.fromisoformat(str(bookmark)[:10]) if bookmark else None,
+        last_read = min(dt.date.fromisoformat(str(bookmark)[:10]), today) if bookmark else None
+        return windows.start_day(
+            bookmark=last_read,
             start_date=self._tap.start_date,  # type: ignore[attr-defined]
             lookback_days=int(self.config.get("lookback_days", 3)),
             today=today,
@@ -100,13 +131,37 @@ class UsageRecordsStream(AccountStream):
             stream=self.name,
             logger=self.logger,
         )
-        for lo, hi in windows.spans(first, today, self.span_days):
-            params = {
-                "StartDate": lo.isoformat(),
-                "EndDate": hi.isoformat(),
-                # We read every subaccount ourselves; Twilio's default would add theirs in.
-                "IncludeSubaccounts": "false",
-            }
-            span = list(self.read(path, params))
+
+    def get_records(self, context: Context | None) -> Iterable[dict]:
+        path = self.url_path(context)
+        today = max(windows.utc_today(), self._tap.server_today())  # type: ignore[attr-defined]
+        for lo, hi in self.spans(self.first_day(context, today), today):
+            span = list(self.read(path, {"StartDate": lo.isoformat(), "EndDate": hi.isoformat()}))
             span.sort(key=lambda r: (r["start_date"], r["category"]))
             yield from span
+
+    def spans(self, first: dt.date, today: dt.date) -> Iterable[tuple[dt.date, dt.date]]:
+        """Requests of 31 days: a page per category and day."""
+        return windows.spans(first, today, 31)
+
+
+class MonthlyUsageRecordsStream(UsageRecordsStream):
+    """Monthly usage per category, one record per calendar month.
+
+    Read from the first of the month of the first day to read, so every record
+    covers a whole month (the current one: up to today) and its key is stable.
+    The bookmark is the last day read (``end_date``): the next run re-reads the
+    months its ``lookback_days`` touch, so the previous month only early in a month.
+    """
+
+    name = "usage_records_monthly"
+    path = f"{ACCOUNT}/Usage/Records/Monthly.json"
+    replication_key = "end_date"
+    spec = ("twilio_api_v2010", "api.v2010.account.usage.usage_record.usage_record_monthly")
+
+    def first_day(self, context: Context | None, today: dt.date) -> dt.date:
+        return windows.month_start(super().first_day(context, today))
+
+    def spans(self, first: dt.date, today: dt.date) -> Iterable[tuple[dt.date, dt.date]]:
+        """One request: a span that is not month-aligned would cut a month in two."""
+        return [(first, today)]

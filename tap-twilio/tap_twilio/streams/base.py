@@ -5,20 +5,24 @@ spec), converts wire values, applies the privacy settings, and reads pages
 through the tap's client for its API (``hosts``). ``AccountsStream`` lists the
 main account and its subaccounts; every ``AccountStream`` runs once per
 account, with its state kept per account. ``DayWindowStream`` reads by whole
-UTC days (see ``windows``). ``ProductStream`` and ``ProductWindowStream`` do
-the same for the product APIs (Monitor, Studio, ...), which take the account
-from the credentials rather than the path.
+UTC days (see ``windows``). A ``ChildStream`` reads one list per parent record
+the parent reads in this run, and only for the parents whose ``child_context``
+says so (MMS messages, ended calls, live conferences, a service's numbers...).
+``ProductStream`` and ``ProductWindowStream`` do the same for the product APIs
+(Monitor, Studio, ...), which take the account from the credentials rather than
+the path.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Iterable, Iterator
 from importlib import resources
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from singer_sdk import Stream
+from singer_sdk import Stream, metrics
 
 from tap_twilio import hosts, windows
 from tap_twilio.privacy import Fields
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
     from tap_twilio.tap import TapTwilio
 
 API_2010 = "/2010-04-01"
+ACCOUNT = f"{API_2010}/Accounts/{{account_sid}}"
 
 
 def load_schema(name: str) -> dict:
@@ -42,14 +47,21 @@ class TwilioStream(Stream):
     """A Twilio list endpoint whose records land in one Singer stream."""
 
     api: ClassVar[str] = hosts.API  # which host serves it: the 2010 API or a product
-    path: ClassVar[str]  # may hold {account_sid} and other context keys
-    records_key: ClassVar[str]
+    path: ClassVar[str]  # may hold {account_sid} and the keys of a child context
+    # The list's records key; None for an instance resource (one object, e.g. Balance).
+    records_key: ClassVar[str | None]
+    # Query parameters sent with every request of the stream.
+    params: ClassVar[dict[str, str]] = {}
     # The endpoint's own PageSize maximum (some Conversations lists allow 50 or 100).
     max_page_size: ClassVar[int] = 1000
     # Where the schema comes from: (spec file stem, component schema name).
     spec: ClassVar[tuple[str, str]]
     # Fields the spec declares that the tap never emits, with the reason.
     omitted_fields: ClassVar[dict[str, str]] = {}
+    # Fields the tap adds to the spec's (from the parent), with their JSON schema.
+    added_fields: ClassVar[dict[str, dict]] = {}
+    # Context keys copied into every record (each declared in ``added_fields``).
+    from_context: ClassVar[tuple[str, ...]] = ()
     # Fields holding message bodies or phone numbers (see ``privacy``).
     private_fields: ClassVar[Fields] = Fields()
     # Context keys this stream hands its child streams, and the record field of each.
@@ -87,14 +99,20 @@ class TwilioStream(Stream):
     def read(
         self, path: str, params: dict[str, Any], context: Context | None = None
     ) -> Iterator[dict]:
-        """Prepared records of every page of one list request."""
-        params = {**params, "PageSize": self.page_size}
-        for page in self.client_for(context).pages(path, params, self.records_key):
+        """Prepared records of every page of one list request (or the one instance)."""
+        client = self.client_for(context)
+        if self.records_key is None:
+            yield self.prepare(client.get(path, {**self.params, **params}))
+            return
+        params = {**self.params, **params, "PageSize": self.page_size}
+        for page in client.pages(path, params, self.records_key):
             for record in page:
                 yield self.prepare(record)
 
     def get_records(self, context: Context | None) -> Iterable[dict]:
-        return self.read(self.url_path(context), {}, context)
+        parent = {key: (context or {})[key] for key in self.from_context}
+        for record in self.read(self.url_path(context), {}, context):
+            yield {**record, **parent}
 
     def _write_schema_message(self) -> None:
         """Write the stream's SCHEMA once per run, not once per account or parent record.
@@ -108,10 +126,18 @@ class TwilioStream(Stream):
             super()._write_schema_message()
             self._schema_written = True
 
-    def get_child_context(self, record: dict, context: Context | None) -> Context | None:
+    def child_context(self, record: dict, context: Context | None) -> Context | None:
+        """The context child streams read for ``record``, or None to read none for it."""
         if not self.child_context_keys:
-            return super().get_child_context(record, context)
+            return None
         return {**(context or {}), **{k: record[f] for k, f in self.child_context_keys.items()}}
+
+    def generate_child_contexts(
+        self, record: dict, context: Context | None
+    ) -> Iterable[Context | None]:
+        child = self.child_context(record, context)
+        if child is not None:
+            yield child
 
 
 class AccountsStream(TwilioStream):
@@ -133,16 +159,14 @@ class AccountsStream(TwilioStream):
             self._tap.subaccount_tokens[record["sid"]] = token  # type: ignore[attr-defined]
         return super().prepare(record)
 
-    def generate_child_contexts(
-        self, record: dict, context: Context | None
-    ) -> Iterable[Context | None]:
+    def child_context(self, record: dict, context: Context | None) -> Context | None:
         if record.get("status") == "closed":
             self.logger.warning(
                 "Skipping closed account %s: Twilio no longer serves its resources",
                 record.get("sid"),
             )
-            return
-        yield {"account_sid": record["sid"]}
+            return None
+        return {"account_sid": record["sid"]}
 
 
 class AccountStream(TwilioStream):
@@ -189,6 +213,10 @@ class DayWindowStream(DayWindows, AccountStream):
     is_sorted = True
     check_sorted = False
     filter_name: ClassVar[str]  # e.g. "DateSent": sends DateSent> and DateSent<
+    # One request per day per parameter set (conferences: one per status).
+    param_sets: ClassVar[tuple[dict[str, str], ...]] = ({},)
+    # Whether records can lack the filter date (queued messages): then sweep for them.
+    sweep_undated: ClassVar[bool] = True
 
     def get_records(self, context: Context | None) -> Iterable[dict]:
         path = self.url_path(context)
@@ -196,8 +224,11 @@ class DayWindowStream(DayWindows, AccountStream):
         first = self.first_day(context, self._tap.server_today())  # type: ignore[attr-defined]
         for day in windows.days(first, last):
             iso = day.isoformat()
-            yield from self.read(path, {f"{self.filter_name}>": iso, f"{self.filter_name}<": iso})
-        yield from self.not_yet_dated(path, last)
+            window = {f"{self.filter_name}>": iso, f"{self.filter_name}<": iso}
+            for extra in self.param_sets:
+                yield from self.read(path, {**window, **extra}, context)
+        if self.sweep_undated:
+            yield from self.not_yet_dated(path, last)
 
     def not_yet_dated(self, path: str, last: dt.date) -> Iterator[dict]:
         """Records whose filter date is still empty (queued messages, calls not yet dialled).
@@ -207,13 +238,76 @@ class DayWindowStream(DayWindows, AccountStream):
         could not see.
         """
         floor = (last - dt.timedelta(days=1)).isoformat()
-        for page in self.client.pages(path, {"PageSize": self.page_size}, self.records_key):
+        params = {**self.params, "PageSize": self.page_size}
+        for page in self.client.pages(path, params, self.records_key):
             records = [self.prepare(r) for r in page]
             for record in records:
                 if record.get(self.replication_key) is None:
                     yield record
             if not records or (records[-1].get("date_created") or "") < floor:
                 return
+
+
+class ChildStream(TwilioStream):
+    """One list per parent record, read only for the parents read in this run.
+
+    The parent's ``child_context`` decides which records have children worth a
+    request and passes their keys; ``from_context`` copies some of those keys
+    into every record. State is kept per account, not per parent record.
+
+    A child holds no bookmark (each parent's list is read whole), so it writes
+    no STATE message of its own: the parent's carry the shared state. Its log
+    says when it starts for each parent only at DEBUG level, and its record
+    count is one metric for all parents, logged once a minute and at the end of
+    the run.
+    """
+
+    state_partitioning_keys: ClassVar[tuple[str, ...]] = ("account_sid",)  # type: ignore[assignment]
+
+    def __init__(self, tap: TapTwilio) -> None:
+        super().__init__(tap)
+        self._counter = _RunCounter(metrics.Metric.RECORD_COUNT, {metrics.Tag.STREAM: self.name})
+
+    def _write_state_message(self) -> None:
+        """Left to the parent, whose STATE messages hold the whole tap state."""
+
+    def log(self, message: str, *args: Any, level: int = logging.INFO, **kwargs: Any) -> None:
+        if message.startswith("Beginning sync of"):  # once per parent record
+            level = logging.DEBUG
+        super().log(message, *args, level=level, **kwargs)
+
+    def get_record_counter(self, **_: Any) -> metrics.Counter:
+        return self._counter
+
+    def get_sync_timer(self) -> metrics.Timer:
+        return _SilentTimer(metrics.Metric.SYNC_DURATION, {metrics.Tag.STREAM: self.name})
+
+    def log_sync_costs(self) -> None:
+        """At the end of the run: the record count since the last one logged."""
+        self._counter.flush()
+        super().log_sync_costs()
+
+
+class _RunCounter(metrics.Counter):
+    """A record count summed over every parent, logged when its interval has passed."""
+
+    def exit(self) -> None:
+        if self._ready_to_log():
+            self._pop()
+
+    def flush(self) -> None:
+        if self.value:
+            self._pop()
+
+    def with_context(self, value: Context | None) -> None:
+        """One count for all parents: no per-parent tag."""
+
+
+class _SilentTimer(metrics.Timer):
+    """No per-parent sync duration (one line per call or message would drown the log)."""
+
+    def __exit__(self, *_: object) -> None:
+        return None
 
 
 class ProductStream(AccountStream):
@@ -230,14 +324,8 @@ class ProductStream(AccountStream):
         return super().get_records(context)
 
 
-class ProductChildStream(ProductStream):
-    """A list under another product record (a service's numbers, an execution's steps).
-
-    Its state is kept per account, not per parent record: these streams read
-    everything under each parent, so a bookmark per parent would only grow.
-    """
-
-    state_partitioning_keys: ClassVar[list[str]] = ["account_sid"]  # type: ignore[misc]
+class ProductChildStream(ChildStream, ProductStream):
+    """A list under another product record (a service's numbers, an execution's steps)."""
 
 
 class ProductWindowStream(DayWindows, ProductStream):
@@ -270,3 +358,8 @@ def day_bounds(day: dt.date) -> tuple[str, str]:
     """The first and last second of a UTC day, as Twilio's product APIs write instants."""
     iso = day.isoformat()
     return f"{iso}T00:00:00Z", f"{iso}T23:59:59Z"
+
+
+def sid_field(description: str) -> dict:
+    """The JSON schema of a SID the tap adds from the parent record."""
+    return {"type": "string", "description": description}

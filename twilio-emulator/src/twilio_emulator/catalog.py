@@ -119,6 +119,8 @@ USAGE_LEAVES: dict[str, tuple[str, str, str]] = {
     "phonenumbers-local": ("Local Phone Numbers", "phone-numbers", "phone-numbers"),
     "phonenumbers-mobile": ("Mobile Phone Numbers", "phone-numbers", "phone-numbers"),
     "phonenumbers-tollfree": ("Toll-free Phone Numbers", "phone-numbers", "phone-numbers"),
+    "recordings": ("Voice Minutes - Recordings", "recordings", "minutes"),
+    "transcriptions": ("Voice Minutes - Transcriptions", "transcriptions", "minutes"),
 }
 USAGE_ROLLUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "sms": ("SMS", ("sms-inbound", "sms-outbound")),

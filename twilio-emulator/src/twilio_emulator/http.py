@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qsl
 
 import orjson
@@ -13,7 +14,12 @@ from starlette.responses import Response
 
 from .emulator import Emulator, Principal
 from .errors import TwilioError, not_found, unauthorized
+from .paging import Created, list_envelope, newest_first, parse_page_request
+from .provisioning import Provisioning
 from .world import Account
+
+Row = TypeVar("Row", bound=Created)
+Filter = Callable[[Any, str], bool]
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -58,6 +64,25 @@ def account_for(request: Request, account_sid: str) -> Account:
     raise not_found(request.url.path)
 
 
+class Owned(Protocol):
+    sid: str
+    account_sid: str
+
+
+Found = TypeVar("Found", bound=Owned)
+
+
+def owned(
+    request: Request, lookup: Callable[[str], Found | None], param: str = "Sid"
+) -> tuple[Account, Found]:
+    """The record the path names, if it belongs to the path's account; Twilio's 404 otherwise."""
+    account = account_for(request, request.path_params["AccountSid"])
+    found = lookup(request.path_params[param])
+    if found is None or found.account_sid != account.sid:
+        raise not_found(request.url.path)
+    return account, found
+
+
 def query_items(request: Request) -> list[tuple[str, str]]:
     return list(request.query_params.multi_items())
 
@@ -71,3 +96,36 @@ async def form_params(request: Request) -> dict[str, str]:
     for name, value in parse_qsl((await request.body()).decode(), keep_blank_values=True):
         params.setdefault(name, value)
     return params
+
+
+def setup_for(request: Request) -> tuple[Account, Provisioning]:
+    """The account in the path (if the caller may see it) and its console setup."""
+    account = account_for(request, request.path_params["AccountSid"])
+    return account, emulator(request).store.provisioning[account.sid]
+
+
+def list_response(
+    request: Request,
+    rows: Iterable[Row],
+    records_key: str,
+    render: Callable[[Row], dict],
+    filters: Mapping[str, Filter] | None = None,
+) -> Response:
+    """A 2010 list of a few records, newest first; ``filters`` maps a query name to a test."""
+    page = parse_page_request(request.url.path, query_items(request))
+    tests = [(filters[name], value) for name, value in page.filters if filters and name in filters]
+    kept = [row for row in rows if all(test(row, value) for test, value in tests)]
+    return json_response(list_envelope(page, newest_first(kept), records_key, render))
+
+
+def find(rows: Iterable[Row], sid: str, request: Request) -> Row:
+    """The row with ``sid``, or Twilio's 404."""
+    for row in rows:
+        if row.sid == sid:
+            return row
+    raise not_found(request.url.path)
+
+
+def is_true(value: str) -> bool:
+    """Twilio's boolean query values: ``true``/``false`` in any case."""
+    return value.strip().lower() == "true"

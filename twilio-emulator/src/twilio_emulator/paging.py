@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import quote
@@ -71,6 +71,20 @@ class SequenceListing(Generic[Row]):
 
     def resolve(self, token: str) -> Key | None:
         return self._by_token.get(token)
+
+
+class Created(Protocol):
+    sid: str
+    created: int
+
+
+Dated = TypeVar("Dated", bound=Created)
+
+
+def newest_first(rows: Iterable[Dated]) -> SequenceListing[Dated]:
+    """A small list in Twilio's order: newest first by (date_created, sid), tokens are SIDs."""
+    ordered = sorted(rows, key=lambda r: (r.created, r.sid), reverse=True)
+    return SequenceListing(ordered, key_fn=lambda r: (r.created, r.sid), token_fn=lambda r: r.sid)
 
 
 class _Desc:

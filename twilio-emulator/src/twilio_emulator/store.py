@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,7 +17,11 @@ from typing import Any, TypeVar
 from .activity import Call, DayTraffic, Message, TrafficGenerator
 from .catalog import NUMBER_RENT, USAGE_LEAVES, USAGE_ROLLUPS, in_currency
 from .created import OutboxEntry
+from .inventory import AvailableNumber, available_numbers
+from .media import Media, media_of
+from .provisioning import Provisioning, build_provisioning
 from .timefmt import DAY, day_to_date
+from .voice import Conference, Recording, Transcription, VoiceDay, call_events, derive_day
 from .world import Account, World
 
 # A day's usage never changes once this long after the day has ended (prices land late).
@@ -61,8 +66,17 @@ class Store:
         self._settled_usage: dict[tuple[str, int], dict[str, UsageAmount]] = {}
         self._indexed_through = world.history_start_day - 1  # every day <= this is generated
         self._derived: dict[tuple[str, str, int], Any] = {}
-        self._lock = threading.Lock()
         self.outbox: list[OutboxEntry] = []  # what clients created through the API
+        self._voice: dict[tuple[str, int], VoiceDay] = {}
+        self._conferences_by_sid: dict[str, Conference] = {}
+        self._recordings_by_sid: dict[str, Recording] = {}
+        self._transcriptions_by_sid: dict[str, Transcription] = {}
+        self._lock = threading.Lock()
+        self.provisioning: dict[str, Provisioning] = build_provisioning(world)
+        self._numbers_in_use = frozenset(
+            [n.e164 for a in world.accounts for n in a.numbers]
+            + [c.e164 for a in world.accounts for c in a.customers]
+        )
 
     # --- days -------------------------------------------------------------------------
 
@@ -170,6 +184,65 @@ class Store:
                 if call.created <= now:
                     yield call
 
+    def media(self, message: Message) -> list[Media]:
+        return media_of(self.world.seed, message)
+
+    def call_events(self, account: Account, call: Call) -> list[dict]:
+        return call_events(self.world.seed, account, call, self.clock.now())
+
+    # --- conferences, recordings, transcriptions ----------------------------------------
+
+    def voice(self, account: Account, day: int) -> VoiceDay:
+        """What was created on ``day`` around the calls of that day and the day before."""
+        key = (account.sid, day)
+        cached = self._voice.get(key)
+        if cached is not None:
+            return cached
+        calls = self.traffic(account, day - 1).calls + self.traffic(account, day).calls
+        derived = derive_day(self.world.seed, account, day, calls)
+        with self._lock:
+            for conference in derived.conferences:
+                self._conferences_by_sid[conference.sid] = conference
+            for recording in derived.recordings:
+                self._recordings_by_sid[recording.sid] = recording
+            for transcription in derived.transcriptions:
+                self._transcriptions_by_sid[transcription.sid] = transcription
+            self._voice[key] = derived
+        return derived
+
+    def conference(self, sid: str) -> Conference | None:
+        found = self._conferences_by_sid.get(sid)
+        return found if found is not None and found.created <= self.clock.now() else None
+
+    def recording(self, sid: str) -> Recording | None:
+        found = self._recordings_by_sid.get(sid)
+        return found if found is not None and found.created <= self.clock.now() else None
+
+    def transcription(self, sid: str) -> Transcription | None:
+        found = self._transcriptions_by_sid.get(sid)
+        return found if found is not None and found.created <= self.clock.now() else None
+
+    def waiting_conferences(self, account: Account) -> list[Conference]:
+        """Conferences whose customer is still waiting for an agent (``init``) at the clock."""
+        now = self.clock.now()
+        return [
+            c
+            for day in (self.today - 1, self.today)
+            for c in self.voice(account, day).conferences
+            if c.created <= now and c.state_at(now)[0] == "init"
+        ]
+
+    def history_days(self, account: Account) -> range:
+        return range(self.first_day(account), self.today + 1)
+
+    # --- inventory ----------------------------------------------------------------------
+
+    def available_numbers(self, iso_country: str, kind: str) -> list[AvailableNumber]:
+        """Numbers on sale today in a country, of one type (``local``, ``mobile``, ...)."""
+        return available_numbers(
+            self.world.seed, iso_country, kind, self.today, self._numbers_in_use
+        )
+
     def all_messages(self, account: Account) -> Iterator[Message]:
         return self.messages_desc(account)
 
@@ -230,6 +303,19 @@ class Store:
                 row[0] += 1
                 row[1] += c.billed_minutes
                 row[2] += c.price
+            voice = self.voice(account, day)
+            for r in voice.recordings:
+                if r.created <= now and now >= r.priced_at:
+                    row = counts["recordings"]
+                    row[0] += 1
+                    row[1] += math.ceil(r.duration / 60)
+                    row[2] += r.price
+            for t in voice.transcriptions:
+                if t.created <= now and t.status_at(now) == "completed":
+                    row = counts["transcriptions"]
+                    row[0] += 1
+                    row[1] += math.ceil(t.recording.duration / 60)
+                    row[2] += t.price
             if now >= day * DAY:
                 for number in account.numbers:
                     if is_rent_day(number.created, day):

@@ -8,12 +8,18 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import uvicorn
 
 from .app import create_app
 from .emulator import Emulator, EmulatorConfig
 from .resources.product import PREFIXES
+from .timefmt import DAY
+from .voice import Conference
+
+if TYPE_CHECKING:
+    from starlette.testclient import TestClient
 
 
 @dataclass
@@ -77,3 +83,34 @@ def serve(config: EmulatorConfig) -> Iterator[ServedEmulator]:
         yield served
     finally:
         stop(served)
+
+
+def in_process(config: EmulatorConfig) -> tuple[Emulator, TestClient]:
+    """An emulator and a client calling its app in-process (no port; needs httpx)."""
+    from starlette.testclient import TestClient  # noqa: PLC0415 (httpx is a test dependency)
+
+    emulator = Emulator(config)
+    return emulator, TestClient(create_app(emulator))
+
+
+def next_conference(emulator: Emulator, *, days: int = 7) -> Conference:
+    """The first conference whose agent joins after the clock (in any account)."""
+    now = emulator.clock.now()
+    store = emulator.store
+    for day in range(now // DAY, now // DAY + days):
+        found = [
+            c
+            for account in emulator.world.accounts
+            for c in store.voice(account, day).conferences
+            if c.started > now
+        ]
+        if found:
+            return min(found, key=lambda c: (c.started, c.sid))
+    raise LookupError(f"no conference starts in the {days} days after the clock")
+
+
+def advance_to_live_conference(emulator: Emulator) -> Conference:
+    """Move the clock to just after the next conference's agent joins: both are live."""
+    conference = next_conference(emulator)
+    emulator.clock.advance(conference.started + 1 - emulator.clock.now())
+    return conference

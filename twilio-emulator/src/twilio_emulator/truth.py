@@ -16,8 +16,10 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from .activity import Call, Message
+from .billing import balance
 from .catalog import USAGE_LEAVES, money_str
 from .emulator import Emulator
+from .inventory import COUNTRY_OFFER, TYPE_PATHS
 from .products.counts import product_counts
 from .timefmt import DAY, day_iso, iso_z
 from .world import Account
@@ -174,6 +176,7 @@ def compute_truth(emu: Emulator, tz: str = "UTC") -> dict:
             **_usage_and_spend(emu, account, traffic_daily),
             # Records each product API serves this account's own credentials.
             "products": product_counts(emu.store, account),
+            **resource_counts(emu, account),
         }
 
     as_of = local_date(latest_activity) if latest_activity is not None else None
@@ -205,6 +208,7 @@ def compute_truth(emu: Emulator, tz: str = "UTC") -> dict:
             }
             for key, counts in sorted(delivery.items(), key=lambda kv: str(kv[0]))
         ],
+        "available_phone_numbers": inventory_counts(emu),
     }
 
 
@@ -301,3 +305,52 @@ def _usage_and_spend(emu: Emulator, account: Account, traffic_daily: dict[str, C
                 for product in sorted(products)
             }
     return {"usage": usage, "spend_daily": spend_daily}
+
+
+def _by_status(statuses: list[str]) -> dict:
+    return {"total": len(statuses), "by_status": dict(sorted(Counter(statuses).items()))}
+
+
+def resource_counts(emu: Emulator, account: Account) -> dict:
+    """How many records each other 2010 list of the account holds at the clock.
+
+    Conferences are counted in every status; participants only while connected
+    (Twilio keeps no history of them); recordings include the soft-deleted ones
+    still kept; call events count only calls whose events are served already.
+    """
+    store = emu.store
+    now = emu.clock.now()
+    setup = store.provisioning[account.sid]
+    days = store.history_days(account)
+    voice = [store.voice(account, day) for day in days]
+    conferences = [c for v in voice for c in v.conferences if c.created <= now]
+    recordings = [r for v in voice for r in v.recordings if r.visible(now, include_deleted=True)]
+    transcriptions = [t for v in voice for t in v.transcriptions if t.created <= now]
+    left = balance(store, account)
+    return {
+        "balance": {account.currency: ("-" if left < 0 else "") + money_str(abs(left))},
+        "addresses": len(setup.addresses),
+        "dependent_phone_numbers": sum(
+            1 for n in account.numbers if setup.address_for(n) is not None
+        ),
+        "applications": len(setup.applications),
+        "keys": len(setup.keys),
+        "outgoing_caller_ids": len(setup.caller_ids),
+        "queues": len(setup.queues),
+        "short_codes": len(setup.short_codes),
+        "usage_triggers": len(setup.usage_triggers),
+        "message_media": sum(m.num_media for m in store.messages_desc(account)),
+        "call_events": sum(len(store.call_events(account, c)) for c in store.calls_desc(account)),
+        "conferences": _by_status([c.state_at(now)[0] for c in conferences]),
+        "conference_participants": sum(len(c.participants_at(now)) for c in conferences),
+        "recordings": _by_status([r.status_at(now) for r in recordings]),
+        "transcriptions": _by_status([t.status_at(now) for t in transcriptions]),
+    }
+
+
+def inventory_counts(emu: Emulator) -> dict:
+    """Numbers on sale today (the same for every account): countries, and numbers per type."""
+    counts = {"countries": len(COUNTRY_OFFER)}
+    for kind in TYPE_PATHS:
+        counts[kind] = sum(len(emu.store.available_numbers(iso, kind)) for iso in COUNTRY_OFFER)
+    return counts

@@ -9,8 +9,7 @@ from starlette.routing import Route
 from .. import created
 from ..activity import Call
 from ..catalog import money_str
-from ..errors import not_found
-from ..http import account_for, emulator, form_params, json_response, query_items
+from ..http import account_for, emulator, form_params, json_response, owned, query_items
 from ..paging import list_envelope, parse_page_request
 from ..timefmt import rfc2822
 from ..world import format_national
@@ -116,10 +115,7 @@ async def create_call(request: Request) -> Response:
 
 async def fetch_call(request: Request) -> Response:
     emu = emulator(request)
-    account = account_for(request, request.path_params["AccountSid"])
-    call = emu.store.call(request.path_params["Sid"])
-    if call is None or call.account_sid != account.sid:
-        raise not_found(request.url.path)
+    _, call = owned(request, emu.store.call)
     return json_response(render(call, emu.clock.now()))
 
 

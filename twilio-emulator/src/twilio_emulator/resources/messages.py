@@ -9,8 +9,7 @@ from starlette.routing import Route
 from .. import created
 from ..activity import Message, error_message
 from ..catalog import money_str
-from ..errors import not_found
-from ..http import account_for, emulator, form_params, json_response, query_items
+from ..http import account_for, emulator, form_params, json_response, owned, query_items
 from ..paging import list_envelope, parse_page_request
 from ..timefmt import rfc2822
 from .traffic import DayListing, DayRange
@@ -93,10 +92,7 @@ async def create_message(request: Request) -> Response:
 
 async def fetch_message(request: Request) -> Response:
     emu = emulator(request)
-    account = account_for(request, request.path_params["AccountSid"])
-    message = emu.store.message(request.path_params["Sid"])
-    if message is None or message.account_sid != account.sid:
-        raise not_found(request.url.path)
+    _, message = owned(request, emu.store.message)
     return json_response(render(message, emu.clock.now()))
 
 

@@ -9,8 +9,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import not_found
-from ..http import account_for, json_response, query_items
+from ..http import json_response, query_items, setup_for
 from ..paging import SequenceListing, list_envelope, parse_page_request
+from ..provisioning import Provisioning, requires_address
 from ..timefmt import rfc2822
 from ..world import PhoneNumber
 
@@ -19,11 +20,14 @@ _TYPES = {"Local": "local", "Mobile": "mobile", "TollFree": "toll-free"}
 ORIGIN = "twilio"  # every number was bought from Twilio (none is "hosted")
 
 
-def render(number: PhoneNumber) -> dict:
+def render(number: PhoneNumber, setup: Provisioning) -> dict:
+    """The number as Twilio shows it; its address and app come from the account's setup."""
+    address = setup.address_for(number)
+    app = setup.applications[0].sid if setup.applications else None
     return {
         "account_sid": number.account_sid,
-        "address_requirements": "none" if number.iso_country == "US" else "local",
-        "address_sid": None,
+        "address_requirements": "local" if requires_address(number) else "none",
+        "address_sid": address.sid if address else None,
         "api_version": "2010-04-01",
         "beta": False,
         "bundle_sid": None,
@@ -43,7 +47,7 @@ def render(number: PhoneNumber) -> dict:
         "origin": ORIGIN,
         "phone_number": number.e164,
         "sid": number.sid,
-        "sms_application_sid": None,
+        "sms_application_sid": app,
         "sms_fallback_method": "POST",
         "sms_fallback_url": None,
         "sms_method": "POST",
@@ -54,7 +58,7 @@ def render(number: PhoneNumber) -> dict:
         "trunk_sid": None,
         "type": number.kind if number.kind != "toll-free" else "tollfree",
         "uri": f"{API}/Accounts/{number.account_sid}/IncomingPhoneNumbers/{number.sid}.json",
-        "voice_application_sid": None,
+        "voice_application_sid": app,
         "voice_caller_id_lookup": False,
         "voice_fallback_method": "POST",
         "voice_fallback_url": None,
@@ -80,7 +84,7 @@ def _matches(number: PhoneNumber, filters: dict[str, str], kind: str | None) -> 
 
 
 async def list_numbers(request: Request, kind: str | None = None) -> Response:
-    account = account_for(request, request.path_params["AccountSid"])
+    account, setup = setup_for(request)
     page = parse_page_request(request.url.path, query_items(request))
     filters = dict(page.filters)
     rows = sorted(
@@ -89,7 +93,9 @@ async def list_numbers(request: Request, kind: str | None = None) -> Response:
         reverse=True,
     )
     listing = SequenceListing(rows, key_fn=lambda n: (n.created, n.sid), token_fn=lambda n: n.sid)
-    return json_response(list_envelope(page, listing, "incoming_phone_numbers", render))
+    return json_response(
+        list_envelope(page, listing, "incoming_phone_numbers", lambda n: render(n, setup))
+    )
 
 
 async def fetch_number_or_list_type(request: Request) -> Response:
@@ -97,10 +103,10 @@ async def fetch_number_or_list_type(request: Request) -> Response:
     sid = request.path_params["Sid"]
     if sid in _TYPES:
         return await list_numbers(request, _TYPES[sid])
-    account = account_for(request, request.path_params["AccountSid"])
+    account, setup = setup_for(request)
     for number in account.numbers:
         if number.sid == sid:
-            return json_response(render(number))
+            return json_response(render(number, setup))
     raise not_found(request.url.path)
 
 

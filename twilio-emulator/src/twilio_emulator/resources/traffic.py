@@ -80,13 +80,18 @@ class DayListing(Generic[Row]):
 class DayRange:
     """A Twilio date filter family (``X``, ``X<``, ``X>``): inclusive, day-granular, in GMT."""
 
-    def __init__(self, name: str, filters: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, name: str, filters: list[tuple[str, str]], *, date_only: bool = False
+    ) -> None:
+        """``date_only``: reject date-times with 400, as Conferences do (``YYYY-MM-DD`` only)."""
         self.lo: int | None = None
         self.hi: int | None = None
         for key, value in filters:
             if key not in (name, f"{name}<", f"{name}>"):
                 continue
             try:
+                if date_only and len(value.strip()) != 10:
+                    raise ValueError(value)
                 day = parse_filter_day(value)
             except ValueError:
                 raise bad_request(20001, f"Invalid {key} value: {value}") from None

@@ -1,0 +1,30 @@
+"""Balance (``/2010-04-01/Accounts/{AccountSid}/Balance.json``): credit left, in the
+account's currency (see ``billing``)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..billing import balance
+from ..catalog import money_str
+from ..http import account_for, emulator, json_response
+
+API = "/2010-04-01"
+
+
+async def fetch_balance(request: Request) -> Response:
+    account = account_for(request, request.path_params["AccountSid"])
+    left = balance(emulator(request).store, account)
+    amount = money_str(abs(left))
+    return json_response(
+        {
+            "account_sid": account.sid,
+            "balance": f"-{amount}" if left < 0 else amount,
+            "currency": account.currency,
+        }
+    )
+
+
+ROUTES = [Route(f"{API}/Accounts/{{AccountSid}}/Balance.json", fetch_balance)]
