@@ -40,6 +40,8 @@ class EmulatorProcess:
     api_key_sid: str
     api_key_secret: str = field(repr=False)
     process: subprocess.Popen
+    # Every account's auth token (subaccounts sign their webhooks with their own).
+    account_auth_tokens: dict[str, str] = field(default_factory=dict, repr=False)
 
     def get(self, path: str) -> dict:
         response = requests.get(self.url + path, timeout=120)
@@ -55,6 +57,10 @@ class EmulatorProcess:
         )
         response.raise_for_status()
         return response.json()
+
+    def webhooks(self, wait: float = 0) -> dict:
+        """Webhook delivery counters and truth; ``wait`` seconds for pending ones first."""
+        return self.get(f"/_emulator/webhooks?wait={wait:g}")
 
     def tap_env(self) -> dict[str, str]:
         """Settings that point tap-twilio (through Meltano) at this emulator."""
@@ -112,6 +118,7 @@ def running_emulator(
                 api_key_sid=data["api_key_sid"],
                 api_key_secret=data["api_key_secret"],
                 process=process,
+                account_auth_tokens=data.get("account_auth_tokens", {}),
             )
         finally:
             process.send_signal(signal.SIGTERM)
