@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -141,37 +142,54 @@ def test_store_urls() -> None:
     assert describe_url("postgresql://db/hooks") == "postgresql://db/hooks"
 
 
-class HeldEvent:
-    """An event whose row values are handed over only once ``gate`` opens: it holds its
-    writer's transaction open mid-way, after the events before it got their seq."""
+def _stall_inserts_of(key: str, backends: list, store_url: str, seconds: float) -> None:
+    """A trigger that holds the inserting transaction ``seconds`` after writing ``key``:
+    that writer has taken its seq values but not committed."""
+    if store_url.startswith("postgresql"):
+        conn = backends[0]._conn
+        conn.execute(
+            "create or replace function stall() returns trigger language plpgsql as $$ "
+            f"begin if new.dedupe_key = '{key}' then perform pg_sleep({seconds}); end if; "
+            "return new; end $$"
+        )
+        conn.execute(
+            "create trigger stall after insert on webhook_events "
+            "for each row execute function stall()"
+        )
+        return
 
-    def __init__(self, inner: Event, gate: threading.Event) -> None:
-        self.inner, self.gate = inner, gate
+    def stall(dedupe_key: str) -> int:
+        if dedupe_key == key:
+            time.sleep(seconds)
+        return 0
 
-    def as_tuple(self) -> tuple:
-        assert self.gate.wait(timeout=60)
-        return self.inner.as_tuple()
+    for backend in backends:
+        backend._conn.create_function("stall", 1, stall)
+    backends[0]._conn.execute(
+        "create trigger stall after insert on webhook_events "
+        "begin select stall(new.dedupe_key); end"
+    )
 
 
 def test_a_late_commit_never_hides_behind_a_readers_bookmark(store_url: str) -> None:
-    """Writer A allocates a seq, then stalls before committing; writer B commits meanwhile.
+    """Writer A takes seq values, then stalls before committing; writer B commits meanwhile.
 
     If B could commit a higher seq first, a reader would move its bookmark past A's
-    row and never see it. The store makes B wait for A (PostgreSQL: the advisory
+    rows and never see them. The store makes B wait for A (PostgreSQL: the advisory
     lock; SQLite: the write lock), so the reader sees every row.
     """
     a, b, reader = (open_backend(store_url) for _ in range(3))
-    gate = threading.Event()
-    held = threading.Thread(target=a.write, args=([event("a1"), HeldEvent(event("a2"), gate)],))
+    _stall_inserts_of("a2", [a, b, reader], store_url, seconds=2.0)
+    held = threading.Thread(target=a.write, args=([event("a1"), event("a2")],))
     held.start()
+    time.sleep(0.5)  # A is inside its stall
     late = threading.Thread(target=b.write, args=([event("b1")],))
     late.start()
-    late.join(timeout=1.0)  # with a correct store, B is still waiting for A here
+    late.join(timeout=0.5)  # with a correct store, B is still waiting for A here
     seen, bookmark = [], 0
     for row in reader.read(0, 100):
         seen.append(row["dedupe_key"])
         bookmark = row["seq"]
-    gate.set()
     held.join()
     late.join()
     seen += [row["dedupe_key"] for row in reader.read(bookmark, 100)]

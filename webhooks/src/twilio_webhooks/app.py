@@ -13,12 +13,13 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
 
 from starlette.applications import Starlette
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from . import events
 from .config import Settings
@@ -33,9 +34,8 @@ log = logging.getLogger("twilio_webhooks")
 FORM = "application/x-www-form-urlencoded"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 MAX_FORM_FIELDS = 1000
-SIGNATURE_HEADER = "x-twilio-signature"
-SETTINGS_HEADER = "x-twilio-webhooks-signature-settings"
-IDEMPOTENCY_HEADER = "i-twilio-idempotency-token"
+TEXT = b"text/plain; charset=utf-8"
+XML = b"text/xml; charset=utf-8"
 
 
 class Rejected(Exception):
@@ -63,6 +63,46 @@ ENDPOINTS = (
 )
 
 
+_WANTED = {
+    b"content-type": "content_type",
+    b"content-length": "content_length",
+    b"x-twilio-signature": "signature",
+    b"x-twilio-webhooks-signature-settings": "settings",
+    b"i-twilio-idempotency-token": "token",
+}
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    """The few request headers the receiver reads, in one pass over the raw list."""
+    found = {}
+    for key, value in scope["headers"]:
+        name = _WANTED.get(key)
+        if name is not None and name not in found:
+            found[name] = value.decode("latin-1")
+    return found
+
+
+class _WebhookEndpoint:
+    """A plain ASGI app per endpoint: no Request/Response objects on the hot path."""
+
+    def __init__(self, receiver: Receiver, endpoint: Endpoint) -> None:
+        self.receiver, self.endpoint = receiver, endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        status, content_type, body = await self.receiver.handle(self.endpoint, scope, receive)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", content_type),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
 class Receiver:
     def __init__(self, settings: Settings, committer: GroupCommitter) -> None:
         self.settings = settings
@@ -71,15 +111,17 @@ class Receiver:
         self.metrics = Metrics()
 
     def route(self, endpoint: Endpoint) -> Route:
-        async def handle(request: Request) -> Response:
-            return await self.handle(endpoint, request)
+        return Route(
+            endpoint.path, _WebhookEndpoint(self, endpoint), methods=["POST"], name=endpoint.name
+        )
 
-        return Route(endpoint.path, handle, methods=["POST"], name=endpoint.name)
-
-    async def handle(self, endpoint: Endpoint, request: Request) -> Response:
+    async def handle(
+        self, endpoint: Endpoint, scope: Scope, receive: Receive
+    ) -> tuple[int, bytes, bytes]:
+        """(status, content type, body) of the answer to one webhook request."""
         self.metrics.received[endpoint.name] += 1
         try:
-            found = await self._events(endpoint, request)
+            found = await self._events(endpoint, scope, receive)
             started = time.perf_counter()
             try:
                 inserted = await self.committer.commit(found)
@@ -89,61 +131,62 @@ class Receiver:
         except Rejected as exc:
             self.metrics.rejected[exc.reason] += 1
             log.warning("rejected %s (%s): %s", endpoint.path, exc.status, exc.detail)
-            return PlainTextResponse(exc.detail + "\n", status_code=exc.status)
+            return exc.status, TEXT, (exc.detail + "\n").encode()
         new = sum(inserted)
         self.metrics.stored[endpoint.name] += new
         self.metrics.duplicates[endpoint.name] += len(inserted) - new
         if endpoint.twiml:
-            return Response(EMPTY_TWIML, media_type="text/xml")
-        return Response(status_code=200)
+            return 200, XML, EMPTY_TWIML.encode()
+        return 200, TEXT, b""
 
-    async def _events(self, endpoint: Endpoint, request: Request) -> list[Event]:
-        headers = request.headers
-        media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    async def _events(self, endpoint: Endpoint, scope: Scope, receive: Receive) -> list[Event]:
+        headers = _headers(scope)
+        media_type = headers.get("content_type", "").split(";", 1)[0].strip().lower()
         if endpoint.json:
             if not (media_type == "application/json" or media_type.endswith("+json")):
                 raise Rejected(415, "unsupported_media_type", "expected application/json")
         elif media_type != FORM:
             raise Rejected(415, "unsupported_media_type", f"expected {FORM}")
-        body = await self._body(request)
+        body = await self._body(headers.get("content_length"), receive)
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             raise Rejected(400, "malformed", "the body is not UTF-8") from None
-        url = public_url(request.scope, self.settings)
-        signature = headers.get(SIGNATURE_HEADER)
-        settings_header = headers.get(SETTINGS_HEADER)
-        token = headers.get(IDEMPOTENCY_HEADER) or None
+        url = public_url(scope, self.settings)
+        signature, settings_header = headers.get("signature"), headers.get("settings")
+        token = _token(headers.get("token"))
         received_at = events.utc_now_iso()
         try:
             if endpoint.json:
                 if not self.signatures.json_ok(url, text, signature, settings_header):
                     raise Rejected(403, "bad_signature", "invalid X-Twilio-Signature")
-                return endpoint.parse(text, token=_token(token), received_at=received_at)
+                return endpoint.parse(body, token=token, received_at=received_at)
             params = _form(text)
             if not self.signatures.form_ok(url, params, signature, settings_header):
                 raise Rejected(403, "bad_signature", "invalid X-Twilio-Signature")
-            return endpoint.parse(params, token=_token(token), received_at=received_at)
+            return endpoint.parse(params, token=token, received_at=received_at)
         except Malformed as exc:
             raise Rejected(400, "malformed", str(exc)) from None
 
-    async def _body(self, request: Request) -> bytes:
+    async def _body(self, declared: str | None, receive: Receive) -> bytes:
         limit = self.settings.max_body_bytes
-        declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            if declared.isdigit():
+        if declared is not None:
+            if not declared.isdigit():
+                raise Rejected(400, "malformed", "bad Content-Length")
+            if int(declared) > limit:
                 raise Rejected(413, "too_large", f"the body exceeds {limit} bytes")
-            raise Rejected(400, "malformed", "bad Content-Length")
         chunks, size = [], 0
-        try:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    raise Rejected(413, "too_large", f"the body exceeds {limit} bytes")
-                chunks.append(chunk)
-        except ClientDisconnect:
-            raise Rejected(400, "malformed", "the client disconnected mid-body") from None
-        return b"".join(chunks)
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise Rejected(400, "malformed", "the client disconnected mid-body")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise Rejected(413, "too_large", f"the body exceeds {limit} bytes")
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
 
     async def healthz(self, request: Request) -> Response:
         if not self.committer.alive:
@@ -165,25 +208,52 @@ def _token(value: str | None) -> str | None:
 
 
 def _form(text: str) -> dict[str, list[str]]:
-    try:
-        pairs = parse_qsl(
-            text, keep_blank_values=True, errors="strict", max_num_fields=MAX_FORM_FIELDS
-        )
-    except (UnicodeDecodeError, ValueError):
-        raise Malformed("the body is not a valid form") from None
+    """``application/x-www-form-urlencoded`` as ``parse_qsl(keep_blank_values=True,
+    errors="strict")`` reads it, without decoding what needs no decoding (most of it)."""
     params: dict[str, list[str]] = {}
-    for name, value in pairs:
-        params.setdefault(name, []).append(value)
+    if not text:
+        return params
+    pairs = text.split("&")
+    if len(pairs) > MAX_FORM_FIELDS:
+        raise Malformed("the body has too many form fields")
+    try:
+        for pair in pairs:
+            if not pair:
+                continue
+            name, _, value = pair.partition("=")
+            if "%" in name or "+" in name:
+                name = unquote_plus(name, errors="strict")
+            if "%" in value or "+" in value:
+                value = unquote_plus(value, errors="strict")
+            params.setdefault(name, []).append(value)
+    except UnicodeDecodeError:
+        raise Malformed("the body is not a valid form") from None
     return params
 
 
 def create_app(settings: Settings, committer: GroupCommitter) -> Starlette:
+    """The Starlette app. POSTs to the webhook paths go straight to their endpoint
+    (the hot path skips Starlette's middleware and router); all else goes through it."""
     receiver = Receiver(settings, committer)
+    hot = {endpoint.path: _WebhookEndpoint(receiver, endpoint) for endpoint in ENDPOINTS}
     routes = [receiver.route(endpoint) for endpoint in ENDPOINTS]
     routes += [
         Route("/healthz", receiver.healthz, methods=["GET"]),
         Route("/metrics", receiver.metrics_text, methods=["GET"]),
     ]
-    app = Starlette(routes=routes)
+    app = _Front(routes=routes)
+    app.hot = hot
     app.state.receiver = receiver
     return app
+
+
+class _Front(Starlette):
+    hot: dict[str, _WebhookEndpoint]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            endpoint = self.hot.get(scope["path"])
+            if endpoint is not None:
+                await endpoint(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)

@@ -6,7 +6,7 @@ counters come from the writer thread (``CommitStats``).
 
 from __future__ import annotations
 
-import threading
+from bisect import bisect_left
 from collections import defaultdict
 
 from .store import CommitStats
@@ -24,31 +24,27 @@ REJECT_REASONS = (
 
 
 class Histogram:
+    """Observed and rendered on the event loop only: no lock needed."""
+
     def __init__(self) -> None:
-        self.counts = [0] * len(BUCKETS)
+        self.counts = [0] * (len(BUCKETS) + 1)
         self.total = 0
         self.sum = 0.0
-        self._lock = threading.Lock()
 
     def observe(self, value: float) -> None:
-        with self._lock:
-            for i, bound in enumerate(BUCKETS):
-                if value <= bound:
-                    self.counts[i] += 1
-                    break
-            self.total += 1
-            self.sum += value
+        self.counts[bisect_left(BUCKETS, value)] += 1  # the last slot counts only in +Inf
+        self.total += 1
+        self.sum += value
 
     def lines(self, name: str) -> list[str]:
-        with self._lock:
-            out, running = [], 0
-            for bound, count in zip(BUCKETS, self.counts, strict=True):
-                running += count
-                out.append(f'{name}_bucket{{le="{bound}"}} {running}')
-            out.append(f'{name}_bucket{{le="+Inf"}} {self.total}')
-            out.append(f"{name}_sum {self.sum:.6f}")
-            out.append(f"{name}_count {self.total}")
-            return out
+        out, running = [], 0
+        for bound, count in zip(BUCKETS, self.counts, strict=False):
+            running += count
+            out.append(f'{name}_bucket{{le="{bound}"}} {running}')
+        out.append(f'{name}_bucket{{le="+Inf"}} {self.total}')
+        out.append(f"{name}_sum {self.sum:.6f}")
+        out.append(f"{name}_count {self.total}")
+        return out
 
 
 class Metrics:

@@ -43,10 +43,10 @@ def _settings_key(header: str) -> str | None:
 
 def url_variants(url: str) -> Iterator[str]:
     """The URL as received, then with its default port added or removed. Raises ValueError."""
+    yield url
     parts = urlsplit(url)
     port = parts.port  # ValueError for a port that is not a number in range
     default = DEFAULT_PORTS.get(parts.scheme)
-    yield url
     if default is None:
         return
     if port is None:
@@ -71,17 +71,16 @@ class SignatureChecker:
         self, url: str, params: Mapping, signature: str, settings_header: str | None
     ) -> bool:
         validators, algorithm = self._validators(settings_header)
+        expected = signature.encode()
         try:
-            urls = list(url_variants(url))
-            return any(
-                hmac.compare_digest(
-                    v.compute_signature(u, params, algorithm).encode(), signature.encode()
-                )
-                for v in validators
-                for u in urls
-            )
+            for candidate in url_variants(url):  # lazily: the URL as received usually matches
+                for validator in validators:
+                    computed = validator.compute_signature(candidate, params, algorithm)
+                    if hmac.compare_digest(computed.encode(), expected):
+                        return True
         except (ValueError, UnicodeEncodeError):  # bad port, unknown algorithm, odd characters
             return False
+        return False
 
     def form_ok(
         self, url: str, params: Params, signature: str | None, settings_header: str | None

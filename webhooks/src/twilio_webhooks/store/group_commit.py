@@ -9,6 +9,7 @@ answers 2xx after that, never before.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -37,7 +38,19 @@ class CommitStats:
 @dataclass
 class _Job:
     events: Sequence[Event]
-    future: Future[list[bool]]
+    future: Future[list[bool]] | asyncio.Future[list[bool]]
+    loop: asyncio.AbstractEventLoop | None = None  # set for asyncio futures
+
+
+def _settle(outcomes: list[tuple[asyncio.Future, list[bool] | BaseException]]) -> None:
+    """On the event loop: resolve a whole batch's futures in one wake-up."""
+    for future, outcome in outcomes:
+        if future.done():  # the request was cancelled (client gone): nothing to tell
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
 
 
 class GroupCommitter:
@@ -54,6 +67,7 @@ class GroupCommitter:
         return self._thread.is_alive()
 
     def submit(self, events: Sequence[Event]) -> Future[list[bool]]:
+        """From any thread: a future that resolves once ``events`` are committed."""
         future: Future[list[bool]] = Future()
         if not events:
             future.set_result([])
@@ -63,7 +77,12 @@ class GroupCommitter:
 
     async def commit(self, events: Sequence[Event]) -> list[bool]:
         """Wait until ``events`` are committed; True for each new one, False for duplicates."""
-        return await asyncio.wrap_future(self.submit(events))
+        if not events:
+            return []
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[bool]] = loop.create_future()
+        self._queue.put(_Job(events, future, loop))
+        return await future
 
     def close(self) -> None:
         """Commit what is queued, then stop the writer and close the backend."""
@@ -105,18 +124,36 @@ class GroupCommitter:
             with self.stats.lock:
                 self.stats.failures += 1
             log.error("store commit failed: %s", type(exc).__name__)
-            jobs[0].future.set_exception(StoreError(f"commit failed: {type(exc).__name__}"))
+            self._resolve(jobs, [StoreError(f"commit failed: {type(exc).__name__}")])
             return
         elapsed = time.perf_counter() - started
         with self.stats.lock:
             self.stats.commits += 1
             self.stats.events += len(events)
             self.stats.seconds += elapsed
+        outcomes: list[list[bool] | BaseException] = []
         start = 0
         for job in jobs:
             end = start + len(job.events)
-            job.future.set_result(inserted[start:end])
+            outcomes.append(inserted[start:end])
             start = end
+        self._resolve(jobs, outcomes)
+
+    @staticmethod
+    def _resolve(jobs: list[_Job], outcomes: list[list[bool] | BaseException]) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, list] = {}
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            if job.loop is None:
+                assert isinstance(job.future, Future)
+                if isinstance(outcome, BaseException):
+                    job.future.set_exception(outcome)
+                else:
+                    job.future.set_result(outcome)
+            else:
+                by_loop.setdefault(job.loop, []).append((job.future, outcome))
+        for loop, batch in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # a closed loop: the server is gone
+                loop.call_soon_threadsafe(_settle, batch)
 
     def _recover(self) -> None:
         try:

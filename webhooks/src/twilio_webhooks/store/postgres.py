@@ -36,10 +36,18 @@ create table if not exists {TABLE} (
     payload text not null
 )
 """
-INSERT = (
-    f"insert into {TABLE} ({', '.join(COLUMNS)}) values ({', '.join(['%s'] * len(COLUMNS))}) "
-    "on conflict (dedupe_key) do nothing"
-)
+ROW = f"({', '.join(['%s'] * len(COLUMNS))})"
+ROWS_PER_INSERT = 65_535 // len(COLUMNS)  # PostgreSQL's limit on bound parameters
+
+
+def _insert(rows: int) -> str:
+    values = ", ".join([ROW] * rows)
+    return (
+        f"insert into {TABLE} ({', '.join(COLUMNS)}) values {values} "
+        "on conflict (dedupe_key) do nothing returning dedupe_key"
+    )
+
+
 SELECT = f"select {', '.join(READ_COLUMNS)} from {TABLE} where seq > %s order by seq limit %s"
 
 
@@ -56,12 +64,19 @@ class PostgresBackend:
         return psycopg.connect(self._url, autocommit=True, connect_timeout=10)
 
     def write(self, events: Sequence[Event]) -> list[bool]:
+        """One round trip per batch (pipeline mode): lock, multi-row insert, commit."""
+        cursors = []
+        with self._conn.pipeline(), self._conn.transaction():
+            self._conn.execute("select pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+            for start in range(0, len(events), ROWS_PER_INSERT):
+                chunk = events[start : start + ROWS_PER_INSERT]
+                values = [value for event in chunk for value in event.as_tuple()]
+                cursors.append(self._conn.execute(_insert(len(chunk)), values))
+        fresh = {row[0] for cursor in cursors for row in cursor.fetchall()}
         inserted = []
-        with self._conn.transaction(), self._conn.cursor() as cursor:
-            cursor.execute("select pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-            for event in events:
-                cursor.execute(INSERT, event.as_tuple())
-                inserted.append(cursor.rowcount == 1)
+        for event in events:  # of two events with one key, the first is the one stored
+            inserted.append(event.dedupe_key in fresh)
+            fresh.discard(event.dedupe_key)
         return inserted
 
     def recover(self) -> None:
