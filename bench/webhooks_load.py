@@ -262,7 +262,9 @@ def measure(servers: list[Server], args: argparse.Namespace) -> dict[str, dict]:
     rows = {}
     for server in servers:
         row = summarize(server.runs)
-        if server.count_rows is not None:
+        if server.count_rows is None:
+            row["acknowledged"] = None  # requests were reused: nothing to count
+        else:
             stop(server)  # graceful: the store is closed; nothing acknowledged may be missing
             row["stored"] = server.count_rows()
             row["lost"] = row["acknowledged"] - row["stored"]
@@ -337,7 +339,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"| {name} | {r['requests_per_second']:,.0f} | {rounds} | "
             f"{r['share_of_ceiling']:.0%} | {r['p50_ms']} | {r['p99_ms']} | "
-            f"{r['server_cpu_us_per_request']} | {r['errors']} | {r['acknowledged']:,} | "
+            f"{r['server_cpu_us_per_request']} | {r['errors']} | "
+            f"{'n/a' if r['acknowledged'] is None else format(r['acknowledged'], ',')} | "
             f"{r.get('lost', 'n/a')} |"
         )
     return 0

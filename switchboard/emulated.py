@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,7 +109,7 @@ def running_emulator(
         process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait_ready(url, creds, process)
+            wait_healthy(process, url + "/_emulator/health", "twilio-emulator", ready=creds.exists)
             data = json.loads(creds.read_text())
             yield EmulatorProcess(
                 url=url,
@@ -130,15 +130,23 @@ def running_emulator(
                 log.close()
 
 
-def _wait_ready(url: str, creds: Path, process: subprocess.Popen, timeout: float = 60) -> None:
+def wait_healthy(
+    process: subprocess.Popen,
+    health_url: str,
+    name: str,
+    *,
+    ready: Callable[[], bool] = lambda: True,
+    timeout: float = 60,
+) -> None:
+    """Wait until ``health_url`` answers 2xx (and ``ready()``); fail if the process exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"twilio-emulator exited with code {process.returncode}")
+            raise RuntimeError(f"{name} exited with code {process.returncode}")
         try:
-            if creds.exists() and requests.get(url + "/_emulator/health", timeout=2).ok:
+            if ready() and requests.get(health_url, timeout=2).ok:
                 return
         except requests.ConnectionError:
             pass
         time.sleep(0.1)
-    raise RuntimeError(f"twilio-emulator did not answer at {url} within {timeout:.0f}s")
+    raise RuntimeError(f"{name} did not answer at {health_url} within {timeout:.0f}s")

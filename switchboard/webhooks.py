@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import requests
 
-from switchboard.emulated import free_port
+from switchboard.emulated import free_port, wait_healthy
 from switchboard.reconcile import Connection
 
 ENDPOINTS = {
@@ -74,18 +73,7 @@ def running_receiver(
     process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
     receiver = ReceiverProcess(f"http://127.0.0.1:{port}", store, process)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"twilio-webhooks exited with code {process.returncode}")
-            try:
-                if requests.get(receiver.url + "/healthz", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"twilio-webhooks did not answer at {receiver.url}")
-            time.sleep(0.05)
+        wait_healthy(process, receiver.url + "/healthz", "twilio-webhooks", timeout=30)
         yield receiver
     finally:
         process.send_signal(signal.SIGTERM)

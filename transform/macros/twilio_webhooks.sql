@@ -42,3 +42,18 @@
 {% macro seconds_between(start, finish) -%}
     extract(epoch from ({{ finish }} - {{ start }}))
 {%- endmacro %}
+
+{#- The freshest of the last API sync and the webhooks, from columns api_status,
+    api_rank, webhook_status and webhook_rank: the webhook wins only when it is
+    further along (or the API has not seen the record yet). -#}
+{% macro freshest_status() -%}
+    case
+        when api_status is null or webhook_rank > api_rank then webhook_status
+        else api_status
+    end as status,
+    case
+        when api_status is null or webhook_rank > api_rank then 'webhook'
+        else 'api'
+    end as status_source,
+    api_status is null or coalesce(webhook_rank > api_rank, false) as is_ahead_of_api
+{%- endmacro %}

@@ -24,7 +24,7 @@ from tests.conftest import TOKEN, message_params
 from twilio_webhooks.testing import form_request, free_port, start_receiver
 
 CYCLES = 3
-THREADS = 6
+THREADS = int(os.environ.get("TWILIO_WEBHOOKS_KILL_THREADS", "6"))
 KILL_AFTER_ACKS = int(os.environ.get("TWILIO_WEBHOOKS_KILL_ACKS", "400"))  # per cycle
 
 

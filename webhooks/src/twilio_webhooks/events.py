@@ -160,86 +160,93 @@ def _form_payload(params: Params) -> str:
     return _json({k: (v[0] if len(v) == 1 else list(v)) for k, v in params.items()})
 
 
-def _dedupe_key(token: str | None, natural: str) -> str:
-    return f"token:{token}" if token else natural
-
-
-def message_status(params: Params, *, token: str | None, received_at: str) -> list[Event]:
-    """A message status callback (§ MessageStatus): one status of one message."""
-    sid = _text(_first(params, "MessageSid", "SmsSid"), "MessageSid", required=True)
-    status = _text(_first(params, "MessageStatus", "SmsStatus"), "MessageStatus", required=True)
-    assert status is not None
-    status = status.lower()
+def _callback(
+    params: Params,
+    *,
+    kind: str,
+    sid: str,
+    status: str,
+    natural_key: str,
+    token: str | None,
+    received_at: str,
+    sequence_number: int | None = None,
+    occurred_at: str | None = None,
+) -> list[Event]:
+    """The one event of a form callback: keyed by its token when it has one."""
     return [
         Event(
-            dedupe_key=_dedupe_key(token, f"message:{sid}:{status}"),
-            kind=MESSAGE_STATUS,
+            dedupe_key=f"token:{token}" if token else natural_key,
+            kind=kind,
             account_sid=_text(_first(params, "AccountSid"), "AccountSid", required=True),
             resource_sid=sid,
             status=status,
-            sequence_number=None,
+            sequence_number=sequence_number,
             event_type=None,
             error_code=_int(_first(params, "ErrorCode"), "ErrorCode"),
-            occurred_at=None,  # Twilio sends no time with message status callbacks
+            occurred_at=occurred_at,
             received_at=received_at,
             idempotency_token=token,
             payload=_form_payload(params),
         )
     ]
+
+
+def _required(params: Params, label: str, *names: str) -> str:
+    value = _text(_first(params, *names), label, required=True)
+    assert value is not None
+    return value
+
+
+def message_status(params: Params, *, token: str | None, received_at: str) -> list[Event]:
+    """A message status callback: one status of one message (it carries no time)."""
+    sid = _required(params, "MessageSid", "MessageSid", "SmsSid")
+    status = _required(params, "MessageStatus", "MessageStatus", "SmsStatus").lower()
+    return _callback(
+        params,
+        kind=MESSAGE_STATUS,
+        sid=sid,
+        status=status,
+        natural_key=f"message:{sid}:{status}",
+        token=token,
+        received_at=received_at,
+    )
 
 
 def incoming_message(params: Params, *, token: str | None, received_at: str) -> list[Event]:
     """An incoming message webhook: a customer wrote to one of our numbers."""
-    sid = _text(
-        _first(params, "MessageSid", "SmsMessageSid", "SmsSid"), "MessageSid", required=True
-    )
+    sid = _required(params, "MessageSid", "MessageSid", "SmsMessageSid", "SmsSid")
     status = (_text(_first(params, "SmsStatus"), "SmsStatus") or "received").lower()
-    _text(_first(params, "From"), "From", required=True)
-    _text(_first(params, "To"), "To", required=True)
-    return [
-        Event(
-            dedupe_key=_dedupe_key(token, f"message:{sid}:{status}"),
-            kind=INCOMING_MESSAGE,
-            account_sid=_text(_first(params, "AccountSid"), "AccountSid", required=True),
-            resource_sid=sid,
-            status=status,
-            sequence_number=None,
-            event_type=None,
-            error_code=None,
-            occurred_at=None,
-            received_at=received_at,
-            idempotency_token=token,
-            payload=_form_payload(params),
-        )
-    ]
+    _required(params, "From", "From")
+    _required(params, "To", "To")
+    return _callback(
+        params,
+        kind=INCOMING_MESSAGE,
+        sid=sid,
+        status=status,
+        natural_key=f"message:{sid}:{status}",
+        token=token,
+        received_at=received_at,
+    )
 
 
 def call_status(params: Params, *, token: str | None, received_at: str) -> list[Event]:
     """A call progress callback: one status of one call, numbered by SequenceNumber."""
-    sid = _text(_first(params, "CallSid"), "CallSid", required=True)
-    status = _text(_first(params, "CallStatus"), "CallStatus", required=True)
-    assert status is not None
-    status = status.lower()
+    sid = _required(params, "CallSid", "CallSid")
+    status = _required(params, "CallStatus", "CallStatus").lower()
     sequence = _int(_first(params, "SequenceNumber"), "SequenceNumber")
     if sequence is not None and sequence < 0:
         raise Malformed("SequenceNumber must be 0 or more")
-    natural = f"call:{sid}:{status}:{'' if sequence is None else sequence}"
-    return [
-        Event(
-            dedupe_key=_dedupe_key(token, natural),
-            kind=CALL_STATUS,
-            account_sid=_text(_first(params, "AccountSid"), "AccountSid", required=True),
-            resource_sid=sid,
-            status=status,
-            sequence_number=sequence,
-            event_type=None,
-            error_code=_int(_first(params, "ErrorCode"), "ErrorCode"),
-            occurred_at=_instant(_first(params, "Timestamp"), "Timestamp"),
-            received_at=received_at,
-            idempotency_token=token,
-            payload=_form_payload(params),
-        )
-    ]
+    return _callback(
+        params,
+        kind=CALL_STATUS,
+        sid=sid,
+        status=status,
+        natural_key=f"call:{sid}:{status}:{'' if sequence is None else sequence}",
+        token=token,
+        received_at=received_at,
+        sequence_number=sequence,
+        occurred_at=_instant(_first(params, "Timestamp"), "Timestamp"),
+    )
 
 
 def _pick(data: Mapping[str, Any], *names: str) -> Any:

@@ -47,15 +47,7 @@ joined as (
 select
     call_sid,
     account_sid,
-    case
-        when api_status is null or webhook_rank > api_rank then webhook_status
-        else api_status
-    end as status,
-    case
-        when api_status is null or webhook_rank > api_rank then 'webhook'
-        else 'api'
-    end as status_source,
-    api_status is null or coalesce(webhook_rank > api_rank, false) as is_ahead_of_api,
+    {{ freshest_status() }},
     api_status,
     api_updated_at,
     webhook_status,

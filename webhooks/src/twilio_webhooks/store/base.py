@@ -6,24 +6,30 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from ..events import Event
+from ..events import COLUMNS, Event
 
 TABLE = "webhook_events"
-READ_COLUMNS = (
-    "seq",
-    "dedupe_key",
-    "kind",
-    "account_sid",
-    "resource_sid",
-    "status",
-    "sequence_number",
-    "event_type",
-    "error_code",
-    "occurred_at",
-    "received_at",
-    "idempotency_token",
-    "payload",
-)
+READ_COLUMNS = ("seq", *COLUMNS)
+COLUMN_TYPES = {  # the same in both backends, after seq
+    "dedupe_key": "text not null unique",
+    "kind": "text not null",
+    "account_sid": "text",
+    "resource_sid": "text",
+    "status": "text",
+    "sequence_number": "integer",
+    "event_type": "text",
+    "error_code": "integer",
+    "occurred_at": "text",
+    "received_at": "text not null",
+    "idempotency_token": "text",
+    "payload": "text not null",
+}
+
+
+def create_table_sql(seq_column: str) -> str:
+    columns = ",\n    ".join(f"{name} {kind}" for name, kind in COLUMN_TYPES.items())
+    return f"create table if not exists {TABLE} (\n    {seq_column},\n    {columns}\n)"
+
 
 StoredEvent = dict[str, Any]  # one row, keyed by READ_COLUMNS
 

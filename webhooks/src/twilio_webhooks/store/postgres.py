@@ -15,27 +15,11 @@ from collections.abc import Sequence
 import psycopg
 
 from ..events import COLUMNS, Event
-from .base import READ_COLUMNS, TABLE, StoredEvent
+from .base import READ_COLUMNS, TABLE, StoredEvent, create_table_sql
 
 LOCK_KEY = 0x7457_4862  # "tWHb": this table's advisory lock
 
-SCHEMA = f"""
-create table if not exists {TABLE} (
-    seq bigint generated always as identity primary key,
-    dedupe_key text not null unique,
-    kind text not null,
-    account_sid text,
-    resource_sid text,
-    status text,
-    sequence_number integer,
-    event_type text,
-    error_code integer,
-    occurred_at text,
-    received_at text not null,
-    idempotency_token text,
-    payload text not null
-)
-"""
+SCHEMA = create_table_sql("seq bigint generated always as identity primary key")
 ROW = f"({', '.join(['%s'] * len(COLUMNS))})"
 ROWS_PER_INSERT = 65_535 // len(COLUMNS)  # PostgreSQL's limit on bound parameters
 

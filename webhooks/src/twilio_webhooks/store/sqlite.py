@@ -15,25 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..events import COLUMNS, Event
-from .base import READ_COLUMNS, TABLE, StoredEvent
+from .base import READ_COLUMNS, TABLE, StoredEvent, create_table_sql
 
-SCHEMA = f"""
-create table if not exists {TABLE} (
-    seq integer primary key autoincrement,
-    dedupe_key text not null unique,
-    kind text not null,
-    account_sid text,
-    resource_sid text,
-    status text,
-    sequence_number integer,
-    event_type text,
-    error_code integer,
-    occurred_at text,
-    received_at text not null,
-    idempotency_token text,
-    payload text not null
-)
-"""
+SCHEMA = create_table_sql("seq integer primary key autoincrement")
 ROW = f"({', '.join('?' * len(COLUMNS))})"
 ROWS_PER_INSERT = 32_766 // len(COLUMNS)  # SQLite's default limit on bound parameters
 SELECT = f"select {', '.join(READ_COLUMNS)} from {TABLE} where seq > ? order by seq limit ?"
