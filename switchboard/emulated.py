@@ -105,10 +105,8 @@ def running_emulator(
             *(["--now", now] if now else []),
             *extra_args,
         ]  # fmt: skip
-        log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
-        process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
-        try:
+        with child_process(args, env=env, log_path=log_path) as process:
             wait_healthy(process, url + "/_emulator/health", "twilio-emulator", ready=creds.exists)
             data = json.loads(creds.read_text())
             yield EmulatorProcess(
@@ -120,14 +118,25 @@ def running_emulator(
                 process=process,
                 account_auth_tokens=data.get("account_auth_tokens", {}),
             )
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-            if log is not subprocess.DEVNULL:
-                log.close()
+
+
+@contextlib.contextmanager
+def child_process(
+    args: list[str], *, env: dict[str, str], log_path: Path | None
+) -> Iterator[subprocess.Popen]:
+    """Run ``args`` with output to ``log_path`` (or nowhere); SIGTERM it on exit, then kill."""
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        if log is not subprocess.DEVNULL:
+            log.close()
 
 
 def wait_healthy(

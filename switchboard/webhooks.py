@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 from collections import defaultdict
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import requests
 
-from switchboard.emulated import free_port, wait_healthy
+from switchboard.emulated import child_process, free_port, wait_healthy
 from switchboard.reconcile import Connection
 
 ENDPOINTS = {
@@ -69,20 +68,10 @@ def running_receiver(
         "TWILIO_WEBHOOKS_STORE_URL": f"sqlite:///{store}",
     }
     args = [sys.executable, "-m", "twilio_webhooks", "serve", "--port", str(port)]
-    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
-    process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
-    receiver = ReceiverProcess(f"http://127.0.0.1:{port}", store, process)
-    try:
+    with child_process(args, env=env, log_path=log_path) as process:
+        receiver = ReceiverProcess(f"http://127.0.0.1:{port}", store, process)
         wait_healthy(process, receiver.url + "/healthz", "twilio-webhooks", timeout=30)
         yield receiver
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        if log is not subprocess.DEVNULL:
-            log.close()
 
 
 def _by_status(conn: Connection, table: str) -> dict[str, dict[str, int]]:

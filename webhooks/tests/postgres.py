@@ -1,8 +1,8 @@
 """A throwaway PostgreSQL server for the tests: initdb + pg_ctl on a temporary directory.
 
-Uses the binaries on PATH (or in TWILIO_WEBHOOKS_PG_BIN); as root, runs them as the
-``postgres`` user, since PostgreSQL refuses to run as root. Tests skip, with the
-reason, when none of that is available.
+Uses the binaries in TWILIO_WEBHOOKS_PG_BIN, on PATH or under /usr/lib/postgresql; as
+root, runs them as the ``postgres`` user, since PostgreSQL refuses to run as root. Tests
+skip, with the reason, when none of that is available.
 """
 
 from __future__ import annotations
@@ -24,8 +24,12 @@ class Unavailable(Exception):
 
 
 def _binary(name: str) -> str:
+    """TWILIO_WEBHOOKS_PG_BIN, else PATH, else Debian/Ubuntu's versioned directories."""
     directory = os.environ.get("TWILIO_WEBHOOKS_PG_BIN")
     found = str(Path(directory) / name) if directory else shutil.which(name)
+    if not found:
+        versions = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True)
+        found = str(versions[0]) if versions else None
     if not found or not Path(found).exists():
         raise Unavailable(f"PostgreSQL's {name} is not on PATH (set TWILIO_WEBHOOKS_PG_BIN)")
     return found
