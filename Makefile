@@ -8,7 +8,7 @@ export MELTANO_CLI_DISABLE_VERSION_CHECK := true
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-PACKAGES := twilio-emulator/pyproject.toml tap-twilio/pyproject.toml pyproject.toml
+PACKAGES := twilio-emulator/pyproject.toml tap-twilio/pyproject.toml webhooks/pyproject.toml pyproject.toml
 
 .PHONY: help install demo test lint format run clean
 
@@ -26,11 +26,12 @@ $(VENV)/.installed: $(PACKAGES)
 	@echo "==> Creating $(VENV) and installing the project (Python: $$($(PYTHON) --version))"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ./twilio-emulator -e "./tap-twilio[test]" -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ./twilio-emulator -e "./tap-twilio[test]" \
+		-e "./webhooks[postgres,tap,test]" -e ".[dev]"
 	@touch $@
 
 .meltano/.installed: meltano.yml $(VENV)/.installed
-	@echo "==> Installing the Meltano plugins (tap-twilio, target-duckdb, dbt-duckdb)"
+	@echo "==> Installing the Meltano plugins (tap-twilio, tap-twilio-webhooks, target-duckdb, dbt-duckdb)"
 	$(BIN)/meltano install
 	@touch $@
 
@@ -42,6 +43,8 @@ test: install lint
 	cd twilio-emulator && ../$(BIN)/python -m pytest -q
 	@echo "==> tap-twilio tests"
 	cd tap-twilio && ../$(BIN)/python -m pytest -q
+	@echo "==> twilio-webhooks tests (PostgreSQL tests skip when initdb/pg_ctl are absent)"
+	cd webhooks && ../$(BIN)/python -m pytest -q
 	@echo "==> end-to-end tests (the real Meltano pipeline against the emulator)"
 	$(BIN)/python -m pytest -q tests
 
@@ -62,4 +65,4 @@ run: install
 	$(BIN)/python -m switchboard.jobs twilio-elt --environment $(MELTANO_ENV)
 
 clean:
-	rm -rf $(VENV) .meltano output/*.duckdb output/*.log transform/target transform/logs
+	rm -rf $(VENV) .meltano output/*.duckdb output/*.log output/*.sqlite3* transform/target transform/logs

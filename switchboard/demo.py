@@ -1,9 +1,12 @@
 """``make demo``: the whole pipeline on the emulator, start to finish, in one command.
 
-Starts the Twilio emulator, runs ``meltano run tap-twilio target-duckdb
-dbt-duckdb:build`` against it into a fresh ``output/warehouse.duckdb``, stops
-the emulator, checks the marts against the emulator's truth, and prints a few
-rows of each mart.
+Starts the webhook receiver and the Twilio emulator (which sends the receiver
+signed status callbacks and Event Streams as its clock moves), runs the
+``twilio-elt`` job (tap-twilio and tap-twilio-webhooks into a fresh
+``output/warehouse.duckdb``, then dbt) and checks the marts against the
+emulator's truth. Then it moves the emulator's clock a day: the status changes
+arrive as webhooks, and with no API sync, only ``tap-twilio-webhooks`` and dbt,
+the live-status marts must match the truth at the new clock. Prints a few rows.
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ from pathlib import Path
 
 import duckdb
 
-from switchboard import meltano, reconcile
-from switchboard.emulated import free_port, running_emulator
+from switchboard import meltano, reconcile, webhooks
+from switchboard.emulated import EmulatorProcess, free_port, running_emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 WAREHOUSE = ROOT / "output" / "warehouse.duckdb"
+WEBHOOK_STORE = ROOT / "output" / "webhooks.sqlite3"  # the dev environment's store_url
 DEFAULT_PORT = 8765  # the dev environment's base_url in meltano.yml
+REPORTING_TIMEZONE = os.environ.get("DBT_REPORTING_TIMEZONE", "UTC")
 
 
 def step(text: str) -> None:
@@ -51,52 +56,15 @@ def show(conn: duckdb.DuckDBPyConnection, title: str, sql: str) -> None:
         print("  " + "  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--days", type=int, default=120, help="days of history")
-    parser.add_argument("--messages-per-day", type=float, default=250)
-    parser.add_argument("--calls-per-day", type=float, default=60)
-    args = parser.parse_args(argv)
-
-    started = time.monotonic()
-    step("Fresh demo warehouse and state")
-    WAREHOUSE.parent.mkdir(exist_ok=True)
-    for path in (WAREHOUSE, WAREHOUSE.with_suffix(".duckdb.wal")):
-        path.unlink(missing_ok=True)
-    shutil.rmtree(ROOT / ".meltano" / "state", ignore_errors=True)
-
-    port = _port()
-    step(
-        f"Starting the Twilio emulator on 127.0.0.1:{port} "
-        f"({args.days} days, ~{args.messages_per_day:.0f} messages and "
-        f"~{args.calls_per_day:.0f} calls a day, 3 accounts)"
-    )
-    log = ROOT / "output" / "emulator.log"
-    with running_emulator(
-        port=port,
-        days=args.days,
-        messages_per_day=args.messages_per_day,
-        calls_per_day=args.calls_per_day,
-        log_path=log,
-    ) as emulator:
-        step("meltano run tap-twilio target-duckdb dbt-duckdb:build")
-        result = meltano.run(
-            ["--environment=dev", "run", "tap-twilio", "target-duckdb", "dbt-duckdb:build"],
-            env=emulator.tap_env(),
-        )
-        if result.returncode != 0:
-            print(f"\nThe pipeline failed (exit {result.returncode}); see the output above.")
-            return result.returncode
-        # local days in the marts follow dbt's reporting_timezone var (see dbt_project.yml)
-        truth = emulator.truth(os.environ.get("DBT_REPORTING_TIMEZONE", "UTC"))
-    step("Stopped the emulator; checking the marts against its ground truth")
+def check_api_marts(truth: dict) -> bool:
+    """The marts built from the API agree with the emulator's truth; prints a few rows."""
     with duckdb.connect(str(WAREHOUSE), read_only=True) as conn:
         problems = reconcile.differences(truth, reconcile.mart_summary(conn))
         if problems:
             print("The marts do NOT match the emulator's truth:")
             for line in problems:
                 print(f"  - {line}")
-            return 1
+            return False
         messages = sum(a["messages"]["total"] for a in truth["accounts"].values())
         calls = sum(a["calls"]["total"] for a in truth["accounts"].values())
         print(
@@ -140,6 +108,141 @@ def main(argv: list[str] | None = None) -> int:
             group by 1 order by 3 desc, 1 limit 5
             """,
         )
+    return True
+
+
+def check_live_marts(emulator: EmulatorProcess, report: dict) -> bool:
+    """With webhooks only, the live-status marts agree with the truth at the new clock."""
+    truth = emulator.truth(REPORTING_TIMEZONE)
+    with duckdb.connect(str(WAREHOUSE), read_only=True) as conn:
+        problems = webhooks.differences(truth, report, conn)
+        if problems:
+            print("The webhook marts do NOT match the emulator's truth:")
+            for line in problems:
+                print(f"  - {line}")
+            return False
+        ahead = conn.execute(
+            "select count(*) from analytics.fct_message_current_status where is_ahead_of_api"
+        ).fetchone()[0]
+        print(
+            f"Exact match at {truth['clock']} without an API sync: message and call statuses "
+            f"per account, every status change and call progress event, sent -> delivered "
+            f"latency; {ahead:,} messages are known only from webhooks or are ahead of the API."
+        )
+        show(
+            conn,
+            "Latest status ahead of the API (analytics.fct_message_current_status):",
+            """
+            select status, api_status, count(*) as messages
+            from analytics.fct_message_current_status
+            where is_ahead_of_api group by 1, 2 order by 3 desc limit 6
+            """,
+        )
+        show(
+            conn,
+            "Sent -> delivered latency (analytics.fct_message_delivery_latency):",
+            """
+            select measured_from, count(*) as messages,
+                   round(avg(latency_seconds), 1) as avg_seconds,
+                   max(latency_seconds) as max_seconds
+            from analytics.fct_message_delivery_latency group by 1
+            """,
+        )
+        show(
+            conn,
+            "One call's progress, in SequenceNumber order (analytics.fct_call_progress_events):",
+            """
+            select call_sid, step, sequence_number, status, occurred_at,
+                   seconds_since_previous, arrived_out_of_order
+            from analytics.fct_call_progress_events
+            where call_sid = (
+                select call_sid from analytics.fct_call_progress_events
+                where status = 'completed' and sequence_number = 3
+                order by call_sid limit 1
+            )
+            order by step
+            """,
+        )
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--days", type=int, default=120, help="days of history")
+    parser.add_argument("--messages-per-day", type=float, default=250)
+    parser.add_argument("--calls-per-day", type=float, default=60)
+    args = parser.parse_args(argv)
+
+    started = time.monotonic()
+    step("Fresh demo warehouse, webhook store and state")
+    WAREHOUSE.parent.mkdir(exist_ok=True)
+    for path in (WAREHOUSE, WAREHOUSE.with_suffix(".duckdb.wal")):
+        path.unlink(missing_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{WEBHOOK_STORE}{suffix}").unlink(missing_ok=True)
+    shutil.rmtree(ROOT / ".meltano" / "state", ignore_errors=True)
+
+    port = _port()
+    receiver_port = free_port()
+    step(
+        f"Starting the Twilio emulator on 127.0.0.1:{port} "
+        f"({args.days} days, ~{args.messages_per_day:.0f} messages and "
+        f"~{args.calls_per_day:.0f} calls a day, 3 accounts), sending its webhooks "
+        f"to the receiver on 127.0.0.1:{receiver_port}"
+    )
+    receiver_url = f"http://127.0.0.1:{receiver_port}"
+    with (
+        running_emulator(
+            port=port,
+            days=args.days,
+            messages_per_day=args.messages_per_day,
+            calls_per_day=args.calls_per_day,
+            extra_args=webhooks.emulator_args(receiver_url),
+            log_path=ROOT / "output" / "emulator.log",
+        ) as emulator,
+        webhooks.running_receiver(
+            store=WEBHOOK_STORE,
+            auth_tokens=list(emulator.account_auth_tokens.values()),
+            port=receiver_port,
+            log_path=ROOT / "output" / "webhooks.log",
+        ) as receiver,
+    ):
+        env = {**emulator.tap_env(), **receiver.tap_env()}
+        step("meltano run twilio-elt  (tap-twilio, tap-twilio-webhooks -> target-duckdb, dbt)")
+        result = meltano.run(["--environment=dev", "run", "twilio-elt"], env=env)
+        if result.returncode != 0:
+            print(f"\nThe pipeline failed (exit {result.returncode}); see the output above.")
+            return result.returncode
+        # local days in the marts follow dbt's reporting_timezone var (see dbt_project.yml)
+        if not check_api_marts(emulator.truth(REPORTING_TIMEZONE)):
+            return 1
+
+        step("A day passes on the emulator: its status changes arrive as signed webhooks")
+        emulator.advance("1d")
+        report = emulator.webhooks(wait=100)
+        if report["pending"] or report["failed"]:
+            print(f"Webhooks not delivered: {report['pending']} pending, {report['failed']} failed")
+            return 1
+        print(
+            f"{report['delivered']:,} webhook requests delivered ({report['events_delivered']:,} "
+            f"events: {report['events_by_kind']}), {report['retries']} retries"
+        )
+        step("meltano run tap-twilio-webhooks target-duckdb dbt-duckdb:build  (no API sync)")
+        result = meltano.run(
+            [
+                "--environment=dev",
+                "run",
+                "tap-twilio-webhooks",
+                "target-duckdb",
+                "dbt-duckdb:build",
+            ],
+            env=env,
+        )
+        if result.returncode != 0:
+            print(f"\nThe webhook load failed (exit {result.returncode}); see the output above.")
+            return result.returncode
+        if not check_live_marts(emulator, report):
+            return 1
     elapsed = time.monotonic() - started
     step(f"Done in {elapsed:.0f}s. The warehouse is {WAREHOUSE.relative_to(ROOT)}")
     print(

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -41,6 +41,8 @@ class EmulatorProcess:
     api_key_sid: str
     api_key_secret: str = field(repr=False)
     process: subprocess.Popen
+    # Every account's auth token (subaccounts sign their webhooks with their own).
+    account_auth_tokens: dict[str, str] = field(default_factory=dict, repr=False)
 
     def get(self, path: str) -> dict:
         response = requests.get(self.url + path, timeout=120)
@@ -57,6 +59,10 @@ class EmulatorProcess:
         )
         response.raise_for_status()
         return response.json()
+
+    def webhooks(self, wait: float = 0) -> dict:
+        """Webhook delivery counters and truth; ``wait`` seconds for pending ones first."""
+        return self.get(f"/_emulator/webhooks?wait={wait:g}")
 
     def tap_env(self) -> dict[str, str]:
         """Settings that point tap-twilio (through Meltano) at this emulator.
@@ -110,11 +116,9 @@ def running_emulator(
             *(["--now", now] if now else []),
             *extra_args,
         ]  # fmt: skip
-        log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
-        process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_ready(url, creds, process)
+        with child_process(args, env=env, log_path=log_path) as process:
+            wait_healthy(process, url + "/_emulator/health", "twilio-emulator", ready=creds.exists)
             data = json.loads(creds.read_text())
             yield EmulatorProcess(
                 url=url,
@@ -123,26 +127,46 @@ def running_emulator(
                 api_key_sid=data["api_key_sid"],
                 api_key_secret=data["api_key_secret"],
                 process=process,
+                account_auth_tokens=data.get("account_auth_tokens", {}),
             )
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-            if log is not subprocess.DEVNULL:
-                log.close()
 
 
-def _wait_ready(url: str, creds: Path, process: subprocess.Popen, timeout: float = 60) -> None:
+@contextlib.contextmanager
+def child_process(
+    args: list[str], *, env: dict[str, str], log_path: Path | None
+) -> Iterator[subprocess.Popen]:
+    """Run ``args`` with output to ``log_path`` (or nowhere); SIGTERM it on exit, then kill."""
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        if log is not subprocess.DEVNULL:
+            log.close()
+
+
+def wait_healthy(
+    process: subprocess.Popen,
+    health_url: str,
+    name: str,
+    *,
+    ready: Callable[[], bool] = lambda: True,
+    timeout: float = 60,
+) -> None:
+    """Wait until ``health_url`` answers 2xx (and ``ready()``); fail if the process exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"twilio-emulator exited with code {process.returncode}")
+            raise RuntimeError(f"{name} exited with code {process.returncode}")
         try:
-            if creds.exists() and requests.get(url + "/_emulator/health", timeout=2).ok:
+            if ready() and requests.get(health_url, timeout=2).ok:
                 return
         except requests.ConnectionError:
             pass
         time.sleep(0.1)
-    raise RuntimeError(f"twilio-emulator did not answer at {url} within {timeout:.0f}s")
+    raise RuntimeError(f"{name} did not answer at {health_url} within {timeout:.0f}s")

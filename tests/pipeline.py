@@ -42,6 +42,8 @@ class Pipeline:
             # No safety margin: an incremental build must get by on exactly the rows
             # loaded since the previous one (the default margin only adds work).
             "DBT_INCREMENTAL_LOOKBACK_HOURS": "0",
+            # No webhook receiver unless a test starts one (never the demo's store).
+            "TAP_TWILIO_WEBHOOKS_STORE_URL": "",
         }
 
     def truth(self) -> dict:

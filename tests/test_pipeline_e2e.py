@@ -19,7 +19,7 @@ import duckdb
 import pytest
 
 from switchboard import reconcile
-from tests.pipeline import Pipeline
+from tests.pipeline import ROOT, Pipeline
 
 pytestmark = pytest.mark.e2e
 
@@ -128,6 +128,11 @@ def test_reconciliation_catches_a_wrong_figure_in_any_mart(
         copy.unlink()
 
 
+WEBHOOK_MARTS = {
+    path.stem for path in (ROOT / "transform/models/marts/twilio_webhooks").glob("*.sql")
+}
+
+
 def test_incremental_build_equals_full_refresh(pipeline: Pipeline) -> None:
     """Rebuilding every mart from scratch gives exactly the incremental build's rows."""
     tables = [
@@ -151,7 +156,8 @@ def test_incremental_build_equals_full_refresh(pipeline: Pipeline) -> None:
         )[0][0]
         rows = pipeline.query(f"select count(*) from analytics.{table}")[0][0]  # noqa: S608
         assert differing == 0, f"{table}: {differing} rows differ after --full-refresh"
-        assert rows > 0, f"{table} is empty"
+        # webhook marts fill only when a receiver runs (tests/test_webhooks_e2e.py)
+        assert rows > 0 or table in WEBHOOK_MARTS, f"{table} is empty"
 
 
 def test_docs_describe_everything_and_every_grain_is_tested(pipeline: Pipeline) -> None:

@@ -9,6 +9,7 @@ import zoneinfo
 from email.utils import formatdate
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -113,7 +114,7 @@ async def clock(request: Request) -> Response:
                 raise bad_request(20001, 'advance must look like "90s", "15m", "3h" or "2d"')
             seconds = int(match.group(1)) * _SECONDS[match.group(2)]
         try:
-            emu.clock.advance(seconds)
+            emu.advance(seconds)
         except ValueError as exc:
             raise bad_request(20001, str(exc)) from None
     now = emu.clock.now()
@@ -123,6 +124,19 @@ async def clock(request: Request) -> Response:
 async def outbox(request: Request) -> Response:
     """Messages and calls clients created through the API, oldest first."""
     return json_response({"outbox": [e.as_json() for e in emulator(request).store.outbox]})
+
+
+async def webhooks(request: Request) -> Response:
+    """Webhook delivery counters and their truth (``?wait=30`` waits until all are sent)."""
+    emu = emulator(request)
+    wait = request.query_params.get("wait")
+    if wait and emu.webhooks is not None:
+        try:
+            seconds = min(float(wait), 600.0)
+        except ValueError:
+            raise bad_request(20001, "wait must be a number of seconds") from None
+        await run_in_threadpool(emu.webhooks.wait_idle, seconds)
+    return json_response(await run_in_threadpool(emu.webhook_report))
 
 
 async def truth(request: Request) -> Response:
@@ -158,6 +172,7 @@ def create_app(emu: Emulator) -> Starlette:
         Route("/_emulator/clock", clock, methods=["GET", "POST"]),
         Route("/_emulator/truth", truth),
         Route("/_emulator/outbox", outbox),
+        Route("/_emulator/webhooks", webhooks),
     ]
     for module in resources.ALL:
         routes += module.ROUTES

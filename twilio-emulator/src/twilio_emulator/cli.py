@@ -16,7 +16,9 @@ from pathlib import Path
 import uvicorn
 
 from .app import create_app
+from .callbacks import CallbackUrls
 from .emulator import Emulator, EmulatorConfig
+from .sender import SenderConfig
 from .timefmt import parse_iso_instant
 
 
@@ -48,6 +50,21 @@ def _parser() -> argparse.ArgumentParser:
         "--now",
         help="initial clock, ISO-8601 (e.g. 2026-11-26T12:00:00Z); default: the wall clock",
     )
+    hooks = serve.add_argument_group(
+        "webhooks",
+        "Signed webhooks sent as the clock advances (each off unless its URL is given), "
+        "signed with the auth token of the record's account.",
+    )
+    hooks.add_argument("--status-callback-url", help="message status callbacks (outbound)")
+    hooks.add_argument("--call-status-callback-url", help="call progress callbacks")
+    hooks.add_argument("--incoming-message-url", help="incoming message webhooks (inbound)")
+    hooks.add_argument("--event-stream-url", help="Event Streams sink (JSON CloudEvents)")
+    hooks.add_argument(
+        "--webhook-attempts", type=int, default=5, help="tries per webhook before giving up"
+    )
+    hooks.add_argument(
+        "--webhook-queue-size", type=int, default=1000, help="webhooks planned ahead of senders"
+    )
     serve.add_argument(
         "--credentials-file",
         type=Path,
@@ -70,6 +87,16 @@ def _config(args: argparse.Namespace) -> EmulatorConfig:
         calls_per_day=args.calls_per_day,
         customers=args.customers,
         now=parse_iso_instant(args.now) if args.now else None,
+        webhooks=SenderConfig(
+            urls=CallbackUrls(
+                message_status=args.status_callback_url,
+                call_status=args.call_status_callback_url,
+                incoming_message=args.incoming_message_url,
+                event_stream=args.event_stream_url,
+            ),
+            attempts=max(1, args.webhook_attempts),
+            queue_size=max(1, args.webhook_queue_size),
+        ),
         **overrides,
     )
 
@@ -81,6 +108,8 @@ def write_credentials(emu: Emulator, path: Path) -> None:
         "auth_token": emu.config.auth_token,
         "api_key_sid": key.sid,
         "api_key_secret": key.secret,
+        # Webhooks are signed with the auth token of the record's account (subaccounts too).
+        "account_auth_tokens": {a.sid: a.auth_token for a in emu.world.accounts},
     }
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
@@ -99,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         write_credentials(emu, args.credentials_file)
     print(
         f"twilio-emulator: serving http://{args.host}:{args.port} "
-        f"(main account {emu.world.main.sid}, seed {config.seed}, {config.days} days)",
+        f"(main account {emu.world.main.sid}, seed {config.seed}, {config.days} days"
+        f"{', webhooks on' if emu.webhooks else ''})",
         flush=True,
     )
     uvicorn.run(

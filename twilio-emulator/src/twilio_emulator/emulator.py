@@ -6,7 +6,9 @@ import secrets
 import time
 from dataclasses import dataclass, field
 
+from . import callbacks
 from .activity import TrafficGenerator
+from .sender import SenderConfig, WebhookSender
 from .store import Clock, Store
 from .world import Account, World, build_world
 
@@ -21,6 +23,7 @@ class EmulatorConfig:
     now: int | None = None  # initial clock (epoch seconds); default: wall clock, whole second
     auth_token: str = field(default_factory=lambda: secrets.token_hex(16), repr=False)
     api_key_secret: str = field(default_factory=lambda: secrets.token_hex(16), repr=False)
+    webhooks: SenderConfig = field(default_factory=SenderConfig)  # off unless URLs are set
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,36 @@ class Emulator:
                 calls_per_day=config.calls_per_day,
             ),
         )
+        self.started_at = start
+        self.webhooks = (
+            WebhookSender(self.store, config.webhooks) if config.webhooks.urls.any else None
+        )
+
+    def advance(self, seconds: int) -> int:
+        """Move the clock; the status changes it passes become webhooks (in the background)."""
+        now = self.clock.advance(seconds)
+        if self.webhooks is not None:
+            self.webhooks.clock_moved(now - seconds, now)
+        return now
+
+    def webhook_report(self) -> dict:
+        """Delivery counters, and what the warehouse must hold once they have all landed."""
+        if self.webhooks is None:
+            return {"enabled": False}
+        urls = self.config.webhooks.urls
+        return {
+            "enabled": True,
+            "urls": {
+                "message_status": urls.message_status,
+                "call_status": urls.call_status,
+                "incoming_message": urls.incoming_message,
+                "event_stream": urls.event_stream,
+            },
+            "since": self.started_at,
+            "until": self.clock.now(),
+            **self.webhooks.snapshot(),
+            "truth": callbacks.truth(self.store, self.started_at, self.clock.now()),
+        }
 
     @property
     def history_days(self) -> int:

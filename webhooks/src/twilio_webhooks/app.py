@@ -1,0 +1,259 @@
+"""The ASGI app: four webhook endpoints, ``/healthz`` and ``/metrics``.
+
+Every webhook request goes through the same steps, and the first that fails
+answers: content type (415), size (413), encoding (400), signature (403),
+content (400), commit (503). Only then 200. Nothing is stored before the
+signature is checked, and the answer leaves only after the commit. Logs name the
+endpoint and the reason, never a body, a signature or a secret.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import unquote_plus
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from . import events
+from .config import Settings
+from .events import Event, Malformed
+from .metrics import Metrics
+from .signature import SignatureChecker
+from .store import GroupCommitter, StoreError
+from .urls import public_url
+
+log = logging.getLogger("twilio_webhooks")
+
+FORM = "application/x-www-form-urlencoded"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+MAX_FORM_FIELDS = 1000
+TEXT = b"text/plain; charset=utf-8"
+XML = b"text/xml; charset=utf-8"
+
+
+class Rejected(Exception):
+    def __init__(self, status: int, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    path: str
+    json: bool  # Event Streams posts JSON; callbacks post forms
+    parse: Callable[..., list[Event]]
+    twiml: bool = False  # answer with empty TwiML (Twilio reads the reply to an incoming message)
+
+
+ENDPOINTS = (
+    Endpoint("message_status", "/twilio/messages/status", False, events.message_status),
+    Endpoint("call_status", "/twilio/calls/status", False, events.call_status),
+    Endpoint("incoming_message", "/twilio/messages/incoming", False, events.incoming_message, True),
+    Endpoint("event_stream", "/twilio/event-streams", True, events.event_stream),
+)
+
+
+_WANTED = {
+    b"content-type": "content_type",
+    b"content-length": "content_length",
+    b"x-twilio-signature": "signature",
+    b"x-twilio-webhooks-signature-settings": "settings",
+    b"i-twilio-idempotency-token": "token",
+}
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    """The few request headers the receiver reads, in one pass over the raw list."""
+    found = {}
+    for key, value in scope["headers"]:
+        name = _WANTED.get(key)
+        if name is not None and name not in found:
+            found[name] = value.decode("latin-1")
+    return found
+
+
+class _WebhookEndpoint:
+    """A plain ASGI app per endpoint: no Request/Response objects on the hot path."""
+
+    def __init__(self, receiver: Receiver, endpoint: Endpoint) -> None:
+        self.receiver, self.endpoint = receiver, endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        status, content_type, body = await self.receiver.handle(self.endpoint, scope, receive)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", content_type),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class Receiver:
+    def __init__(self, settings: Settings, committer: GroupCommitter) -> None:
+        self.settings = settings
+        self.committer = committer
+        self.signatures = SignatureChecker(settings.auth_tokens, settings.shared_keys)
+        self.metrics = Metrics()
+
+    def route(self, endpoint: Endpoint) -> Route:
+        return Route(
+            endpoint.path, _WebhookEndpoint(self, endpoint), methods=["POST"], name=endpoint.name
+        )
+
+    async def handle(
+        self, endpoint: Endpoint, scope: Scope, receive: Receive
+    ) -> tuple[int, bytes, bytes]:
+        """(status, content type, body) of the answer to one webhook request."""
+        self.metrics.received[endpoint.name] += 1
+        try:
+            found = await self._events(endpoint, scope, receive)
+            started = time.perf_counter()
+            try:
+                inserted = await self.committer.commit(found)
+            except StoreError:
+                raise Rejected(503, "store_unavailable", "the store is unavailable") from None
+            self.metrics.store_seconds.observe(time.perf_counter() - started)
+        except Rejected as exc:
+            self.metrics.rejected[exc.reason] += 1
+            log.warning("rejected %s (%s): %s", endpoint.path, exc.status, exc.detail)
+            return exc.status, TEXT, (exc.detail + "\n").encode()
+        new = sum(inserted)
+        self.metrics.stored[endpoint.name] += new
+        self.metrics.duplicates[endpoint.name] += len(inserted) - new
+        if endpoint.twiml:
+            return 200, XML, EMPTY_TWIML.encode()
+        return 200, TEXT, b""
+
+    async def _events(self, endpoint: Endpoint, scope: Scope, receive: Receive) -> list[Event]:
+        headers = _headers(scope)
+        media_type = headers.get("content_type", "").split(";", 1)[0].strip().lower()
+        if endpoint.json:
+            if not (media_type == "application/json" or media_type.endswith("+json")):
+                raise Rejected(415, "unsupported_media_type", "expected application/json")
+        elif media_type != FORM:
+            raise Rejected(415, "unsupported_media_type", f"expected {FORM}")
+        body = await self._body(headers.get("content_length"), receive)
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Rejected(400, "malformed", "the body is not UTF-8") from None
+        url = public_url(scope, self.settings)
+        signature, settings_header = headers.get("signature"), headers.get("settings")
+        token = _token(headers.get("token"))
+        received_at = events.utc_now_iso()
+        try:
+            if endpoint.json:
+                if not self.signatures.json_ok(url, text, signature, settings_header):
+                    raise Rejected(403, "bad_signature", "invalid X-Twilio-Signature")
+                return endpoint.parse(body, token=token, received_at=received_at)
+            params = _form(text)
+            if not self.signatures.form_ok(url, params, signature, settings_header):
+                raise Rejected(403, "bad_signature", "invalid X-Twilio-Signature")
+            return endpoint.parse(params, token=token, received_at=received_at)
+        except Malformed as exc:
+            raise Rejected(400, "malformed", str(exc)) from None
+
+    async def _body(self, declared: str | None, receive: Receive) -> bytes:
+        limit = self.settings.max_body_bytes
+        if declared is not None:
+            if not declared.isdigit():
+                raise Rejected(400, "malformed", "bad Content-Length")
+            if int(declared) > limit:
+                raise Rejected(413, "too_large", f"the body exceeds {limit} bytes")
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise Rejected(400, "malformed", "the client disconnected mid-body")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise Rejected(413, "too_large", f"the body exceeds {limit} bytes")
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    async def healthz(self, request: Request) -> Response:
+        if not self.committer.alive:
+            return JSONResponse({"status": "store writer stopped"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    async def metrics_text(self, request: Request) -> Response:
+        return PlainTextResponse(
+            self.metrics.render(self.committer.stats),
+            media_type="text/plain; version=0.0.4; charset=utf-8",
+        )
+
+
+def _token(value: str | None) -> str | None:
+    """The idempotency token, if it is a plausible one (else the natural key is used)."""
+    if value is None or len(value) > events.MAX_TEXT or not value.isprintable():
+        return None
+    return value
+
+
+def _form(text: str) -> dict[str, list[str]]:
+    """``application/x-www-form-urlencoded`` as ``parse_qsl(keep_blank_values=True,
+    errors="strict")`` reads it, without decoding what needs no decoding (most of it)."""
+    params: dict[str, list[str]] = {}
+    if not text:
+        return params
+    pairs = text.split("&")
+    if len(pairs) > MAX_FORM_FIELDS:
+        raise Malformed("the body has too many form fields")
+    try:
+        for pair in pairs:
+            if not pair:
+                continue
+            name, _, value = pair.partition("=")
+            if "%" in name or "+" in name:
+                name = unquote_plus(name, errors="strict")
+            if "%" in value or "+" in value:
+                value = unquote_plus(value, errors="strict")
+            params.setdefault(name, []).append(value)
+    except UnicodeDecodeError:
+        raise Malformed("the body is not a valid form") from None
+    return params
+
+
+def create_app(settings: Settings, committer: GroupCommitter) -> Starlette:
+    """The Starlette app. POSTs to the webhook paths go straight to their endpoint
+    (the hot path skips Starlette's middleware and router); all else goes through it."""
+    receiver = Receiver(settings, committer)
+    hot = {endpoint.path: _WebhookEndpoint(receiver, endpoint) for endpoint in ENDPOINTS}
+    routes = [receiver.route(endpoint) for endpoint in ENDPOINTS]
+    routes += [
+        Route("/healthz", receiver.healthz, methods=["GET"]),
+        Route("/metrics", receiver.metrics_text, methods=["GET"]),
+    ]
+    app = _Front(routes=routes)
+    app.hot = hot
+    app.state.receiver = receiver
+    return app
+
+
+class _Front(Starlette):
+    hot: dict[str, _WebhookEndpoint]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            endpoint = self.hot.get(scope["path"])
+            if endpoint is not None:
+                await endpoint(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)

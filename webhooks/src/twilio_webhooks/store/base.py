@@ -1,0 +1,66 @@
+"""The contract every store backend keeps."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from ..events import COLUMNS, Event
+
+TABLE = "webhook_events"
+READ_COLUMNS = ("seq", *COLUMNS)
+COLUMN_TYPES = {  # the same in both backends, after seq
+    "dedupe_key": "text not null unique",
+    "kind": "text not null",
+    "account_sid": "text",
+    "resource_sid": "text",
+    "status": "text",
+    "sequence_number": "integer",
+    "event_type": "text",
+    "error_code": "integer",
+    "occurred_at": "text",
+    "received_at": "text not null",
+    "idempotency_token": "text",
+    "payload": "text not null",
+}
+
+
+def create_table_sql(seq_column: str) -> str:
+    columns = ",\n    ".join(f"{name} {kind}" for name, kind in COLUMN_TYPES.items())
+    return f"create table if not exists {TABLE} (\n    {seq_column},\n    {columns}\n)"
+
+
+StoredEvent = dict[str, Any]  # one row, keyed by READ_COLUMNS
+
+
+class StoreError(RuntimeError):
+    """The store could not commit: the receiver answers 503 and Twilio retries."""
+
+
+class Backend(Protocol):
+    def write(self, events: Sequence[Event]) -> list[bool]:
+        """Insert in one committed transaction; True where new, False where a duplicate."""
+        ...
+
+    def recover(self) -> None:
+        """Make the connection usable again after ``write`` raised."""
+        ...
+
+    def read(self, after_seq: int, limit: int) -> list[StoredEvent]:
+        """Rows with ``seq > after_seq``, in ``seq`` order."""
+        ...
+
+    def count(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def describe_url(url: str) -> str:
+    """The store URL without its password, for logs and errors."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return parts._replace(netloc=f"{user}:***@{netloc}").geturl()

@@ -1,0 +1,162 @@
+"""Group commit: one writer thread commits every waiting request in one transaction.
+
+A durable commit costs an fsync (milliseconds) whatever it holds, so while one
+commit is in flight the next requests queue up and share the next one. Each
+request's future resolves only after its transaction is committed: the receiver
+answers 2xx after that, never before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+from ..events import Event
+from .base import Backend, StoreError
+
+log = logging.getLogger("twilio_webhooks.store")
+
+
+@dataclass
+class CommitStats:
+    """Written by the writer thread only; read by /metrics."""
+
+    commits: int = 0
+    events: int = 0
+    failures: int = 0
+    seconds: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+
+@dataclass
+class _Job:
+    events: Sequence[Event]
+    future: Future[list[bool]] | asyncio.Future[list[bool]]
+    loop: asyncio.AbstractEventLoop | None = None  # set for asyncio futures
+
+
+def _settle(outcomes: list[tuple[asyncio.Future, list[bool] | BaseException]]) -> None:
+    """On the event loop: resolve a whole batch's futures in one wake-up."""
+    for future, outcome in outcomes:
+        if future.done():  # the request was cancelled (client gone): nothing to tell
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+
+class GroupCommitter:
+    def __init__(self, backend: Backend, *, max_batch: int = 2000) -> None:
+        self.backend = backend
+        self.max_batch = max_batch
+        self.stats = CommitStats()
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="webhook-store", daemon=True)
+        self._thread.start()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def submit(self, events: Sequence[Event]) -> Future[list[bool]]:
+        """From any thread: a future that resolves once ``events`` are committed."""
+        future: Future[list[bool]] = Future()
+        if not events:
+            future.set_result([])
+        else:
+            self._queue.put(_Job(events, future))
+        return future
+
+    async def commit(self, events: Sequence[Event]) -> list[bool]:
+        """Wait until ``events`` are committed; True for each new one, False for duplicates."""
+        if not events:
+            return []
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[bool]] = loop.create_future()
+        self._queue.put(_Job(events, future, loop))
+        return await future
+
+    def close(self) -> None:
+        """Commit what is queued, then stop the writer and close the backend."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        self.backend.close()
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            job = self._queue.get()
+            if job is None:
+                break
+            jobs, size = [job], len(job.events)
+            while size < self.max_batch:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                jobs.append(more)
+                size += len(more.events)
+            self._commit(jobs)
+
+    def _commit(self, jobs: list[_Job]) -> None:
+        events = [event for job in jobs for event in job.events]
+        started = time.perf_counter()
+        try:
+            inserted = self.backend.write(events)
+        except Exception as exc:
+            self._recover()
+            if len(jobs) > 1:  # one bad request must not fail the others: retry each alone
+                for job in jobs:
+                    self._commit([job])
+                return
+            with self.stats.lock:
+                self.stats.failures += 1
+            log.error("store commit failed: %s", type(exc).__name__)
+            self._resolve(jobs, [StoreError(f"commit failed: {type(exc).__name__}")])
+            return
+        elapsed = time.perf_counter() - started
+        with self.stats.lock:
+            self.stats.commits += 1
+            self.stats.events += len(events)
+            self.stats.seconds += elapsed
+        outcomes: list[list[bool] | BaseException] = []
+        start = 0
+        for job in jobs:
+            end = start + len(job.events)
+            outcomes.append(inserted[start:end])
+            start = end
+        self._resolve(jobs, outcomes)
+
+    @staticmethod
+    def _resolve(jobs: list[_Job], outcomes: list[list[bool] | BaseException]) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, list] = {}
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            if job.loop is None:
+                assert isinstance(job.future, Future)
+                if isinstance(outcome, BaseException):
+                    job.future.set_exception(outcome)
+                else:
+                    job.future.set_result(outcome)
+            else:
+                by_loop.setdefault(job.loop, []).append((job.future, outcome))
+        for loop, batch in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # a closed loop: the server is gone
+                loop.call_soon_threadsafe(_settle, batch)
+
+    def _recover(self) -> None:
+        try:
+            self.backend.recover()
+        except Exception as exc:
+            log.error("store recovery failed: %s", type(exc).__name__)

@@ -1,0 +1,95 @@
+"""Rebuilding the URL Twilio signed: directly, behind a trusted TLS proxy, or from config."""
+
+from __future__ import annotations
+
+from twilio_webhooks.config import Settings, parse_proxies
+from twilio_webhooks.urls import public_url
+
+
+def scope(
+    headers: dict[str, str],
+    *,
+    client: str = "10.0.0.2",
+    scheme: str = "http",
+    raw_path: bytes = b"/twilio/messages/status",
+    query: bytes = b"",
+) -> dict:
+    return {
+        "type": "http",
+        "scheme": scheme,
+        "path": raw_path.decode(),
+        "raw_path": raw_path,
+        "query_string": query,
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": (client, 50000),
+        "server": ("10.0.0.5", 8080),
+    }
+
+
+def settings(**kwargs) -> Settings:
+    return Settings(auth_tokens=("t",), **kwargs)
+
+
+def test_direct_request_uses_scheme_and_host_header() -> None:
+    s = scope({"host": "hooks.example.com:8080"}, query=b"a=1&b=%2B2")
+    assert (
+        public_url(s, settings())
+        == "http://hooks.example.com:8080/twilio/messages/status?a=1&b=%2B2"
+    )
+
+
+def test_raw_path_is_kept_percent_encoded() -> None:
+    s = scope({"host": "h"}, raw_path=b"/twilio/messages/status%2Fx")
+    assert public_url(s, settings()) == "http://h/twilio/messages/status%2Fx"
+
+
+def test_forwarded_headers_from_a_trusted_proxy() -> None:
+    trusted = settings(trusted_proxies=parse_proxies(["10.0.0.0/24"]))
+    s = scope(
+        {
+            "host": "10.0.0.5:8080",
+            "x-forwarded-proto": "https",
+            "x-forwarded-host": "hooks.example.com",
+        }
+    )
+    assert public_url(s, trusted) == "https://hooks.example.com/twilio/messages/status"
+
+
+def test_forwarded_port_and_the_nearest_proxys_value() -> None:
+    trusted = settings(trusted_proxies=parse_proxies(["10.0.0.2"]))
+    s = scope(
+        {
+            "host": "internal:8080",
+            # A client-supplied value first, then the one our proxy appended: the last counts.
+            "x-forwarded-proto": "http, https",
+            "x-forwarded-host": "evil.example.com, hooks.example.com",
+            "x-forwarded-port": "8443",
+        }
+    )
+    assert public_url(s, trusted) == "https://hooks.example.com:8443/twilio/messages/status"
+    s443 = scope(
+        {"host": "hooks.example.com", "x-forwarded-proto": "https", "x-forwarded-port": "443"}
+    )
+    assert public_url(s443, trusted) == "https://hooks.example.com/twilio/messages/status"
+
+
+def test_forwarded_headers_from_anyone_else_are_ignored() -> None:
+    s = scope(
+        {"host": "hooks.example.com", "x-forwarded-proto": "https", "x-forwarded-host": "evil.com"},
+        client="203.0.113.9",
+    )
+    assert public_url(s, settings()) == "http://hooks.example.com/twilio/messages/status"
+    trusted_elsewhere = settings(trusted_proxies=parse_proxies(["10.0.0.0/24"]))
+    assert public_url(s, trusted_elsewhere) == "http://hooks.example.com/twilio/messages/status"
+
+
+def test_configured_public_url_wins() -> None:
+    configured = settings(public_url="https://hooks.example.com/prefix")
+    s = scope({"host": "internal:8080", "x-forwarded-host": "evil.com"}, query=b"x=1")
+    assert (
+        public_url(s, configured) == "https://hooks.example.com/prefix/twilio/messages/status?x=1"
+    )
+
+
+def test_missing_host_header_falls_back_to_the_server_address() -> None:
+    assert public_url(scope({}), settings()) == "http://10.0.0.5:8080/twilio/messages/status"
