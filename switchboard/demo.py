@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     step(
         f"Starting the Twilio emulator on 127.0.0.1:{port} "
         f"({args.days} days, ~{args.messages_per_day:.0f} messages and "
-        f"~{args.calls_per_day:.0f} calls a day, 3 accounts)"
+        f"~{args.calls_per_day:.0f} calls a day, 3 active accounts and a closed one)"
     )
     log = ROOT / "output" / "emulator.log"
     with running_emulator(

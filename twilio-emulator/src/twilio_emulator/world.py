@@ -210,6 +210,24 @@ def build_world(
                 )
             )
 
+    # A subaccount closed before the history began: Twilio still lists it, with status
+    # "closed", and answers 404 for its resources. It draws nothing from ``rng``, so the
+    # other accounts' data is the same with or without it.
+    closed = len(_ACCOUNT_PLANS)
+    accounts.append(
+        Account(
+            sid=make_sid("AC", seed, "account", closed),
+            friendly_name="Acme Legacy",
+            currency="USD",
+            owner_sid=main_sid,
+            status="closed",
+            created=(history_start_day - 400 + 30 * closed) * DAY + DAY // 2,
+            share=0.0,
+            countries={},
+            auth_token=make_sid("", seed, "token", closed, auth_token),
+        )
+    )
+
     agents = [f"+1415555{n:04d}" for n in rng.sample(range(100, 9999), 4)]
     api_keys = [
         ApiKey(
