@@ -8,7 +8,7 @@ from functools import cached_property
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 
-from tap_twilio.client import TwilioClient
+from tap_twilio.client import RetryPolicy, TwilioClient
 from tap_twilio.errors import ConfigError
 from tap_twilio.streams import STREAM_TYPES
 
@@ -91,6 +91,34 @@ class TapTwilio(Tap):
             description="Seconds to wait for each HTTP response before retrying.",
         ),
         th.Property(
+            "max_attempts",
+            th.IntegerType,
+            default=8,
+            title="Max Attempts",
+            description=(
+                "Attempts per request, the first included, on 429, 5xx, connection "
+                "resets, timeouts and broken bodies; then the run fails."
+            ),
+        ),
+        th.Property(
+            "max_wait_seconds",
+            th.NumberType,
+            default=600,
+            title="Max Wait Seconds",
+            description=(
+                "Most seconds of backoff per request (Retry-After included) before the run fails."
+            ),
+        ),
+        th.Property(
+            "backoff_base_seconds",
+            th.NumberType,
+            default=1,
+            title="Backoff Base Seconds",
+            description=(
+                "First backoff; it doubles on each retry, with jitter, up to 60 s per wait."
+            ),
+        ),
+        th.Property(
             "user_agent",
             th.StringType,
             title="User Agent",
@@ -119,6 +147,12 @@ class TapTwilio(Tap):
             raise ConfigError("lookback_days must be 0 or more")
         if float(config.get("request_timeout", 60)) <= 0:
             raise ConfigError("request_timeout must be a positive number of seconds")
+        if int(config.get("max_attempts", 8)) < 1:
+            raise ConfigError("max_attempts must be 1 or more")
+        if float(config.get("max_wait_seconds", 600)) < 0:
+            raise ConfigError("max_wait_seconds must be 0 or more")
+        if float(config.get("backoff_base_seconds", 1)) < 0:
+            raise ConfigError("backoff_base_seconds must be 0 or more")
         _ = self.start_date
 
     @cached_property
@@ -153,10 +187,23 @@ class TapTwilio(Tap):
             username=username,
             password=password,
             credential_hint=hint,
+            account_sid=config["account_sid"],
             timeout=float(config.get("request_timeout", 60)),
             user_agent=config.get("user_agent") or f"{self.name}/{self.plugin_version}",
             logger=self.logger,
+            retry=RetryPolicy(
+                max_attempts=int(config.get("max_attempts", 8)),
+                max_wait_seconds=float(config.get("max_wait_seconds", 600)),
+                base_seconds=float(config.get("backoff_base_seconds", 1)),
+            ),
         )
+
+    def sync_all(self) -> None:
+        """Sync every stream, then log what the HTTP layer went through, even on failure."""
+        try:
+            super().sync_all()
+        finally:
+            self.logger.info(self.client.summary())
 
     def discover_streams(self) -> list[Stream]:
         """Streams are static: discovery makes no network call."""

@@ -25,6 +25,9 @@ from tests.emulated import tap_config
         ({"page_size": 5000}, "page_size"),
         ({"lookback_days": -1}, "lookback_days"),
         ({"request_timeout": 0}, "request_timeout"),
+        ({"max_attempts": 0}, "max_attempts"),
+        ({"max_wait_seconds": -1}, "max_wait_seconds"),
+        ({"backoff_base_seconds": -0.5}, "backoff_base_seconds"),
     ],
 )
 def test_bad_setting_is_named(overrides: dict, setting: str) -> None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from singer_sdk import Stream
 
 from tap_twilio import windows
+from tap_twilio.errors import ApiError
 from tap_twilio.values import convert, converters_for
 
 if TYPE_CHECKING:
@@ -140,9 +141,26 @@ class DayWindowStream(AccountStream):
     def get_records(self, context: Context | None) -> Iterable[dict]:
         path = self.url_path(context)
         last = self.last_day()
-        for day in windows.days(self.first_day(context, last), last):
+        day = self.first_day(context, last)
+        while day <= last:
             iso = day.isoformat()
-            yield from self.read(path, {f"{self.filter_name}>": iso, f"{self.filter_name}<": iso})
+            try:
+                yield from self.read(
+                    path, {f"{self.filter_name}>": iso, f"{self.filter_name}<": iso}
+                )
+            except ApiError as exc:
+                if exc.code != windows.RETENTION_ERROR:
+                    raise
+                # Twilio's retention counts back from Twilio's today, not ours.
+                day = windows.after_retention_error(
+                    day=day,
+                    today=self.client.server_date or last,
+                    message=str(exc),
+                    stream=self.name,
+                    logger=self.logger,
+                )
+                continue
+            day += dt.timedelta(days=1)
         yield from self.not_yet_dated(path, last)
 
     def not_yet_dated(self, path: str, last: dt.date) -> Iterator[dict]:
