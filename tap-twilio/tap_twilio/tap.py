@@ -110,12 +110,13 @@ class TapTwilio(Tap):
             ),
         ),
         th.Property(
-            "backoff_base_seconds",
-            th.NumberType,
-            default=1,
-            title="Backoff Base Seconds",
+            "backoff_base_ms",
+            th.IntegerType,
+            default=1000,
+            title="Backoff Base (ms)",
             description=(
-                "First backoff; it doubles on each retry, with jitter, up to 60 s per wait."
+                "First backoff in milliseconds; it doubles on each retry, with jitter, "
+                "up to 60 s per wait."
             ),
         ),
         th.Property(
@@ -151,8 +152,8 @@ class TapTwilio(Tap):
             raise ConfigError("max_attempts must be 1 or more")
         if float(config.get("max_wait_seconds", 600)) < 0:
             raise ConfigError("max_wait_seconds must be 0 or more")
-        if float(config.get("backoff_base_seconds", 1)) < 0:
-            raise ConfigError("backoff_base_seconds must be 0 or more")
+        if int(config.get("backoff_base_ms", 1000)) < 0:
+            raise ConfigError("backoff_base_ms must be 0 or more")
         _ = self.start_date
 
     @cached_property
@@ -194,7 +195,7 @@ class TapTwilio(Tap):
             retry=RetryPolicy(
                 max_attempts=int(config.get("max_attempts", 8)),
                 max_wait_seconds=float(config.get("max_wait_seconds", 600)),
-                base_seconds=float(config.get("backoff_base_seconds", 1)),
+                base_seconds=int(config.get("backoff_base_ms", 1000)) / 1000,
             ),
         )
 

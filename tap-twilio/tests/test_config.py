@@ -27,7 +27,7 @@ from tests.emulated import tap_config
         ({"request_timeout": 0}, "request_timeout"),
         ({"max_attempts": 0}, "max_attempts"),
         ({"max_wait_seconds": -1}, "max_wait_seconds"),
-        ({"backoff_base_seconds": -0.5}, "backoff_base_seconds"),
+        ({"backoff_base_ms": -5}, "backoff_base_ms"),
     ],
 )
 def test_bad_setting_is_named(overrides: dict, setting: str) -> None:

@@ -85,7 +85,7 @@ def config_for(served: testing.ServedEmulator, **overrides: object) -> dict:
         "base_url": served.url,
         "start_date": (NOW.date() - dt.timedelta(days=DAYS - 1)).isoformat(),
         "request_timeout": 5,
-        "backoff_base_seconds": 0.01,
+        "backoff_base_ms": 10,
         **overrides,
     }
 
@@ -179,7 +179,7 @@ def test_backoff_doubles_with_jitter_without_retry_after(
 ) -> None:
     faults.set(rates={"429-no-retry-after": 1.0})
     with pytest.raises(ApiUnavailableError):
-        run_tap(config_for(served, max_attempts=6, backoff_base_seconds=1), streams={"accounts"})
+        run_tap(config_for(served, max_attempts=6, backoff_base_ms=1000), streams={"accounts"})
     assert len(sleeps) == 5
     for attempt, wait in enumerate(sleeps, start=1):
         ceiling = 2 ** (attempt - 1)
