@@ -5,9 +5,9 @@ Streams ask for pages of a list; this module decides what a response means:
 - retry it, with exponential backoff and jitter, honouring ``Retry-After``:
   429, 5xx, connection resets, timeouts, truncated or invalid bodies. Retries
   are bounded twice, by ``max_attempts`` and by ``max_wait_seconds`` of waiting;
-- ask again for smaller pages: 400 with code 20007 (page size too large) and 500
-  at a large page size (Twilio's usage records fail at 1000, Airbyte #23512).
-  The smaller size is kept for that endpoint for the rest of the run;
+- ask again for smaller pages: 400 with code 20007 (page size too large), and
+  two 500s in a row for one request (Twilio's usage records fail at 1000,
+  Airbyte #23512). The smaller size is kept for that endpoint for the run;
 - skip a subaccount whose resources answer 404 (closed during the run), with a
   warning: the other accounts are still read, and its bookmark never moves past
   what was read;
@@ -166,6 +166,7 @@ class TwilioClient:
         policy = self.retry
         failure = ""
         waited = 0.0
+        server_errors = 0  # 500s in a row at the current page size
         for attempt in range(1, policy.max_attempts + 1):
             retry_after = None
             try:
@@ -208,8 +209,11 @@ class TwilioClient:
                     reason = str(status)
                     failure = f"HTTP {status}" + (f" code {code}" if code else "") + f": {message}"
                     retry_after = _retry_after(response)
-                    if status == 500:  # an overloaded list endpoint may build smaller pages
-                        self._shrink_page(query, endpoint, failure, None)
+                    # A page too heavy to build fails again and again (usage records at
+                    # 1000, Airbyte #23512): after two 500s in a row, ask for smaller pages.
+                    server_errors = server_errors + 1 if status == 500 else 0
+                    if server_errors == 2 and self._shrink_page(query, endpoint, failure, None):
+                        server_errors = 0
             if attempt == policy.max_attempts:
                 break
             wait = policy.backoff(attempt)
