@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from collections import defaultdict
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tap_twilio.tap import TapTwilio
 
@@ -51,3 +54,16 @@ def run_tap(config: dict, state: dict | None = None, streams: set[str] | None = 
             result.states.append(message["value"])
             result.checkpoints.append((set(written), message["value"]))
     return result
+
+
+def run_cli(config: dict, workdir: Path) -> subprocess.CompletedProcess[str]:
+    """``tap-twilio --config <config>`` in a child process, as a user or Meltano runs it."""
+    path = workdir / "config.json"
+    path.write_text(json.dumps(config))
+    return subprocess.run(
+        [sys.executable, "-m", "tap_twilio", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )

@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import subprocess
-import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -24,7 +22,7 @@ from tap_twilio import client as client_module
 from tap_twilio.client import PAGE_SIZE_STEPS, RetryPolicy, account_in, smaller_page_size
 from tap_twilio.errors import ApiUnavailableError, AuthenticationError, NotFoundError
 from tap_twilio.windows import after_retention_error
-from tests.helpers import SyncResult, run_tap
+from tests.helpers import SyncResult, run_cli, run_tap
 from twilio_emulator import testing
 from twilio_emulator.emulator import EmulatorConfig
 
@@ -333,15 +331,7 @@ def test_cli_credential_revoked_mid_run_one_line(
     served: testing.ServedEmulator, faults: FaultControl, tmp_path: Path
 ) -> None:
     faults.set(revoke_after=6)
-    config = tmp_path / "config.json"
-    config.write_text(json.dumps(config_for(served)))
-    result = subprocess.run(
-        [sys.executable, "-m", "tap_twilio", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_cli(config_for(served), tmp_path)
     assert result.returncode == 1
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert any(m["type"] == "RECORD" for m in records), "the run failed mid-way, not at once"
