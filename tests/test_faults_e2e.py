@@ -419,6 +419,7 @@ def test_late_updates_are_picked_up_once(tmp_path: Path, shared: Path) -> None:
         )[0]
         assert raw == distinct  # the loader upserts the re-read versions by key
         assert usage_differences(pipeline, active_accounts(emulator), START) == []
+        print(f"late updates: {len(unsettled)} messages unsettled at the first run, final after")
 
 
 # --- soak: 20% of requests failing in mixed ways ------------------------------------------------
