@@ -195,6 +195,7 @@ class TwilioClient:
                 else:
                     code, message = _error_fields(response)
                     if status == 400 and code == PAGE_SIZE_TOO_LARGE:
+                        failure = f"HTTP 400 code {code}: {message}"
                         stated = _STATED_MAX_PAGE_SIZE.search(message)
                         if not self._shrink_page(
                             query,

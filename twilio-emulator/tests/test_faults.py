@@ -82,6 +82,8 @@ def test_invalid_plan_is_refused_in_one_line(served: testing.ServedEmulator) -> 
         ({"rates": {"500": 0.6, "502": 0.6}}, "fault rates add up to more than 1"),
         ({"latency": 5}, "unknown fault setting 'latency'"),
         ({"max_concurrent": -1}, "max_concurrent must be an integer >= 0 or null"),
+        ({"seed": "x"}, "seed must be an integer"),
+        ({"close_after": {"AC1": "soon"}}, "close_after of AC1 must be an integer >= 0"),
     ):
         response = httpx.post(f"{served.url}/_emulator/faults", json=plan, timeout=10)
         assert response.status_code == 400

@@ -89,6 +89,11 @@ class FaultPlan:
         if sum(rates.values()) > 1:
             raise ValueError("fault rates add up to more than 1")
         plan = cls(**{**data, "rates": rates, "close_after": dict(data.get("close_after") or {})})
+        if not isinstance(plan.seed, int):
+            raise ValueError("seed must be an integer")
+        for sid, after in plan.close_after.items():
+            if not isinstance(after, int) or after < 0:
+                raise ValueError(f"close_after of {sid} must be an integer >= 0")
         for name in ("retry_after", "latency_ms", "hang_seconds", "retention_days"):
             value = getattr(plan, name)
             if not isinstance(value, (int, float)) or value < 0:
@@ -111,12 +116,12 @@ class Faults:
     """The live plan and what it has done so far (reset whenever the plan changes)."""
 
     def __init__(self, plan: FaultPlan | None = None) -> None:
+        self.in_flight = 0  # API requests being served now, whatever the plan
         self.set(plan or FaultPlan())
 
     def set(self, plan: FaultPlan) -> None:
         self.plan = plan
         self.requests = 0  # API requests seen under this plan
-        self.in_flight = 0
         self.injected: Counter[str] = Counter()
         self._asked: Counter[str] = Counter()  # URL -> times requested
         self._per_account: Counter[str] = Counter()
