@@ -187,8 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     step(
         f"Starting the Twilio emulator on 127.0.0.1:{port} "
         f"({args.days} days, ~{args.messages_per_day:.0f} messages and "
-        f"~{args.calls_per_day:.0f} calls a day, 3 accounts), sending its webhooks "
-        f"to the receiver on 127.0.0.1:{receiver_port}"
+        f"~{args.calls_per_day:.0f} calls a day, 3 active accounts and a closed one), "
+        f"sending its webhooks to the receiver on 127.0.0.1:{receiver_port}"
     )
     receiver_url = f"http://127.0.0.1:{receiver_port}"
     with (

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from switchboard import meltano
+from switchboard import meltano, reconcile
 from switchboard.emulated import EmulatorProcess
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,10 +25,12 @@ class Pipeline:
     emulator: EmulatorProcess
     workdir: Path
     reporting_timezone: str = REPORTING_TIMEZONE
+    extra_env: dict[str, str] = field(default_factory=dict)  # e.g. TAP_TWILIO_* settings
+    warehouse_file: Path | None = None  # default: warehouse.duckdb in workdir
 
     @property
     def warehouse(self) -> Path:
-        return self.workdir / "warehouse.duckdb"
+        return self.warehouse_file or self.workdir / "warehouse.duckdb"
 
     def env(self) -> dict[str, str]:
         return {
@@ -44,6 +46,7 @@ class Pipeline:
             "DBT_INCREMENTAL_LOOKBACK_HOURS": "0",
             # No webhook receiver unless a test starts one (never the demo's store).
             "TAP_TWILIO_WEBHOOKS_STORE_URL": "",
+            **self.extra_env,
         }
 
     def truth(self) -> dict:
@@ -82,3 +85,21 @@ class Pipeline:
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(self.warehouse), read_only=True)
+
+
+def assert_reconciles(pipeline: Pipeline) -> dict:
+    """The marts equal the truth exactly, and hold each message and call exactly once."""
+    truth = pipeline.truth()  # local days in the pipeline's reporting timezone
+    with pipeline.connect() as conn:
+        problems = reconcile.differences(truth, reconcile.mart_summary(conn))
+        assert problems == [], "\n".join(problems)
+        for table, key, kind in (
+            ("fct_messages", "message_sid", "messages"),
+            ("fct_calls", "call_sid", "calls"),
+        ):
+            rows, distinct = conn.execute(
+                f"select count(*), count(distinct {key}) from analytics.{table}"  # noqa: S608
+            ).fetchone()
+            expected = sum(account[kind]["total"] for account in truth["accounts"].values())
+            assert rows == distinct == expected, f"{table}: {rows} rows, {distinct} distinct"
+    return truth

@@ -11,7 +11,8 @@ from singer_sdk import typing as th
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
 from tap_twilio import hosts, windows
-from tap_twilio.client import TwilioClient
+from tap_twilio.client import RetryPolicy, TwilioClient
+from tap_twilio.client import summary as http_summary
 from tap_twilio.errors import ConfigError
 from tap_twilio.privacy import MODES, Privacy
 from tap_twilio.streams import STREAM_TYPES
@@ -148,6 +149,35 @@ class TapTwilio(Tap):
             description="Seconds to wait for each HTTP response before retrying.",
         ),
         th.Property(
+            "max_attempts",
+            th.IntegerType,
+            default=8,
+            title="Max Attempts",
+            description=(
+                "Attempts per request, the first included, on 429, 5xx, connection "
+                "resets, timeouts and broken bodies; then the run fails."
+            ),
+        ),
+        th.Property(
+            "max_wait_seconds",
+            th.NumberType,
+            default=600,
+            title="Max Wait Seconds",
+            description=(
+                "Most seconds of backoff per request (Retry-After included) before the run fails."
+            ),
+        ),
+        th.Property(
+            "backoff_base_ms",
+            th.IntegerType,
+            default=1000,
+            title="Backoff Base (ms)",
+            description=(
+                "First backoff in milliseconds; it doubles on each retry, with jitter, "
+                "up to 60 s per wait."
+            ),
+        ),
+        th.Property(
             "user_agent",
             th.StringType,
             title="User Agent",
@@ -199,6 +229,12 @@ class TapTwilio(Tap):
             raise ConfigError("lookback_days must be 0 or more")
         if float(config.get("request_timeout", 60)) <= 0:
             raise ConfigError("request_timeout must be a positive number of seconds")
+        if int(config.get("max_attempts", 8)) < 1:
+            raise ConfigError("max_attempts must be 1 or more")
+        if float(config.get("max_wait_seconds", 600)) < 0:
+            raise ConfigError("max_wait_seconds must be 0 or more")
+        if int(config.get("backoff_base_ms", 1000)) < 0:
+            raise ConfigError("backoff_base_ms must be 0 or more")
         _ = self.start_date, self.base_urls, self.privacy
 
     @cached_property
@@ -297,22 +333,38 @@ class TapTwilio(Tap):
             username=username,
             password=password,
             credential_hint=hint,
+            account_sid=config["account_sid"],
             timeout=float(config.get("request_timeout", 60)),
             user_agent=config.get("user_agent") or f"{self.name}/{self.plugin_version}",
             logger=self.logger,
+            retry=RetryPolicy(
+                max_attempts=int(config.get("max_attempts", 8)),
+                max_wait_seconds=float(config.get("max_wait_seconds", 600)),
+                base_seconds=int(config.get("backoff_base_ms", 1000)) / 1000,
+            ),
         )
+
+    def _all_clients(self) -> list[TwilioClient]:
+        """Every client made so far: the 2010 API's and each product/account one."""
+        clients = [self.__dict__["client"]] if "client" in self.__dict__ else []
+        return [*clients, *self._clients.values()]
 
     @property
     def requests_made(self) -> int:
         """HTTP requests made so far, by every client."""
-        clients = [self.__dict__["client"]] if "client" in self.__dict__ else []
-        return sum(c.requests_made for c in [*clients, *self._clients.values()])
+        return sum(c.requests_made for c in self._all_clients())
 
     def server_today(self) -> dt.date:
         """Twilio's current UTC day, from the latest response's Date header; ours until then."""
-        clients = [self.__dict__["client"]] if "client" in self.__dict__ else []
-        seen = [c.server_date for c in [*clients, *self._clients.values()] if c.server_date]
+        seen = [c.server_date for c in self._all_clients() if c.server_date]
         return max(seen) if seen else windows.utc_today()
+
+    def sync_all(self) -> None:
+        """Sync every stream, then log what the HTTP layer went through, even on failure."""
+        try:
+            super().sync_all()
+        finally:
+            self.logger.info(http_summary(self._all_clients()))
 
     def discover_streams(self) -> list[Stream]:
         """Streams are static: discovery makes no network call."""

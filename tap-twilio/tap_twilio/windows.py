@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Iterator
 
 UTC = dt.timezone.utc
+RETENTION_ERROR = 20004  # "Date range ... outside of retention window of 400 days"
+_RETENTION_DAYS = re.compile(r"retention window of (\d+) days", re.IGNORECASE)
 
 
 def utc_today() -> dt.date:
@@ -70,3 +73,27 @@ def spans(first: dt.date, last: dt.date, size: int) -> Iterator[tuple[dt.date, d
 def month_start(day: dt.date) -> dt.date:
     """The first day of ``day``'s month (monthly usage periods start there)."""
     return day.replace(day=1)
+
+
+def after_retention_error(
+    *, day: dt.date, today: dt.date, message: str, stream: str, logger: logging.Logger
+) -> dt.date:
+    """Next day to read after Twilio refused ``day`` as outside its retention (20004).
+
+    Our own clamp assumes 400 days on our clock; Twilio's clock or retention
+    may differ. Clamp to the window Twilio states (or just the next day if it
+    states none) and say so: those days can no longer be read from the API.
+    """
+    stated = _RETENTION_DAYS.search(message)
+    floor = today - dt.timedelta(days=int(stated.group(1)) - 1) if stated else day
+    resume = max(day + dt.timedelta(days=1), floor)
+    logger.warning(
+        "%s: Twilio refused %s as outside its retention window (code %d: %s); "
+        "skipping to %s, older days can no longer be read",
+        stream,
+        day.isoformat(),
+        RETENTION_ERROR,
+        message,
+        resume.isoformat(),
+    )
+    return resume

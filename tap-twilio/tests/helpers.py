@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from collections import Counter, defaultdict
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -78,3 +81,16 @@ def run_tap_logged(
         patch.setattr(TwilioClient, "get", logged_get)
         result = run_tap(config, state, streams)
     return result, requests
+
+
+def run_cli(config: dict, workdir: Path) -> subprocess.CompletedProcess[str]:
+    """``tap-twilio --config <config>`` in a child process, as a user or Meltano runs it."""
+    path = workdir / "config.json"
+    path.write_text(json.dumps(config))
+    return subprocess.run(
+        [sys.executable, "-m", "tap_twilio", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +10,7 @@ import pytest
 from tap_twilio.errors import AuthenticationError
 from tap_twilio.tap import TapTwilio
 from tests.emulated import EMULATOR, tap_config
-from tests.helpers import run_tap
+from tests.helpers import run_cli, run_tap
 
 
 def test_wrong_token_fails_on_first_request_without_retrying() -> None:
@@ -31,15 +29,7 @@ def test_wrong_token_is_not_retried() -> None:
 
 
 def test_cli_wrong_credentials_one_line(tmp_path: Path) -> None:
-    config = tmp_path / "config.json"
-    config.write_text(json.dumps(tap_config(auth_token="wrong-token")))
-    result = subprocess.run(
-        [sys.executable, "-m", "tap_twilio", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_cli(tap_config(auth_token="wrong-token"), tmp_path)
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("tap-twilio: Twilio rejected the credentials (HTTP 401, code 20003")

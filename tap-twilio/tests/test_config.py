@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +10,7 @@ from tap_twilio import hosts
 from tap_twilio.errors import ConfigError
 from tap_twilio.tap import TapTwilio
 from tests.emulated import tap_config
+from tests.helpers import run_cli
 from tests.test_products import PRODUCT_STREAMS
 
 
@@ -27,6 +25,9 @@ from tests.test_products import PRODUCT_STREAMS
         ({"page_size": 5000}, "page_size"),
         ({"lookback_days": -1}, "lookback_days"),
         ({"request_timeout": 0}, "request_timeout"),
+        ({"max_attempts": 0}, "max_attempts"),
+        ({"max_wait_seconds": -1}, "max_wait_seconds"),
+        ({"backoff_base_ms": -5}, "backoff_base_ms"),
     ],
 )
 def test_bad_setting_is_named(overrides: dict, setting: str) -> None:
@@ -37,16 +38,8 @@ def test_bad_setting_is_named(overrides: dict, setting: str) -> None:
 
 def test_cli_reports_one_line_and_fails(tmp_path: Path) -> None:
     """A user sees `tap-twilio: <what to fix>` and a non-zero exit, not a traceback."""
-    config = tmp_path / "config.json"
     # An unroutable base URL proves no request is attempted before the error.
-    config.write_text(json.dumps(tap_config(start_date="2024-02-30", base_url="http://0.0.0.0:9")))
-    result = subprocess.run(
-        [sys.executable, "-m", "tap_twilio", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_cli(tap_config(start_date="2024-02-30", base_url="http://0.0.0.0:9"), tmp_path)
     assert result.returncode == 1
     assert result.stdout == ""
     last = result.stderr.strip().splitlines()[-1]

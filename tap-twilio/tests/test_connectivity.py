@@ -76,6 +76,7 @@ def client(base_url: str) -> TwilioClient:
         username="AC",
         password="secret",
         credential_hint="",
+        account_sid="AC" + "0" * 32,
         timeout=1,
         user_agent="test",
         logger=logging.getLogger("test"),

@@ -215,7 +215,7 @@ def test_next_run_reads_the_lookback_and_picks_up_changes() -> None:
         pending = min(
             (
                 a
-                for account in emu.world.accounts
+                for account in emu.world.active_accounts
                 for a in verify.attempts(emu.store, account, emu.store.today)
                 if a.converted_at is not None and a.created > emu.clock.now()
             ),
@@ -225,7 +225,7 @@ def test_next_run_reads_the_lookback_and_picks_up_changes() -> None:
         base = served_config(served, start_date="2026-11-01", lookback_days=1)
         first = run_tap(base, streams=streams)
         bookmarks = {
-            a.sid: first.bookmark("verification_attempts", a.sid) for a in emu.world.accounts
+            a.sid: first.bookmark("verification_attempts", a.sid) for a in emu.world.active_accounts
         }
         served.emulator.clock.advance(86_400)
         second = run_tap(base, state=copy.deepcopy(first.final_state), streams=streams)

@@ -138,7 +138,7 @@ def test_deleted_recordings_are_listed_only_on_request_for_40_days(served: tuple
 
 def test_recordings_and_transcriptions_belong_to_completed_calls(served: tuple) -> None:
     emulator, client = served
-    for account in emulator.world.accounts:
+    for account in emulator.world.active_accounts:
         calls = {c["sid"]: c for c in every(client, f"{base(account)}/Calls.json", "calls")}
         recordings = every(
             client, f"{base(account)}/Recordings.json", "recordings", IncludeSoftDeleted="true"
@@ -190,7 +190,7 @@ def test_call_events_are_served_15_minutes_after_the_call_ends(served: tuple) ->
 def test_dependent_numbers_are_the_numbers_using_the_address(served: tuple) -> None:
     emulator, client = served
     dependent = 0
-    for account in emulator.world.accounts:
+    for account in emulator.world.active_accounts:
         numbers = every(
             client, f"{base(account)}/IncomingPhoneNumbers.json", "incoming_phone_numbers"
         )
@@ -204,7 +204,7 @@ def test_dependent_numbers_are_the_numbers_using_the_address(served: tuple) -> N
 
 def test_balance_is_credit_left_after_billed_usage(served: tuple) -> None:
     emulator, client = served
-    for account in emulator.world.accounts:
+    for account in emulator.world.active_accounts:
         body = get(client, f"{base(account)}/Balance.json")
         assert body["currency"] == account.currency
         daily = f"{base(account)}/Usage/Records/Daily.json"
@@ -245,7 +245,7 @@ def test_numbers_for_sale(served: tuple) -> None:
     path = f"{base(emulator.world.main)}/AvailablePhoneNumbers"
     get(client, f"{path}/US/Mobile.json", 404)  # the US sells no mobile numbers
     get(client, f"{path}/IN.json", 404)
-    in_use = {n.e164 for a in emulator.world.accounts for n in a.numbers}
+    in_use = {n.e164 for a in emulator.world.active_accounts for n in a.numbers}
     numbers = get(client, f"{path}/GB/Mobile.json")["available_phone_numbers"]
     assert len(numbers) == 20
     assert all(n["phone_number"].startswith("+447") for n in numbers)
@@ -274,7 +274,7 @@ def test_truth_counts_what_the_api_lists(served: tuple) -> None:
         "transcriptions": ("Transcriptions", "transcriptions", {}),
         "recordings": ("Recordings", "recordings", {"IncludeSoftDeleted": "true"}),
     }
-    for account in emulator.world.accounts:
+    for account in emulator.world.active_accounts:
         counts = truth["accounts"][account.sid]
         for name, (path, key, params) in lists.items():
             found = len(every(client, f"{base(account)}/{path}.json", key, **params))

@@ -49,6 +49,8 @@ def test_dates_are_rfc2822_gmt(
         _assert_rfc2822(call, "date_created", "date_updated", "start_time", "end_time")
     for account in api.ok("/2010-04-01/Accounts.json")["accounts"]:
         _assert_rfc2822(account, "date_created", "date_updated")
+        if account["status"] == "closed":  # its resources are 404
+            continue
         numbers = api.ok(f"{account_path(account['sid'])}/IncomingPhoneNumbers.json")
         for number in numbers["incoming_phone_numbers"]:
             _assert_rfc2822(number, "date_created", "date_updated")

@@ -141,7 +141,7 @@ def test_credentials_decide_the_account(served: testing.ServedEmulator) -> None:
 
 
 def test_messaging_services_are_the_ones_messages_carry(served: testing.ServedEmulator) -> None:
-    for account in served.emulator.world.accounts:
+    for account in served.emulator.world.active_accounts:
         with client(served, account) as http:
             messages = wire_list(
                 http, f"/2010-04-01/Accounts/{account.sid}/Messages.json", "messages"
@@ -292,7 +292,7 @@ def test_executions_are_inbound_calls_and_steps_belong_to_them(
 
 
 def test_conversation_participants_are_real_customers(served: testing.ServedEmulator) -> None:
-    for account in served.emulator.world.accounts:
+    for account in served.emulator.world.active_accounts:
         customers = {c.e164 for c in account.customers}
         ours = {n.e164 for n in account.numbers}
         with client(served, account) as http:
@@ -320,7 +320,7 @@ def test_conversation_participants_are_real_customers(served: testing.ServedEmul
 
 def test_truth_counts_what_the_apis_serve(served: testing.ServedEmulator) -> None:
     truth = httpx.get(f"{served.url}/_emulator/truth", timeout=60).json()
-    for account in served.emulator.world.accounts:
+    for account in served.emulator.world.active_accounts:
         counts = truth["accounts"][account.sid]["products"]
         with client(served, account) as http:
             services = list_all(http, "/messaging/v1/Services")

@@ -124,7 +124,7 @@ def walk(client, path: str, **params: str) -> Iterator[dict]:
 def test_account_resources_match_the_spec(served: tuple) -> None:
     emulator, client = served
     seen: dict[str, int] = {}
-    for account in emulator.world.accounts:
+    for account in emulator.world.active_accounts:
         base = f"/2010-04-01/Accounts/{account.sid}"
         check(get(client, f"{base}/Balance.json"), f"{base}/Balance.json")
         for name in (
@@ -147,7 +147,7 @@ def test_voice_resources_match_the_spec(served: tuple) -> None:
     emulator, client = served
     statuses: set[str] = set()
     participants = recordings = events = 0
-    for account in emulator.world.accounts:
+    for account in emulator.world.active_accounts:
         base = f"/2010-04-01/Accounts/{account.sid}"
         for status in ("init", "in-progress", "completed"):
             for conference in walk(client, f"{base}/Conferences.json", Status=status, PageSize="5"):
@@ -176,7 +176,7 @@ def test_voice_resources_match_the_spec(served: tuple) -> None:
 def test_message_media_match_the_spec(served: tuple) -> None:
     emulator, client = served
     media = 0
-    for account in emulator.world.accounts:
+    for account in emulator.world.active_accounts:
         base = f"/2010-04-01/Accounts/{account.sid}"
         for message in get(client, f"{base}/Messages.json", PageSize="200")["messages"]:
             if message["num_media"] != "0":

@@ -107,7 +107,7 @@ def clients(served: testing.ServedEmulator) -> list[httpx.Client]:
     """A client per account, each with that account's own credentials."""
     return [
         httpx.Client(base_url=served.url, auth=(a.sid, a.auth_token), timeout=30)
-        for a in served.emulator.world.accounts
+        for a in served.emulator.world.active_accounts
     ]
 
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from singer_sdk import Stream, metrics
 
 from tap_twilio import hosts, windows
+from tap_twilio.errors import ApiError
 from tap_twilio.privacy import Fields
 from tap_twilio.values import convert, converters_for
 
@@ -221,12 +222,26 @@ class DayWindowStream(DayWindows, AccountStream):
     def get_records(self, context: Context | None) -> Iterable[dict]:
         path = self.url_path(context)
         last = self.last_day()
-        first = self.first_day(context, self._tap.server_today())  # type: ignore[attr-defined]
-        for day in windows.days(first, last):
+        day = self.first_day(context, self._tap.server_today())  # type: ignore[attr-defined]
+        while day <= last:
             iso = day.isoformat()
             window = {f"{self.filter_name}>": iso, f"{self.filter_name}<": iso}
-            for extra in self.param_sets:
-                yield from self.read(path, {**window, **extra}, context)
+            try:
+                for extra in self.param_sets:
+                    yield from self.read(path, {**window, **extra}, context)
+            except ApiError as exc:
+                if exc.code != windows.RETENTION_ERROR:
+                    raise
+                # Twilio's retention counts back from Twilio's today, not ours.
+                day = windows.after_retention_error(
+                    day=day,
+                    today=self._tap.server_today(),  # type: ignore[attr-defined]
+                    message=str(exc),
+                    stream=self.name,
+                    logger=self.logger,
+                )
+                continue
+            day += dt.timedelta(days=1)
         if self.sweep_undated:
             yield from self.not_yet_dated(path, last)
 

@@ -19,6 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import resources
 from .emulator import Emulator
 from .errors import TwilioError, bad_request, not_found
+from .faults import FaultInjector, FaultPlan, Faults
+from .faults import admin as faults_admin
 from .http import emulator, error_response, json_response
 from .resources.product import PREFIXES
 from .store import Clock
@@ -165,7 +167,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(TwilioError(exc.status_code, 20001, str(exc.detail)))
 
 
-def create_app(emu: Emulator) -> Starlette:
+def create_app(emu: Emulator, faults: FaultPlan | None = None) -> Starlette:
+    """The emulator's app; ``faults`` is the initial fault plan (see ``faults.py``)."""
     routes = [
         Route("/_emulator/health", health),
         Route("/_emulator/info", info),
@@ -173,6 +176,7 @@ def create_app(emu: Emulator) -> Starlette:
         Route("/_emulator/truth", truth),
         Route("/_emulator/outbox", outbox),
         Route("/_emulator/webhooks", webhooks),
+        Route("/_emulator/faults", faults_admin, methods=["GET", "POST", "DELETE"]),
     ]
     for module in resources.ALL:
         routes += module.ROUTES
@@ -181,5 +185,8 @@ def create_app(emu: Emulator) -> Starlette:
         exception_handlers={TwilioError: _twilio_error, HTTPException: _http_error},
     )
     app.state.emulator = emu
+    app.state.faults = Faults(faults)
+    # The last added is the outermost: injected faults still carry Twilio's headers.
+    app.add_middleware(FaultInjector, faults=app.state.faults, clock=emu.clock)
     app.add_middleware(TwilioHeaders, clock=emu.clock)
     return app

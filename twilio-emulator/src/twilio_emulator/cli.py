@@ -18,6 +18,7 @@ import uvicorn
 from .app import create_app
 from .callbacks import CallbackUrls
 from .emulator import Emulator, EmulatorConfig
+from .faults import KINDS, FaultPlan
 from .sender import SenderConfig
 from .timefmt import parse_iso_instant
 
@@ -65,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     hooks.add_argument(
         "--webhook-queue-size", type=int, default=1000, help="webhooks planned ahead of senders"
     )
+    _fault_arguments(serve)
     serve.add_argument(
         "--credentials-file",
         type=Path,
@@ -72,6 +74,93 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level")
     return parser
+
+
+def _fault_arguments(serve: argparse.ArgumentParser) -> None:
+    kinds = "; ".join(f"{kind}: {what}" for kind, what in KINDS.items())
+    group = serve.add_argument_group(
+        "faults",
+        "Inject the failures the real Twilio API produces, on /2010-04-01 only (never on "
+        "/_emulator). Random faults are repeatable: a hash of (seed, URL, times asked). "
+        "The whole plan can be read and replaced at runtime: GET, POST (JSON with the same "
+        "names: seed, rates, retry_after, latency_ms, max_concurrent, hang_seconds, "
+        "revoke_after, close_after, page_size_limit, usage_page_size_limit, retention_days) "
+        "or DELETE /_emulator/faults.",
+    )
+    group.add_argument("--fault-seed", type=int, default=0, help="seed of the random faults")
+    group.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="KIND=RATE",
+        help=f"answer this share (0-1) of requests with a fault; repeatable. Kinds: {kinds}",
+    )
+    group.add_argument(
+        "--retry-after", type=int, default=1, help="Retry-After seconds sent with fault 429"
+    )
+    group.add_argument("--latency-ms", type=int, default=0, help="added to every API request")
+    group.add_argument(
+        "--max-concurrent",
+        type=int,
+        help="answer 429 (code 20429, with Twilio-Concurrent-Requests) past N requests in flight",
+    )
+    group.add_argument(
+        "--hang-seconds", type=float, default=30.0, help="longest stall of a timeout fault"
+    )
+    group.add_argument(
+        "--revoke-after",
+        type=int,
+        help="the credentials stop working (401, code 20003) after N API requests",
+    )
+    group.add_argument(
+        "--close-after",
+        action="append",
+        default=[],
+        metavar="ACCOUNT_SID=N",
+        help="an account's resources answer 404 (code 20404) after N requests to them",
+    )
+    group.add_argument(
+        "--page-size-limit", type=int, help="PageSize above N: 400, code 20007 (page size)"
+    )
+    group.add_argument(
+        "--usage-page-size-limit",
+        type=int,
+        help="usage records with PageSize above N: 500, code 20500 (Airbyte #23512)",
+    )
+    group.add_argument(
+        "--retention-days",
+        type=int,
+        default=400,
+        help="Messages and Recordings dated before this many days: 400, code 20004",
+    )
+
+
+def _pairs(values: list[str], option: str, convert: type) -> dict:
+    pairs = {}
+    for value in values:
+        name, sep, number = value.partition("=")
+        if not sep:
+            raise ValueError(f"{option} takes NAME=VALUE, got {value!r}")
+        pairs[name] = convert(number)
+    return pairs
+
+
+def _fault_plan(args: argparse.Namespace) -> FaultPlan:
+    return FaultPlan.from_dict(
+        {
+            "seed": args.fault_seed,
+            "rates": _pairs(args.fault, "--fault", float),
+            "retry_after": args.retry_after,
+            "latency_ms": args.latency_ms,
+            "max_concurrent": args.max_concurrent,
+            "hang_seconds": args.hang_seconds,
+            "revoke_after": args.revoke_after,
+            "close_after": _pairs(args.close_after, "--close-after", int),
+            "page_size_limit": args.page_size_limit,
+            "usage_page_size_limit": args.usage_page_size_limit,
+            "retention_days": args.retention_days,
+        }
+    )
 
 
 def _config(args: argparse.Namespace) -> EmulatorConfig:
@@ -123,6 +212,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"twilio-emulator: invalid --now value: {exc}", file=sys.stderr)
         return 2
+    try:
+        faults = _fault_plan(args)
+    except ValueError as exc:
+        print(f"twilio-emulator: invalid fault option: {exc}", file=sys.stderr)
+        return 2
     emu = Emulator(config)
     if args.credentials_file:
         write_credentials(emu, args.credentials_file)
@@ -133,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     uvicorn.run(
-        create_app(emu),
+        create_app(emu, faults),
         host=args.host,
         port=args.port,
         log_level=args.log_level,

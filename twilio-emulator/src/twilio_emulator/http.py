@@ -55,11 +55,14 @@ def principal(request: Request) -> Principal:
     return found
 
 
-def account_for(request: Request, account_sid: str) -> Account:
-    """The account in the path, if the caller may see it; 404 otherwise, as Twilio does."""
+def account_for(request: Request, account_sid: str, *, allow_closed: bool = False) -> Account:
+    """The account in the path, if the caller may see it; 404 otherwise, as Twilio does.
+
+    A closed account can still be fetched, but its resources answer 404.
+    """
     caller = principal(request)
     for account in emulator(request).visible_accounts(caller):
-        if account.sid == account_sid:
+        if account.sid == account_sid and (allow_closed or account.status != "closed"):
             return account
     raise not_found(request.url.path)
 

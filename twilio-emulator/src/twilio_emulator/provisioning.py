@@ -150,6 +150,9 @@ def build_provisioning(world: World) -> dict[str, Provisioning]:
     result: dict[str, Provisioning] = {}
     for index, account in enumerate(world.accounts):
         setup = Provisioning()
+        if account.status == "closed":  # closed before the history: nothing set up
+            result[account.sid] = setup
+            continue
         short_codes, triggers, key_names, queues = _PLANS[index]
         base = webhook_base(account)
         day0 = account.created

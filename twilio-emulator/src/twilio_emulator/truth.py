@@ -175,7 +175,7 @@ def compute_truth(emu: Emulator, tz: str = "UTC") -> dict:
             },
             **_usage_and_spend(emu, account, traffic_daily),
             # Records each product API serves this account's own credentials.
-            "products": product_counts(emu.store, account),
+            "products": product_counts(emu.store, account) if account.status == "active" else {},
             **resource_counts(emu, account),
         }
 

@@ -91,6 +91,11 @@ class World:
     def main(self) -> Account:
         return self.accounts[0]
 
+    @property
+    def active_accounts(self) -> list[Account]:
+        """The accounts with traffic and resources (a closed one only lists itself)."""
+        return [a for a in self.accounts if a.status == "active"]
+
     def account(self, sid: str) -> Account | None:
         for account in self.accounts:
             if account.sid == sid:
@@ -216,6 +221,24 @@ def build_world(
                     ),
                 )
             )
+
+    # A subaccount closed before the history began: Twilio still lists it, with status
+    # "closed", and answers 404 for its resources. It draws nothing from ``rng``, so the
+    # other accounts' data is the same with or without it.
+    closed = len(_ACCOUNT_PLANS)
+    accounts.append(
+        Account(
+            sid=make_sid("AC", seed, "account", closed),
+            friendly_name="Acme Legacy",
+            currency="USD",
+            owner_sid=main_sid,
+            status="closed",
+            created=(history_start_day - 400 + 30 * closed) * DAY + DAY // 2,
+            share=0.0,
+            countries={},
+            auth_token=make_sid("", seed, "token", closed, auth_token),
+        )
+    )
 
     agents = [f"+1415555{n:04d}" for n in rng.sample(range(100, 9999), 4)]
     api_keys = [

@@ -68,7 +68,8 @@ async def list_accounts(request: Request) -> Response:
 
 
 async def fetch_account(request: Request) -> Response:
-    return json_response(render(account_for(request, request.path_params["Sid"])))
+    account = account_for(request, request.path_params["Sid"], allow_closed=True)
+    return json_response(render(account))
 
 
 ROUTES = [

@@ -1,0 +1,371 @@
+"""Faults on command: the errors, stalls, resets and limits the real Twilio API throws.
+
+A ``FaultPlan`` says what to inject; ``FaultInjector`` (ASGI middleware) applies it
+to every request of the REST API (``/2010-04-01/...``). The admin API under
+``/_emulator/`` is never faulted, so a test can always read the truth and change
+the plan while one emulator process serves a whole fault matrix.
+
+Random faults are repeatable: whether the k-th request for a URL fails, and how,
+is a hash of (seed, URL, k), independent of timing and of other clients. Rules
+(revoked credential, closed account, page-size limits, retention) are exact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import logging
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import TwilioError, bad_request, not_found, unauthorized
+from .store import Clock
+from .timefmt import DAY, parse_filter_day
+
+API_PREFIX = "/2010-04-01/"
+
+# Random faults, by the name used in rates (CLI ``--fault KIND=RATE``, JSON ``rates``).
+KINDS: dict[str, str] = {
+    "429": "429 Too Many Requests (code 20429) with Retry-After",
+    "429-no-retry-after": "429 Too Many Requests (code 20429) without Retry-After",
+    "500": "500 Internal Server Error (code 20500)",
+    "502": "502 Bad Gateway (an HTML page from the edge)",
+    "503": "503 Service Unavailable (code 20503)",
+    "504": "504 Gateway Timeout (an HTML page from the edge)",
+    "reset": "connection closed after half of the response body",
+    "truncated": "200 with the JSON body cut in half",
+    "invalid-json": "200 with a body that is not JSON",
+    "timeout": "no answer until the client hangs up (or hang_seconds pass)",
+}
+
+_ACCOUNT = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/")
+# Lists whose history Twilio keeps for a limited time, and the filter that dates them.
+_RETAINED = (
+    (re.compile(r"/Messages\.json$"), "DateSent"),
+    (re.compile(r"/Recordings\.json$"), "DateCreated"),
+)
+_EDGE_PAGE = b"<html><head><title>%d</title></head><body><h1>%d %s</h1></body></html>\n"
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    """What to inject. The default plan injects nothing but Twilio's 400-day retention."""
+
+    seed: int = 0
+    rates: Mapping[str, float] = field(default_factory=dict)  # kind -> share of requests
+    retry_after: int = 1  # seconds, sent with "429"
+    latency_ms: int = 0  # added to every API request
+    max_concurrent: int | None = None  # 429 past this many API requests in flight
+    hang_seconds: float = 30.0  # how long a "timeout" stalls at most
+    revoke_after: int | None = None  # the credential stops working after N API requests
+    close_after: Mapping[str, int] = field(default_factory=dict)  # account SID -> N requests
+    page_size_limit: int | None = None  # PageSize above it: 400, code 20007
+    usage_page_size_limit: int | None = None  # usage PageSize above it: 500 (Airbyte #23512)
+    retention_days: int = 400  # Messages/Recordings before it: 400, code 20004
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FaultPlan:
+        """Build a plan from JSON; ValueError names the first bad key."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ValueError(f"unknown fault setting {unknown[0]!r}; known: {sorted(names)}")
+        rates = dict(data.get("rates") or {})
+        for kind, rate in rates.items():
+            if kind not in KINDS:
+                raise ValueError(f"unknown fault kind {kind!r}; known: {', '.join(KINDS)}")
+            if not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+                raise ValueError(f"rate of {kind!r} must be a number from 0 to 1")
+        if sum(rates.values()) > 1:
+            raise ValueError("fault rates add up to more than 1")
+        plan = cls(**{**data, "rates": rates, "close_after": dict(data.get("close_after") or {})})
+        if not isinstance(plan.seed, int):
+            raise ValueError("seed must be an integer")
+        for sid, after in plan.close_after.items():
+            if not isinstance(after, int) or after < 0:
+                raise ValueError(f"close_after of {sid} must be an integer >= 0")
+        for name in ("retry_after", "latency_ms", "hang_seconds", "retention_days"):
+            value = getattr(plan, name)
+            if not isinstance(value, (int, float)) or value < 0:
+                raise ValueError(f"{name} must be a number >= 0")
+        for name in ("max_concurrent", "revoke_after", "page_size_limit", "usage_page_size_limit"):
+            value = getattr(plan, name)
+            if value is not None and (not isinstance(value, int) or value < 0):
+                raise ValueError(f"{name} must be an integer >= 0 or null")
+        return plan
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **dataclasses.asdict(self),
+            "rates": dict(self.rates),
+            "close_after": dict(self.close_after),
+        }
+
+
+class Faults:
+    """The live plan and what it has done so far (reset whenever the plan changes)."""
+
+    def __init__(self, plan: FaultPlan | None = None) -> None:
+        self.in_flight = 0  # API requests being served now, whatever the plan
+        self.set(plan or FaultPlan())
+
+    def set(self, plan: FaultPlan) -> None:
+        self.plan = plan
+        self.requests = 0  # API requests seen under this plan
+        self.injected: Counter[str] = Counter()
+        self._asked: Counter[str] = Counter()  # URL -> times requested
+        self._per_account: Counter[str] = Counter()
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "plan": self.plan.to_dict(),
+            "requests": self.requests,
+            "in_flight": self.in_flight,
+            "injected": dict(sorted(self.injected.items())),
+        }
+
+    def draw(self, url: str) -> str | None:
+        """The random fault (if any) for this request: a pure function of (seed, URL, k)."""
+        self._asked[url] += 1
+        rates = self.plan.rates
+        if not rates:
+            return None
+        digest = hashlib.blake2b(
+            f"{self.plan.seed}|{url}|{self._asked[url]}".encode(), digest_size=8
+        ).digest()
+        point = int.from_bytes(digest, "big") / 2**64
+        total = 0.0
+        for kind in KINDS:  # a fixed order, so a plan always maps points the same way
+            total += rates.get(kind, 0.0)
+            if point < total:
+                return kind
+        return None
+
+    def rule_error(self, path: str, query: list[tuple[str, str]], today: int) -> TwilioError | None:
+        """The error a rule of the plan gives this request, if any (checked in this order)."""
+        plan = self.plan
+        if plan.revoke_after is not None and self.requests > plan.revoke_after:
+            return unauthorized()
+        match = _ACCOUNT.match(path)
+        if match and match.group(1) in plan.close_after:
+            sid = match.group(1)
+            self._per_account[sid] += 1
+            if self._per_account[sid] > plan.close_after[sid]:
+                return not_found(path)
+        page_size = _page_size(query)
+        if plan.page_size_limit is not None and page_size > plan.page_size_limit:
+            return bad_request(
+                20007, f"Page size too large. The maximum page size is {plan.page_size_limit}"
+            )
+        if (
+            plan.usage_page_size_limit is not None
+            and "/Usage/Records" in path
+            and page_size > plan.usage_page_size_limit
+        ):
+            return TwilioError(500, 20500, "An internal server error has occurred")
+        return _retention_error(path, query, today, plan.retention_days)
+
+
+def _page_size(query: list[tuple[str, str]]) -> int:
+    for name, value in query:
+        if name == "PageSize":
+            try:
+                return int(value)
+            except ValueError:
+                return 0
+    return 0
+
+
+def _retention_error(
+    path: str, query: list[tuple[str, str]], today: int, retention_days: int
+) -> TwilioError | None:
+    """Twilio answers 400/20004 when a date range reaches before its retention window."""
+    for pattern, filter_name in _RETAINED:
+        if not pattern.search(path):
+            continue
+        floor = today - retention_days + 1
+        for name, value in query:
+            if name not in (filter_name, f"{filter_name}>", f"{filter_name}<"):
+                continue
+            try:
+                day = parse_filter_day(value)
+            except ValueError:
+                return None  # the resource reports the bad value (20001)
+            if day < floor:
+                return bad_request(
+                    20004,
+                    "Date range specified in query is partially or entirely outside of "
+                    f"retention window of {retention_days} days",
+                )
+    return None
+
+
+class InjectedReset(Exception):
+    """Raised after half a response body: the server then closes the connection."""
+
+
+class _QuietResets(logging.Filter):
+    """Keep uvicorn from logging a traceback for every reset we inject on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, InjectedReset)
+
+
+def _quiet_resets() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _QuietResets) for f in logger.filters):
+        logger.addFilter(_QuietResets())
+
+
+class FaultInjector:
+    """ASGI middleware applying ``Faults`` to the REST API; everything else passes through."""
+
+    def __init__(self, app: ASGIApp, faults: Faults, clock: Clock) -> None:
+        self.app = app
+        self.faults = faults
+        self.clock = clock
+        _quiet_resets()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        faults = self.faults
+        faults.requests += 1
+        faults.in_flight += 1
+        try:
+            await self._handle(scope, receive, send)
+        finally:
+            faults.in_flight -= 1
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        faults, plan = self.faults, self.faults.plan
+        if plan.max_concurrent is not None and faults.in_flight > plan.max_concurrent:
+            faults.injected["concurrency"] += 1
+            error = TwilioError(429, 20429, "Too Many Requests")
+            await _error(error)(scope, receive, send)
+            return
+        if plan.latency_ms:
+            await asyncio.sleep(plan.latency_ms / 1000)
+        query_string = scope.get("query_string", b"").decode("latin-1")
+        query = parse_qsl(query_string, keep_blank_values=True)
+        error = faults.rule_error(scope["path"], query, self.clock.now() // DAY)
+        if error is not None:
+            faults.injected[f"rule:{error.status}:{error.code}"] += 1
+            await _error(error)(scope, receive, send)
+            return
+        kind = faults.draw(f"{scope['path']}?{query_string}")
+        if kind is None:
+            await self.app(scope, receive, send)
+            return
+        faults.injected[kind] += 1
+        if kind in ("429", "429-no-retry-after"):
+            headers = {"Retry-After": str(plan.retry_after)} if kind == "429" else {}
+            error = TwilioError(429, 20429, "Too Many Requests", headers=headers)
+            await _error(error)(scope, receive, send)
+        elif kind == "500":
+            await _error(TwilioError(500, 20500, "An internal server error has occurred"))(
+                scope, receive, send
+            )
+        elif kind == "503":
+            await _error(TwilioError(503, 20503, "Service Unavailable"))(scope, receive, send)
+        elif kind in ("502", "504"):
+            status = int(kind)
+            reason = "Bad Gateway" if status == 502 else "Gateway Timeout"
+            page = _EDGE_PAGE % (status, status, reason.encode())
+            await Response(page, status_code=status, media_type="text/html")(scope, receive, send)
+        elif kind == "timeout":
+            if await _client_hung_up(receive, plan.hang_seconds):
+                return
+            await self.app(scope, _replay_request(), send)
+        else:
+            await self._mangle(kind, scope, receive, send)
+
+    async def _mangle(self, kind: str, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the real handler, then break its response: reset, truncate or garble it."""
+        start: Message = {}
+        body = b""
+
+        async def capture(message: Message) -> None:
+            nonlocal start, body
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                body += message.get("body", b"")
+
+        await self.app(scope, receive, capture)
+        if kind == "reset":
+            await send(start)  # Content-Length still announces the whole body
+            await send(
+                {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
+            )
+            raise InjectedReset
+        if kind == "truncated":
+            cut = body[: len(body) // 2]
+            await Response(cut, status_code=200, media_type="application/json")(
+                scope, receive, send
+            )
+            return
+        garbage = b"<html><body>upstream sent an invalid response</body></html>"
+        await Response(garbage, status_code=200, media_type="application/json")(
+            scope, receive, send
+        )
+
+
+def _error(error: TwilioError) -> Response:
+    return Response(
+        orjson.dumps(error.body()),
+        status_code=error.status,
+        media_type="application/json; charset=utf-8",
+        headers=error.headers,
+    )
+
+
+async def _client_hung_up(receive: Receive, seconds: float) -> bool:
+    """Wait until the client disconnects (True) or ``seconds`` pass (False)."""
+
+    async def disconnected() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    try:
+        await asyncio.wait_for(disconnected(), timeout=seconds)
+    except asyncio.TimeoutError:
+        return False
+    return True
+
+
+def _replay_request() -> Receive:
+    """A receive channel for a GET whose (empty) request message was already consumed."""
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    return receive
+
+
+async def admin(request: Request) -> Response:
+    """``GET``: the plan and what it injected. ``POST``: replace the plan. ``DELETE``: clear it."""
+    faults: Faults = request.app.state.faults
+    if request.method == "POST":
+        try:
+            body = await request.json()
+            if not isinstance(body, dict):
+                raise ValueError("the fault plan must be a JSON object")
+            faults.set(FaultPlan.from_dict(body))
+        except (ValueError, TypeError) as exc:
+            raise bad_request(20001, f"invalid fault plan: {exc}") from None
+    elif request.method == "DELETE":
+        faults.set(FaultPlan())
+    return Response(orjson.dumps(faults.report()), media_type="application/json")
