@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,3 +104,65 @@ def assert_reconciles(pipeline: Pipeline) -> dict:
             expected = sum(account[kind]["total"] for account in truth["accounts"].values())
             assert rows == distinct == expected, f"{table}: {rows} rows, {distinct} distinct"
     return truth
+
+
+# The tap's streams: one JSON schema each (read as files: tests never import the tap).
+TAP_STREAMS = {p.stem for p in (ROOT / "tap-twilio/tap_twilio/schemas").glob("*.json")}
+RAW_SOURCES = {"twilio", "twilio_webhooks"}  # dbt sources of the raw_twilio schema
+
+
+def staging_models_by_raw_table(pipeline: Pipeline) -> dict[str, list[str]]:
+    """Raw table -> the models that read it with source(), from dbt's last manifest."""
+    manifest = json.loads((pipeline.workdir / "dbt-target" / "manifest.json").read_text())
+    raw = {
+        uid: source
+        for uid, source in manifest["sources"].items()
+        if source["source_name"] in RAW_SOURCES
+    }
+    declared = {s["identifier"] for s in raw.values() if s["source_name"] == "twilio"}
+    missing = sorted(TAP_STREAMS - declared)
+    assert not missing, f"streams without a source table in _twilio__sources.yml: {missing}"
+    sources = {uid: source["identifier"] for uid, source in raw.items()}
+    readers: dict[str, list[str]] = {table: [] for table in sources.values()}
+    for node in manifest["nodes"].values():
+        for uid in node["depends_on"].get("nodes", []):
+            if node["resource_type"] == "model" and uid in sources:
+                assert node["name"].startswith("stg_"), f"{node['name']} reads a source"
+                readers[sources[uid]].append(node["name"])
+    return readers
+
+
+def assert_staging_matches_raw(pipeline: Pipeline) -> set[str]:
+    """Every raw table has one staging model, holding exactly one row per raw key.
+
+    The key is the loader's primary key (the one the tap declares); a source whose
+    table was never loaded must give an empty model. Returns the tables absent.
+    """
+    readers = staging_models_by_raw_table(pipeline)
+    with pipeline.connect() as conn:
+        keys = dict(
+            conn.execute(
+                "select table_name, constraint_column_names from duckdb_constraints() "
+                "where schema_name = 'raw_twilio' and constraint_type = 'PRIMARY KEY'"
+            ).fetchall()
+        )
+        tables = {
+            t
+            for (t,) in conn.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw_twilio'"
+            ).fetchall()
+        }
+        assert set(keys) == tables, f"raw tables without a primary key: {tables - set(keys)}"
+        assert tables <= set(readers), f"raw tables no source declares: {tables - set(readers)}"
+        for table, models in sorted(readers.items()):
+            assert len(models) == 1, f"raw_twilio.{table} is read by {models or 'no model'}"
+            staged = conn.execute(f"select count(*) from staging.{models[0]}").fetchone()[0]  # noqa: S608
+            if table not in tables:
+                assert staged == 0, f"{models[0]}: {staged} rows from a table never loaded"
+                continue
+            columns = ", ".join(f'"{c}"' for c in keys[table])
+            distinct = conn.execute(
+                f"select count(*) from (select distinct {columns} from raw_twilio.{table})"  # noqa: S608
+            ).fetchone()[0]
+            assert staged == distinct > 0, f"{models[0]}: {staged} rows, {distinct} raw keys"
+    return set(readers) - tables

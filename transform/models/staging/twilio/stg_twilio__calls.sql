@@ -1,8 +1,30 @@
+{%- set columns = {
+    'sid': 'text',
+    'account_sid': 'text',
+    'parent_call_sid': 'text',
+    'phone_number_sid': 'text',
+    'from': 'text',
+    'to': 'text',
+    'caller_name': 'text',
+    'forwarded_from': 'text',
+    'direction': 'text',
+    'status': 'text',
+    'answered_by': 'text',
+    'duration': 'integer',
+    'queue_time': 'integer',
+    'price': 'money',
+    'price_unit': 'text',
+    'start_time': 'timestamp',
+    'end_time': 'timestamp',
+    'date_created': 'timestamp',
+    'date_updated': 'timestamp',
+} -%}
+
 with
 
 source as (
     {{ latest_version(
-        source('twilio', 'calls'),
+        source_or_empty('twilio', 'calls', columns),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}
@@ -26,11 +48,11 @@ renamed as (
         direction,
         status,
         answered_by,
-        cast(duration as integer) as duration_seconds,
-        cast(queue_time as integer) as queue_time_ms,
+        duration as duration_seconds,
+        queue_time as queue_time_ms,
 
         -- money: negative for a charge, null until priced
-        {{ to_money('price') }} as price,
+        price,
         upper(price_unit) as currency,
 
         -- timestamps (UTC)

@@ -1,8 +1,21 @@
+{%- set columns = {
+    'sid': 'text',
+    'account_sid': 'text',
+    'phone_number': 'text',
+    'friendly_name': 'text',
+    'type': 'text',
+    'origin': 'text',
+    'status': 'text',
+    'capabilities': 'json',
+    'date_created': 'timestamp',
+    'date_updated': 'timestamp',
+} -%}
+
 with
 
 source as (
     {{ latest_version(
-        source('twilio', 'incoming_phone_numbers'),
+        source_or_empty('twilio', 'incoming_phone_numbers', columns),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}
@@ -17,9 +30,9 @@ renamed as (
         type as number_type,
         origin,
         status as number_status,
-        cast(capabilities ->> 'sms' as boolean) as can_sms,
-        cast(capabilities ->> 'mms' as boolean) as can_mms,
-        cast(capabilities ->> 'voice' as boolean) as can_voice,
+        {{ json_flag('capabilities', 'sms') }} as can_sms,
+        {{ json_flag('capabilities', 'mms') }} as can_mms,
+        {{ json_flag('capabilities', 'voice') }} as can_voice,
         date_created as created_at,
         date_updated as updated_at,
         _sdc_batched_at as loaded_at

@@ -1,8 +1,28 @@
+{%- set columns = {
+    'sid': 'text',
+    'account_sid': 'text',
+    'messaging_service_sid': 'text',
+    'from': 'text',
+    'to': 'text',
+    'body': 'text',
+    'num_segments': 'integer',
+    'num_media': 'integer',
+    'direction': 'text',
+    'status': 'text',
+    'error_code': 'integer',
+    'error_message': 'text',
+    'price': 'money',
+    'price_unit': 'text',
+    'date_created': 'timestamp',
+    'date_sent': 'timestamp',
+    'date_updated': 'timestamp',
+} -%}
+
 with
 
 source as (
     {{ latest_version(
-        source('twilio', 'messages'),
+        source_or_empty('twilio', 'messages', columns),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}
@@ -19,17 +39,17 @@ renamed as (
         "from" as from_address,
         "to" as to_address,
         body,
-        cast(num_segments as integer) as num_segments,
-        cast(num_media as integer) as num_media,
+        num_segments,
+        num_media,
 
         -- outcome
         direction,
         status,
-        cast(error_code as integer) as error_code,
+        error_code,
         error_message,
 
         -- money: Twilio's price is negative for a charge and null until priced
-        {{ to_money('price') }} as price,
+        price,
         upper(price_unit) as currency,
 
         -- timestamps (UTC)

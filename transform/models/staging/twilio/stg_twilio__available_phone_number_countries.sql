@@ -1,0 +1,27 @@
+{%- set columns = {
+    'country_code': 'text',
+    'country': 'text',
+    'beta': 'boolean',
+} -%}
+
+with
+
+source as (
+    {{ latest_version(
+        source_or_empty('twilio', 'available_phone_number_countries', columns),
+        'country_code',
+        '_sdc_extracted_at desc, _sdc_batched_at desc'
+    ) }}
+),
+
+renamed as (
+    select
+        country_code,
+        country as country_name,
+        beta as is_beta,
+        _sdc_extracted_at as read_at,
+        _sdc_batched_at as loaded_at
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,1 @@
+{{ stg_twilio_available_phone_numbers('available_phone_numbers_mobile', 'mobile') }}

@@ -1,0 +1,48 @@
+{%- set columns = {
+    'sid': 'text',
+    'account_sid': 'text',
+    'friendly_name': 'text',
+    'status': 'text',
+    'revision': 'integer',
+    'valid': 'boolean',
+    'commit_message': 'text',
+    'author_sid': 'text',
+    'webhook_url': 'text',
+    'definition': 'json',
+    'errors': 'json',
+    'warnings': 'json',
+    'date_created': 'timestamp',
+    'date_updated': 'timestamp',
+} -%}
+
+with
+
+source as (
+    {{ latest_version(
+        source_or_empty('twilio', 'flows', columns),
+        'sid',
+        'date_updated desc, _sdc_batched_at desc'
+    ) }}
+),
+
+renamed as (
+    select
+        sid as flow_sid,
+        account_sid,
+        friendly_name as flow_name,
+        status,
+        revision,
+        valid as is_valid,
+        commit_message,
+        author_sid,
+        webhook_url,
+        definition as definition_json,
+        errors as errors_json,
+        warnings as warnings_json,
+        date_created as created_at,
+        date_updated as updated_at,
+        _sdc_batched_at as loaded_at
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,1 @@
+{{ stg_twilio_usage_records('usage_records_monthly', 'usage_month') }}
