@@ -48,15 +48,15 @@ MARTS = {
     "fct_account_daily": """
         create table analytics.fct_account_daily as select
             account_sid, cast(activity_date as date) as activity_date, messages_inbound,
-            messages_outbound, calls_total, cast(call_billed_minutes as hugeint)
+            messages_outbound, calls_total, call_legs, cast(call_billed_minutes as hugeint)
                 as call_billed_minutes,
             cast(call_duration_seconds as hugeint) as call_duration_seconds
         from (values
-            ('ACus', '2026-03-01', 4, 10, 2, 5, 250),
-            ('ACus', '2026-03-02', 6, 20, 3, 7, 390),
-            ('ACeu', '2026-03-02', 1, 5, 1, 2, 61)
+            ('ACus', '2026-03-01', 4, 10, 2, 3, 5, 250),
+            ('ACus', '2026-03-02', 6, 20, 3, 3, 7, 390),
+            ('ACeu', '2026-03-02', 1, 5, 1, 1, 2, 61)
         ) as t(account_sid, activity_date, messages_inbound, messages_outbound, calls_total,
-               call_billed_minutes, call_duration_seconds)
+               call_legs, call_billed_minutes, call_duration_seconds)
     """,
     "fct_delivery_daily": """
         create table analytics.fct_delivery_daily as select

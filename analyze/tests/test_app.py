@@ -72,6 +72,7 @@ def test_overview_shows_spend_per_currency_and_the_reconciliation(
         "Priced messages and calls (USD)": "3.92790",
         "Difference on priced products (USD)": "0.00000",
         "Calls": "6",
+        "Call legs": "7",
         "Billed minutes": "14",
     }
     assert texts(app.warning) == ["1 product-days differ by 0.00001 or more: EUR sms"]

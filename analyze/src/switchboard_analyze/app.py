@@ -17,6 +17,7 @@ import streamlit as st
 
 from switchboard_analyze import charts, marts, snapshot
 
+ROW_HEIGHT = 35  # Streamlit's table rows, to show a whole table without scrolling
 PAGES = {
     "Overview": marts.OVERVIEW,
     "Delivery health": marts.DELIVERY,
@@ -117,7 +118,7 @@ def overview(conn: duckdb.DuckDBPyConnection, filters: marts.Filters, timezone: 
             priced_traffic=recon["priced_traffic"].map(money),
             difference=recon["difference"].map(money),
         )
-        st.dataframe(table, hide_index=True)
+        st.dataframe(table, hide_index=True, height=ROW_HEIGHT * (len(table) + 1) + 3)
         st.caption(
             "phone_numbers (rental) and other have no per-message price: they have usage "
             "records only. Amounts are never added across currencies."
@@ -129,9 +130,12 @@ def overview(conn: duckdb.DuckDBPyConnection, filters: marts.Filters, timezone: 
     chart(charts.messages_per_day(activity))
     chart(charts.delivery_rate_per_day(delivery, timezone))
     st.subheader("Calls")
-    cols = st.columns(2)
-    cols[0].metric("Calls", f"{int(activity['calls'].sum()):,}")
-    cols[1].metric("Billed minutes", f"{int(activity['billed_minutes'].sum()):,}")
+    cols = st.columns(3)
+    cols[0].metric("Calls", f"{int(activity['calls'].sum()):,}", help="Customer-facing calls")
+    cols[1].metric(
+        "Call legs", f"{int(activity['call_legs'].sum()):,}", help="Forwarding legs included"
+    )
+    cols[2].metric("Billed minutes", f"{int(activity['billed_minutes'].sum()):,}")
     chart(charts.call_minutes_per_day(activity))
 
 

@@ -35,13 +35,13 @@ def spend_by_currency(spend: pd.DataFrame) -> dict[str, alt.Chart]:
             alt.Chart(data, title=f"Spend per day in {currency} (UTC days, usage records)")
             .mark_bar()
             .encode(
-                x=alt.X("spend_date:T", title="day"),
+                x=alt.X("yearmonthdate(spend_date):T", title="day"),
                 y=alt.Y("sum(usage_cost_amount):Q", title=f"spend ({currency})"),
                 color=alt.Color(
                     "product:N", scale=alt.Scale(domain=PRODUCTS), sort=PRODUCTS, title="product"
                 ),
                 tooltip=[
-                    alt.Tooltip("spend_date:T", title="day"),
+                    alt.Tooltip("yearmonthdate(spend_date):T", title="day"),
                     "product:N",
                     alt.Tooltip("sum(usage_cost_amount):Q", title=currency, format=",.5f"),
                 ],
@@ -65,10 +65,14 @@ def messages_per_day(activity: pd.DataFrame) -> alt.Chart | None:
         alt.Chart(data, title="Messages per day (UTC days)")
         .mark_bar()
         .encode(
-            x=alt.X("activity_date:T", title="day"),
+            x=alt.X("yearmonthdate(activity_date):T", title="day"),
             y=alt.Y("messages:Q", title="messages"),
             color=alt.Color("direction:N", title="direction"),
-            tooltip=[alt.Tooltip("activity_date:T", title="day"), "direction:N", "messages:Q"],
+            tooltip=[
+                alt.Tooltip("yearmonthdate(activity_date):T", title="day"),
+                "direction:N",
+                "messages:Q",
+            ],
         )
         .properties(width=WIDTH, height=HEIGHT)
     )
@@ -109,10 +113,10 @@ def call_minutes_per_day(activity: pd.DataFrame) -> alt.Chart | None:
         alt.Chart(data, title="Call minutes per day (UTC days, billed minutes)")
         .mark_bar()
         .encode(
-            x=alt.X("activity_date:T", title="day"),
+            x=alt.X("yearmonthdate(activity_date):T", title="day"),
             y=alt.Y("billed_minutes:Q", title="billed minutes"),
             tooltip=[
-                alt.Tooltip("activity_date:T", title="day"),
+                alt.Tooltip("yearmonthdate(activity_date):T", title="day"),
                 "calls:Q",
                 "billed_minutes:Q",
                 alt.Tooltip("talk_minutes:Q", title="talk minutes"),

@@ -150,6 +150,7 @@ def activity_daily(conn: duckdb.DuckDBPyConnection, filters: Filters) -> pd.Data
             cast(sum(messages_inbound) as bigint) as messages_inbound,
             cast(sum(messages_outbound) as bigint) as messages_outbound,
             cast(sum(calls_total) as bigint) as calls,
+            cast(sum(call_legs) as bigint) as call_legs,
             cast(sum(call_billed_minutes) as bigint) as billed_minutes,
             round(sum(call_duration_seconds) / 60.0, 1) as talk_minutes
         from analytics.fct_account_daily

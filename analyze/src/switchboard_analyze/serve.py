@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -38,7 +37,7 @@ def environment(snapshot: Path) -> dict[str, str]:
     return {**os.environ, SNAPSHOT_ENV: str(snapshot.resolve())}
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8501)
     parser.add_argument(
@@ -54,13 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         "(Ctrl-C stops it)",
         flush=True,
     )
-    try:
-        return subprocess.run(
-            command(args.port), env=environment(args.snapshot), check=False
-        ).returncode
-    except KeyboardInterrupt:
-        return 0
+    # Streamlit replaces this process, so a signal to it (Ctrl-C, SIGTERM) stops the app.
+    arguments = command(args.port)
+    os.execve(arguments[0], arguments, environment(args.snapshot))  # noqa: S606
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
