@@ -9,10 +9,13 @@ request the page makes is recorded, to prove nothing leaves 127.0.0.1.
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -22,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from websockets.sync.client import connect
+from websockets.sync.client import ClientConnection, connect
 
 # Debian's package; other systems' names for the same browser.
 CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
@@ -51,15 +54,12 @@ def find_chromium() -> str | None:
 class Page:
     """One tab: navigate, evaluate JavaScript, wait for a condition, take a screenshot."""
 
-    def __init__(self, url: str) -> None:
-        self._socket = connect(url, max_size=64 * 1024 * 1024, open_timeout=10)
+    def __init__(self, socket: ClientConnection) -> None:
+        self._socket = socket
         self._ids = itertools.count(1)
         self.requests: list[str] = []  # every URL the page asked for
         self.call("Network.enable")
         self.call("Page.enable")
-
-    def close(self) -> None:
-        self._socket.close()
 
     def call(self, method: str, **params: Any) -> dict:
         message_id = next(self._ids)
@@ -103,6 +103,25 @@ class Page:
         path.write_bytes(base64.b64decode(data))
 
 
+def stop_group(process: subprocess.Popen) -> None:
+    """SIGTERM the browser and its helper processes, SIGKILL after 10 s; wait for them."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # helpers write to the profile until they exit
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+
+
 @contextmanager
 def chromium(executable: str) -> Iterator[Page]:
     """A headless Chromium with a fresh profile, and its one tab."""
@@ -118,8 +137,8 @@ def chromium(executable: str) -> Iterator[Page]:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: its helpers stop with it
         )
-        page = None
         try:
             port_file = Path(profile) / "DevToolsActivePort"
             deadline = time.monotonic() + 30
@@ -131,20 +150,29 @@ def chromium(executable: str) -> Iterator[Page]:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
                 targets = json.load(r)
             tab = next(t for t in targets if t["type"] == "page")
-            page = Page(tab["webSocketDebuggerUrl"])
-            yield page
+            with connect(
+                tab["webSocketDebuggerUrl"], max_size=64 * 1024 * 1024, open_timeout=10
+            ) as socket:
+                yield Page(socket)
         finally:
-            if page is not None:
-                page.close()
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_group(process)
 
 
 def external(urls: list[str], allowed_port: int) -> list[str]:
     """The URLs that went anywhere but the app itself (data: and blob: are in-page)."""
     local = re.compile(rf"^(https?|wss?)://(127\.0\.0\.1|localhost):{allowed_port}/")
     return [u for u in urls if not local.match(u) and not u.startswith(("data:", "blob:"))]
+
+
+# The Overview's drawn charts on the demo data: spend in EUR and in USD, messages,
+# delivery rate, call minutes.
+OVERVIEW_CHARTS = 5
+DRAWN = "document.querySelectorAll('.vega-embed svg.marks, .vega-embed canvas').length"
+
+
+def show_overview(page: Page, url: str, *, width: int = 1400, height: int = 2200) -> str:
+    """Load the dashboard, wait until the Overview has drawn every chart; the page's text."""
+    page.open(url, width=width, height=height)
+    page.wait_for(f"{DRAWN} >= {OVERVIEW_CHARTS}")
+    page.wait_for("document.body.innerText.includes('Reconciliation')")
+    return page.evaluate("document.body.innerText")
