@@ -263,7 +263,21 @@ def main(argv: list[str] | None = None) -> int:
         f"{SNAPSHOT.relative_to(ROOT)}, which each run publishes)\n"
         "Share it:    make report      (output/report.html, one self-contained file)"
     )
+    offer_dashboard()
     return 0
+
+
+def offer_dashboard() -> None:
+    """At a terminal, offer to start the dashboard now (what ``make dashboard`` runs)."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return  # scripts and CI: the lines above say how
+    try:
+        answer = input("\nStart the dashboard now? [y/N] ")
+    except EOFError:
+        return
+    if answer.strip().lower() in ("y", "yes"):
+        command = [sys.executable, "-m", "switchboard_analyze.serve", "--snapshot", str(SNAPSHOT)]
+        os.execv(command[0], command)  # noqa: S606  (Ctrl-C stops it)
 
 
 if __name__ == "__main__":
