@@ -145,5 +145,5 @@ def failure_rate_by(breakdown: pd.DataFrame, column: str, title: str) -> alt.Cha
                 "undelivered:Q",
             ],
         )
-        .properties(width=WIDTH, height=max(80, 22 * len(data)))
+        .properties(width=WIDTH, height=alt.Step(22))  # one 22-pixel row per bar
     )
