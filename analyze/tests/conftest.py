@@ -16,6 +16,14 @@ import pytest
 from switchboard_analyze import snapshot
 
 TIMEZONE = "America/New_York"
+# The Overview's charts, in order, as the dashboard and the report draw them.
+OVERVIEW_TITLES = [
+    "Spend per day in EUR (UTC days, usage records)",
+    "Spend per day in USD (UTC days, usage records)",
+    "Messages per day (UTC days)",
+    f"Delivery rate of outbound messages per day ({TIMEZONE} days)",
+    "Call minutes per day (UTC days, billed minutes)",
+]
 APP = Path(__file__).resolve().parent.parent / "src" / "switchboard_analyze" / "app.py"
 
 MARTS = {
@@ -154,3 +162,8 @@ def publish(tmp_path: Path) -> Callable[..., Path]:
         return target
 
     return _publish
+
+
+def chart_titles(specs: list[dict]) -> list[str]:
+    """Each Vega-Lite spec's title, plain or with a subtitle."""
+    return [s["title"] if isinstance(s["title"], str) else s["title"]["text"] for s in specs]

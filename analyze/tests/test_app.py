@@ -15,7 +15,7 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from switchboard_analyze import snapshot
-from tests.conftest import APP, MARTS, TIMEZONE, make_warehouse
+from tests.conftest import APP, MARTS, OVERVIEW_TITLES, TIMEZONE, chart_titles, make_warehouse
 
 MART_YAML = Path(__file__).resolve().parents[2] / "transform" / "models" / "marts"
 
@@ -91,14 +91,7 @@ def test_overview_shows_spend_per_currency_and_the_reconciliation(
          "priced_records": 12},
     ]  # fmt: skip
     specs = charts(app)
-    titles = [s["title"] if isinstance(s["title"], str) else s["title"]["text"] for s in specs]
-    assert titles == [
-        "Spend per day in EUR (UTC days, usage records)",
-        "Spend per day in USD (UTC days, usage records)",
-        "Messages per day (UTC days)",
-        f"Delivery rate of outbound messages per day ({TIMEZONE} days)",
-        "Call minutes per day (UTC days, billed minutes)",
-    ]
+    assert chart_titles(specs) == OVERVIEW_TITLES
     # Each spend chart holds its own currency's rows only: nothing is added across them.
     eur = chart_rows(app, 0)
     assert {r["currency"] for r in eur} == {"EUR"}

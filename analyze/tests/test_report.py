@@ -11,7 +11,7 @@ from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
-from tests.conftest import TIMEZONE
+from tests.conftest import OVERVIEW_TITLES, chart_titles
 
 
 class References(HTMLParser):
@@ -84,14 +84,7 @@ def test_report_holds_the_overview_figures(publish: Callable[..., Path], tmp_pat
     assert write_report(publish(), output).returncode == 0
     page = output.read_text()
     specs = specs_in(page)
-    titles = [s["title"] if isinstance(s["title"], str) else s["title"]["text"] for s in specs]
-    assert titles == [
-        "Spend per day in EUR (UTC days, usage records)",
-        "Spend per day in USD (UTC days, usage records)",
-        "Messages per day (UTC days)",
-        f"Delivery rate of outbound messages per day ({TIMEZONE} days)",
-        "Call minutes per day (UTC days, billed minutes)",
-    ]
+    assert chart_titles(specs) == OVERVIEW_TITLES
     spend = {}
     for spec in specs[:2]:
         data = spec["datasets"][spec["data"]["name"]]
