@@ -8,12 +8,15 @@ export MELTANO_CLI_DISABLE_VERSION_CHECK := true
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-PACKAGES := twilio-emulator/pyproject.toml tap-twilio/pyproject.toml webhooks/pyproject.toml pyproject.toml
+PACKAGES := twilio-emulator/pyproject.toml tap-twilio/pyproject.toml webhooks/pyproject.toml \
+	analyze/pyproject.toml pyproject.toml
 
-.PHONY: help install demo test lint format run clean
+.PHONY: help install demo dashboard report browser test lint format run clean
 
 help:
 	@echo "make demo     - install everything, run the whole pipeline on the Twilio emulator"
+	@echo "make dashboard - the Streamlit dashboard on the demo's marts (after make demo)"
+	@echo "make report   - output/report.html: the overview as one self-contained HTML file"
 	@echo "make test     - install everything, lint, and run every test suite"
 	@echo "make run      - run the twilio-elt job in MELTANO_ENV (default dev), alerting on failure"
 	@echo "make lint     - ruff, sqlfluff (dbt SQL), yamllint and actionlint"
@@ -27,24 +30,51 @@ $(VENV)/.installed: $(PACKAGES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ./twilio-emulator -e "./tap-twilio[test]" \
-		-e "./webhooks[postgres,tap,test]" -e ".[dev]"
+		-e "./webhooks[postgres,tap,test]" -e "./analyze[app,test]" -e ".[dev]"
 	@touch $@
 
 .meltano/.installed: meltano.yml $(VENV)/.installed
-	@echo "==> Installing the Meltano plugins (tap-twilio, tap-twilio-webhooks, target-duckdb, dbt-duckdb)"
+	@echo "==> Installing the Meltano plugins (taps, targets, dbt, warehouse-snapshot)"
 	$(BIN)/meltano install
 	@touch $@
 
 demo: install
 	$(BIN)/python -m switchboard.demo
 
-test: install lint
+# Both read the snapshot each pipeline run publishes, never the warehouse it writes.
+SNAPSHOT ?= output/warehouse.snapshot.duckdb
+DASHBOARD_PORT ?= 8501
+dashboard: install
+	$(BIN)/python -m switchboard_analyze.serve --port $(DASHBOARD_PORT) --snapshot $(SNAPSHOT)
+
+report: install
+	$(BIN)/python -m switchboard_analyze.report --snapshot $(SNAPSHOT) --output output/report.html
+
+# Headless Chromium for the dashboard's end-to-end test: Debian's package, installed
+# where it is missing and apt-get may run (as root, or through sudo without a password);
+# elsewhere the test says how to install it and skips (it fails under CI).
+browser:
+	@if command -v chromium >/dev/null || command -v chromium-browser >/dev/null \
+		|| command -v google-chrome >/dev/null; then :; \
+	elif ! command -v apt-get >/dev/null; then \
+		echo "==> No Chromium and no apt-get: the dashboard's browser test will skip"; \
+	else \
+		if [ "$$(id -u)" = 0 ]; then sudo=""; elif sudo -n true 2>/dev/null; then sudo=sudo; \
+		else echo "==> No Chromium and not root: the dashboard's browser test will skip"; exit 0; fi; \
+		echo "==> Installing Chromium (Debian's chromium package)"; \
+		$$sudo apt-get update -qq && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+test: install lint browser
 	@echo "==> twilio-emulator tests"
 	cd twilio-emulator && ../$(BIN)/python -m pytest -q
 	@echo "==> tap-twilio tests"
 	cd tap-twilio && ../$(BIN)/python -m pytest -q
 	@echo "==> twilio-webhooks tests (PostgreSQL tests skip when initdb/pg_ctl are absent)"
 	cd webhooks && ../$(BIN)/python -m pytest -q
+	@echo "==> switchboard-analyze tests (dashboard pages, snapshot, report)"
+	cd analyze && ../$(BIN)/python -m pytest -q
 	@echo "==> end-to-end tests (the real Meltano pipeline against the emulator)"
 	$(BIN)/python -m pytest -q tests
 
@@ -65,4 +95,5 @@ run: install
 	$(BIN)/python -m switchboard.jobs twilio-elt --environment $(MELTANO_ENV)
 
 clean:
-	rm -rf $(VENV) .meltano output/*.duckdb output/*.log output/*.sqlite3* transform/target transform/logs
+	rm -rf $(VENV) .meltano output/*.duckdb output/*.log output/*.sqlite3* output/*.html \
+		transform/target transform/logs

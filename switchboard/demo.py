@@ -3,10 +3,11 @@
 Starts the webhook receiver and the Twilio emulator (which sends the receiver
 signed status callbacks and Event Streams as its clock moves), runs the
 ``twilio-elt`` job (tap-twilio and tap-twilio-webhooks into a fresh
-``output/warehouse.duckdb``, then dbt) and checks the marts against the
-emulator's truth. Then it moves the emulator's clock a day: the status changes
-arrive as webhooks, and with no API sync, only ``tap-twilio-webhooks`` and dbt,
-the live-status marts must match the truth at the new clock. Prints a few rows.
+``output/warehouse.duckdb``, then dbt, then the marts' snapshot for the
+dashboard) and checks the marts against the emulator's truth. Then it moves the
+emulator's clock a day: the status changes arrive as webhooks, and with no API
+sync, only ``tap-twilio-webhooks`` and dbt, the live-status marts must match the
+truth at the new clock. Prints a few rows, and how to open the dashboard.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from switchboard.emulated import EmulatorProcess, free_port, running_emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 WAREHOUSE = ROOT / "output" / "warehouse.duckdb"
+SNAPSHOT = ROOT / "output" / "warehouse.snapshot.duckdb"  # what the dashboard reads
 WEBHOOK_STORE = ROOT / "output" / "webhooks.sqlite3"  # the dev environment's store_url
 DEFAULT_PORT = 8765  # the dev environment's base_url in meltano.yml
 REPORTING_TIMEZONE = os.environ.get("DBT_REPORTING_TIMEZONE", "UTC")
@@ -208,7 +210,10 @@ def main(argv: list[str] | None = None) -> int:
         ) as receiver,
     ):
         env = {**emulator.tap_env(), **receiver.tap_env()}
-        step("meltano run twilio-elt  (tap-twilio, tap-twilio-webhooks -> target-duckdb, dbt)")
+        step(
+            "meltano run twilio-elt  (tap-twilio, tap-twilio-webhooks -> target-duckdb, dbt, "
+            "the dashboard's snapshot)"
+        )
         result = meltano.run(["--environment=dev", "run", "twilio-elt"], env=env)
         if result.returncode != 0:
             print(f"\nThe pipeline failed (exit {result.returncode}); see the output above.")
@@ -227,7 +232,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{report['delivered']:,} webhook requests delivered ({report['events_delivered']:,} "
             f"events: {report['events_by_kind']}), {report['retries']} retries"
         )
-        step("meltano run tap-twilio-webhooks target-duckdb dbt-duckdb:build  (no API sync)")
+        step(
+            "meltano run tap-twilio-webhooks target-duckdb dbt-duckdb:build "
+            "warehouse-snapshot:publish  (no API sync)"
+        )
         result = meltano.run(
             [
                 "--environment=dev",
@@ -235,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
                 "tap-twilio-webhooks",
                 "target-duckdb",
                 "dbt-duckdb:build",
+                "warehouse-snapshot:publish",
             ],
             env=env,
         )
@@ -249,7 +258,26 @@ def main(argv: list[str] | None = None) -> int:
         'Query it:  .venv/bin/python -c "import duckdb; '
         "duckdb.connect('output/warehouse.duckdb').sql('from analytics.dim_customers').show()\""
     )
+    print(
+        f"Look at it:  make dashboard   (http://127.0.0.1:8501, reads "
+        f"{SNAPSHOT.relative_to(ROOT)}, which each run publishes)\n"
+        "Share it:    make report      (output/report.html, one self-contained file)"
+    )
+    offer_dashboard()
     return 0
+
+
+def offer_dashboard() -> None:
+    """At a terminal, offer to start the dashboard now (what ``make dashboard`` runs)."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return  # scripts and CI: the lines above say how
+    try:
+        answer = input("\nStart the dashboard now? [y/N] ")
+    except EOFError:
+        return
+    if answer.strip().lower() in ("y", "yes"):
+        command = [sys.executable, "-m", "switchboard_analyze.serve", "--snapshot", str(SNAPSHOT)]
+        os.execv(command[0], command)  # noqa: S606  (Ctrl-C stops it)
 
 
 if __name__ == "__main__":

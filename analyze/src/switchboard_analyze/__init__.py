@@ -1,0 +1,1 @@
+"""Switchboard analyze: the dashboard, the shareable report and the warehouse snapshot."""

@@ -1,0 +1,169 @@
+"""A small warehouse with every figure known, published as a snapshot, for the app's tests.
+
+Two accounts (one billed in USD, one in EUR), three days (2026-03-01..03), two of our
+numbers, three customers. The marts hold only the columns the app reads; a test
+checks each of them exists in the dbt model's YAML, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from switchboard_analyze import snapshot
+
+TIMEZONE = "America/New_York"
+# The Overview's charts, in order, as the dashboard and the report draw them.
+OVERVIEW_TITLES = [
+    "Spend per day in EUR (UTC days, usage records)",
+    "Spend per day in USD (UTC days, usage records)",
+    "Messages per day (UTC days)",
+    f"Delivery rate of outbound messages per day ({TIMEZONE} days)",
+    "Call minutes per day (UTC days, billed minutes)",
+]
+APP = Path(__file__).resolve().parent.parent / "src" / "switchboard_analyze" / "app.py"
+
+MARTS = {
+    "dim_accounts": """
+        create table analytics.dim_accounts as select * from (values
+            ('ACus', 'Acme US', 'USD', 'active', false),
+            ('ACeu', 'Acme Europe', 'EUR', 'active', true),
+            ('ACold', 'Acme Legacy', null, 'closed', true)
+        ) as t(account_sid, account_name, billing_currency, account_status, is_subaccount)
+    """,
+    # USD reconciles every day; EUR sms is 0.01000 off on 03-03.
+    "fct_spend_daily": """
+        create table analytics.fct_spend_daily as select
+            account_sid, cast(spend_date as date) as spend_date, product, currency,
+            cast(usage_cost_amount as decimal(18, 5)) as usage_cost_amount,
+            cast(traffic_cost_amount as decimal(18, 5)) as traffic_cost_amount,
+            cast(usage_cost_amount - traffic_cost_amount as decimal(18, 5)) as difference_amount,
+            priced_records
+        from (values
+            ('ACus', '2026-03-01', 'sms', 'USD', 1.00000, 1.00000, 125),
+            ('ACus', '2026-03-01', 'phone_numbers', 'USD', 1.15000, null, 0),
+            ('ACus', '2026-03-02', 'sms', 'USD', 2.50000, 2.50000, 300),
+            ('ACus', '2026-03-02', 'voice', 'USD', 0.42000, 0.42000, 12),
+            ('ACus', '2026-03-03', 'sms', 'USD', 0.00790, 0.00790, 1),
+            ('ACeu', '2026-03-01', 'sms', 'EUR', 0.07342, 0.07342, 1),
+            ('ACeu', '2026-03-03', 'sms', 'EUR', 0.10000, 0.09000, 2)
+        ) as t(account_sid, spend_date, product, currency, usage_cost_amount,
+               traffic_cost_amount, priced_records)
+    """,
+    "fct_account_daily": """
+        create table analytics.fct_account_daily as select
+            account_sid, cast(activity_date as date) as activity_date, messages_inbound,
+            messages_outbound, calls_total, call_legs, cast(call_billed_minutes as hugeint)
+                as call_billed_minutes,
+            cast(call_duration_seconds as hugeint) as call_duration_seconds
+        from (values
+            ('ACus', '2026-03-01', 4, 10, 2, 3, 5, 250),
+            ('ACus', '2026-03-02', 6, 20, 3, 3, 7, 390),
+            ('ACeu', '2026-03-02', 1, 5, 1, 1, 2, 61)
+        ) as t(account_sid, activity_date, messages_inbound, messages_outbound, calls_total,
+               call_legs, call_billed_minutes, call_duration_seconds)
+    """,
+    "fct_delivery_daily": """
+        create table analytics.fct_delivery_daily as select
+            cast(message_date_local as date) as message_date_local, account_sid, our_phone,
+            customer_country, channel, messages_outbound,
+            messages_delivered, messages_undelivered, messages_failed, messages_with_outcome
+        from (values
+            ('2026-03-01', 'ACus', '+14155550100', 'US', 'sms', 10, 9, 1, 0, 10),
+            ('2026-03-02', 'ACus', '+14155550100', 'US', 'sms', 12, 9, 0, 2, 12),
+            ('2026-03-02', 'ACus', '+14155550100', 'GB', 'sms', 8, 6, 1, 1, 8),
+            ('2026-03-02', 'ACeu', '+33612345678', 'FR', 'sms', 5, 5, 0, 0, 5)
+        ) as t(message_date_local, account_sid, our_phone, customer_country, channel,
+               messages_outbound, messages_delivered, messages_undelivered, messages_failed,
+               messages_with_outcome)
+    """,
+    "fct_messages": """
+        create table analytics.fct_messages as select
+            account_sid, is_inbound, error_code, error_meaning, customer_country, our_phone,
+            cast(message_date_local as date) as message_date_local
+        from (values
+            ('ACus', false, 30003, 'Unreachable destination handset', 'US', '+14155550100',
+             '2026-03-01'),
+            ('ACus', false, 21610, 'Attempt to send to an unsubscribed recipient', 'US',
+             '+14155550100', '2026-03-02'),
+            ('ACus', false, 21610, 'Attempt to send to an unsubscribed recipient', 'US',
+             '+14155550100', '2026-03-02'),
+            ('ACus', false, 30005, 'Unknown destination handset', 'GB', '+14155550100',
+             '2026-03-02'),
+            ('ACus', false, 30008, 'Unknown error from the carrier', 'GB', '+14155550100',
+             '2026-03-02'),
+            ('ACus', true, null, null, 'US', '+14155550100', '2026-03-02')
+        ) as t(account_sid, is_inbound, error_code, error_meaning, customer_country, our_phone,
+               message_date_local)
+    """,
+    "dim_customers": """
+        create table analytics.dim_customers as select * from (values
+            ('+14155551234', 'CUST-0001', 'Dana Kim', 'consumer', 'US', 3, 1,
+             'USD 0.02370', 0.5000, false, 1),
+            ('+447700900123', 'CUST-0002', 'Oliver Grant', 'business', 'GB', 1, 0,
+             'USD 0.04000', null, true, null),
+            ('+33612340000', null, null, null, 'FR', 1, 0, 'EUR 0.07342', 1.0000, false, null)
+        ) as t(customer_phone, customer_id, customer_name, customer_segment, customer_country,
+               messages_total, calls_total, spend_by_currency, delivery_rate, is_opted_out,
+               days_since_last_reply)
+    """,
+    # Local times on New York's wall clock (UTC-5 in March before the DST change).
+    "fct_customer_interactions": """
+        create table analytics.fct_customer_interactions as select
+            interaction_sid, interaction_type, channel, account_sid, customer_phone,
+            our_phone, direction, status, cast(occurred_at as timestamp) as occurred_at,
+            cast(occurred_at as timestamp) - interval 5 hour as occurred_at_local,
+            duration_seconds, cast(billed_minutes as hugeint) as billed_minutes,
+            cast(cost_amount as decimal(18, 5)) as cost_amount, currency
+        from (values
+            ('SM01', 'message', 'sms', 'ACus', '+14155551234', '+14155550100', 'outbound',
+             'delivered', '2026-03-01 15:00:00', null, null, 0.00790, 'USD'),
+            ('SM02', 'message', 'sms', 'ACus', '+14155551234', '+14155550100', 'inbound',
+             'received', '2026-03-02 03:30:00', null, null, 0.00790, 'USD'),
+            ('CA01', 'call', 'voice', 'ACus', '+14155551234', '+14155550100', 'outbound',
+             'completed', '2026-03-02 16:00:00', 125, 3, 0.00000, 'USD'),
+            ('SM03', 'message', 'sms', 'ACus', '+14155551234', '+14155550100', 'outbound',
+             'undelivered', '2026-03-03 12:00:00', null, null, 0.00790, 'USD'),
+            ('SM04', 'message', 'sms', 'ACus', '+447700900123', '+14155550100', 'outbound',
+             'failed', '2026-03-02 12:00:00', null, null, 0.04000, 'USD'),
+            ('SM05', 'message', 'sms', 'ACeu', '+33612340000', '+33612345678', 'outbound',
+             'delivered', '2026-03-01 09:00:00', null, null, 0.07342, 'EUR')
+        ) as t(interaction_sid, interaction_type, channel, account_sid, customer_phone,
+               our_phone, direction, status, occurred_at, duration_seconds, billed_minutes,
+               cost_amount, currency)
+    """,
+}
+
+
+def make_warehouse(path: Path, *, leave_out: tuple[str, ...] = (), empty: bool = False) -> Path:
+    """The marts above in a DuckDB file (some left out, or all of them without rows)."""
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("create schema analytics")
+        for name, sql in MARTS.items():
+            if name not in leave_out:
+                conn.execute(sql)
+                if empty:
+                    conn.execute(f"delete from analytics.{name}")  # noqa: S608
+    return path
+
+
+@pytest.fixture
+def publish(tmp_path: Path) -> Callable[..., Path]:
+    """Builds a warehouse and publishes its snapshot; returns the snapshot's path."""
+
+    def _publish(**kwargs: object) -> Path:
+        warehouse = make_warehouse(tmp_path / "warehouse.duckdb", **kwargs)  # type: ignore[arg-type]
+        target = tmp_path / "warehouse.snapshot.duckdb"
+        snapshot.publish(warehouse, target, TIMEZONE)
+        warehouse.unlink()
+        return target
+
+    return _publish
+
+
+def chart_titles(specs: list[dict]) -> list[str]:
+    """Each Vega-Lite spec's title, plain or with a subtitle."""
+    return [s["title"] if isinstance(s["title"], str) else s["title"]["text"] for s in specs]
