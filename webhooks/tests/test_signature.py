@@ -7,8 +7,11 @@ import hashlib
 import hmac
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from twilio.request_validator import RequestValidator
 
-from twilio_webhooks.signature import SignatureChecker
+from twilio_webhooks.signature import Secret, SignatureChecker, signed_text
 from twilio_webhooks.testing import sign_form
 
 # Twilio's documented example (docs: webhooks security; twilio-python's tests).
@@ -32,8 +35,9 @@ DOC_JSON_URL = f"{DOC_URL}&bodySHA256={DOC_BODY_SHA256}"
 checker = SignatureChecker([DOC_TOKEN], {})
 
 
-def multi(params: dict[str, str]) -> dict[str, list[str]]:
-    return {k: [v] for k, v in params.items()}
+def multi(params: dict[str, str]) -> list[tuple[str, str]]:
+    """A form's (name, value) pairs, as the receiver parses them."""
+    return list(params.items())
 
 
 def test_twilio_form_vectors() -> None:
@@ -66,19 +70,20 @@ def test_tampering_with_any_parameter_fails(name: str) -> None:
 def test_adding_a_parameter_or_a_second_value_fails() -> None:
     added = multi({**DOC_PARAMS, "Extra": ""})
     assert not checker.form_ok(DOC_URL, added, DOC_SIGNATURE, None)
-    repeated = {**multi(DOC_PARAMS), "Digits": ["1234", "5678"]}
+    repeated = [*multi(DOC_PARAMS), ("Digits", "5678")]
     assert not checker.form_ok(DOC_URL, repeated, DOC_SIGNATURE, None)
 
 
 def test_repeated_parameters_are_signed_sorted_and_distinct() -> None:
-    params = {**multi(DOC_PARAMS), "MediaUrl": ["b", "a", "b"]}
+    params = {**{k: [v] for k, v in DOC_PARAMS.items()}, "MediaUrl": ["b", "a", "b"]}
     expected_string = DOC_URL + "".join(
         name + value for name in sorted(params) for value in sorted(set(params[name]))
     )
+    pairs = [(name, value) for name, values in params.items() for value in values]
     expected = base64.b64encode(
         hmac.new(DOC_TOKEN.encode(), expected_string.encode(), hashlib.sha1).digest()
     ).decode()
-    assert checker.form_ok(DOC_URL, params, expected, None)
+    assert checker.form_ok(DOC_URL, pairs, expected, None)
 
 
 @pytest.mark.parametrize(
@@ -181,3 +186,39 @@ def test_unparseable_urls_fail_without_raising() -> None:
     for url in ("https://[::1/x", "https://host:port/x", "https://host:99999/x"):
         assert not checker.form_ok(url, multi(DOC_PARAMS), DOC_SIGNATURE, None)
         assert not checker.json_ok(url + "?bodySHA256=00", DOC_BODY, DOC_JSON_SIGNATURE, None)
+
+
+class _MultiDict(dict):
+    """Form parameters with every value of a repeated name, as RequestValidator reads them."""
+
+    def getall(self, name: str) -> list[str]:
+        return self[name]
+
+
+@settings(max_examples=400, derandomize=True, deadline=None)
+@given(
+    secret=st.text(min_size=1, max_size=40),
+    url=st.text(max_size=60),
+    pairs=st.lists(st.tuples(st.text(max_size=8), st.text(max_size=12)), max_size=10),
+    algorithm=st.sampled_from(["HMAC_SHA1", "HMAC_SHA256", "hmac_sha256", None]),
+)
+def test_signatures_are_request_validators(secret, url, pairs, algorithm) -> None:
+    """Our signature is RequestValidator.compute_signature's, for any secret, URL and form
+    (repeated names, repeated values, empty strings, any Unicode)."""
+    grouped: dict[str, list[str]] = {}
+    for name, value in pairs:
+        grouped.setdefault(name, []).append(value)
+    try:
+        expected = RequestValidator(secret).compute_signature(url, _MultiDict(grouped), algorithm)
+    except UnicodeEncodeError:  # a lone surrogate: neither can sign it
+        with pytest.raises(UnicodeEncodeError):
+            Secret(secret).sign(signed_text(url, pairs), algorithm or "HMAC_SHA1")
+        return
+    assert Secret(secret).sign(signed_text(url, pairs), algorithm or "HMAC_SHA1") == expected
+
+
+def test_unsupported_algorithms_are_refused_like_the_library() -> None:
+    with pytest.raises(ValueError, match="Unsupported"):
+        RequestValidator(DOC_TOKEN).compute_signature(DOC_URL, {}, "HMAC_MD5")
+    with pytest.raises(ValueError, match="Unsupported"):
+        Secret(DOC_TOKEN).sign(DOC_URL, "HMAC_MD5")

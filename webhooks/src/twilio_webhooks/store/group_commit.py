@@ -17,6 +17,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..events import Event
 from .base import Backend, StoreError
@@ -35,8 +36,7 @@ class CommitStats:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
-@dataclass
-class _Job:
+class _Job(NamedTuple):
     events: Sequence[Event]
     future: Future[list[bool]] | asyncio.Future[list[bool]]
     loop: asyncio.AbstractEventLoop | None = None  # set for asyncio futures
