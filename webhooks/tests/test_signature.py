@@ -7,6 +7,9 @@ import hashlib
 import hmac
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from twilio.request_validator import RequestValidator
 
 from twilio_webhooks.signature import SignatureChecker
 from twilio_webhooks.testing import sign_form
@@ -32,8 +35,9 @@ DOC_JSON_URL = f"{DOC_URL}&bodySHA256={DOC_BODY_SHA256}"
 checker = SignatureChecker([DOC_TOKEN], {})
 
 
-def multi(params: dict[str, str]) -> dict[str, list[str]]:
-    return {k: [v] for k, v in params.items()}
+def multi(params: dict[str, str]) -> list[tuple[str, str]]:
+    """A form's (name, value) pairs, as the receiver parses them."""
+    return list(params.items())
 
 
 def test_twilio_form_vectors() -> None:
@@ -66,19 +70,20 @@ def test_tampering_with_any_parameter_fails(name: str) -> None:
 def test_adding_a_parameter_or_a_second_value_fails() -> None:
     added = multi({**DOC_PARAMS, "Extra": ""})
     assert not checker.form_ok(DOC_URL, added, DOC_SIGNATURE, None)
-    repeated = {**multi(DOC_PARAMS), "Digits": ["1234", "5678"]}
+    repeated = [*multi(DOC_PARAMS), ("Digits", "5678")]
     assert not checker.form_ok(DOC_URL, repeated, DOC_SIGNATURE, None)
 
 
 def test_repeated_parameters_are_signed_sorted_and_distinct() -> None:
-    params = {**multi(DOC_PARAMS), "MediaUrl": ["b", "a", "b"]}
+    params = {**{k: [v] for k, v in DOC_PARAMS.items()}, "MediaUrl": ["b", "a", "b"]}
     expected_string = DOC_URL + "".join(
         name + value for name in sorted(params) for value in sorted(set(params[name]))
     )
+    pairs = [(name, value) for name, values in params.items() for value in values]
     expected = base64.b64encode(
         hmac.new(DOC_TOKEN.encode(), expected_string.encode(), hashlib.sha1).digest()
     ).decode()
-    assert checker.form_ok(DOC_URL, params, expected, None)
+    assert checker.form_ok(DOC_URL, pairs, expected, None)
 
 
 @pytest.mark.parametrize(
@@ -181,3 +186,38 @@ def test_unparseable_urls_fail_without_raising() -> None:
     for url in ("https://[::1/x", "https://host:port/x", "https://host:99999/x"):
         assert not checker.form_ok(url, multi(DOC_PARAMS), DOC_SIGNATURE, None)
         assert not checker.json_ok(url + "?bodySHA256=00", DOC_BODY, DOC_JSON_SIGNATURE, None)
+
+
+class _MultiDict(dict):
+    """Form parameters with every value of a repeated name, as RequestValidator reads them."""
+
+    def getall(self, name: str) -> list[str]:
+        return self[name]
+
+
+def unicode_text(max_size: int) -> st.SearchStrategy[str]:
+    """Any Unicode a form can carry (a lone surrogate cannot be encoded, by anyone)."""
+    return st.text(st.characters(blacklist_categories=("Cs",)), max_size=max_size)
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(
+    pairs=st.lists(st.tuples(unicode_text(8), unicode_text(12)), max_size=10),
+)
+def test_any_form_signed_by_the_library_is_accepted(pairs) -> None:
+    """Repeated names and values, empty strings, any Unicode: the pairs as received reach
+    RequestValidator grouped the way it reads a form, so Twilio's signature matches."""
+    grouped: dict[str, list[str]] = {}
+    for name, value in pairs:
+        grouped.setdefault(name, []).append(value)
+    signature = RequestValidator(DOC_TOKEN).compute_signature(DOC_URL, _MultiDict(grouped))
+    assert checker.form_ok(DOC_URL, pairs, signature, None)
+    assert not checker.form_ok(DOC_URL, [*pairs, ("Extra", "1")], signature, None)
+
+
+def test_unsupported_algorithms_are_refused_like_the_library() -> None:
+    with pytest.raises(ValueError, match="Unsupported"):
+        RequestValidator(DOC_TOKEN).compute_signature(DOC_URL, {}, "HMAC_MD5")
+    checker = SignatureChecker([DOC_TOKEN], {"k1": DOC_TOKEN})
+    header = "key=k1,algorithm=HMAC_MD5"
+    assert not checker.form_ok(DOC_URL, [], "x", header)

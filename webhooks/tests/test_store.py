@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 import time
@@ -196,3 +197,23 @@ def test_a_late_commit_never_hides_behind_a_readers_bookmark(store_url: str) -> 
     for backend in (a, b, reader):
         backend.close()
     assert sorted(seen) == ["a1", "a2", "b1"]
+
+
+def test_one_loop_iterations_requests_share_one_commit(tmp_path: Path) -> None:
+    """Requests awaiting a commit in the same event-loop iteration share one transaction;
+    each gets its own answer (a repeat within the batch is a duplicate), all are on disk."""
+    path = tmp_path / "events.sqlite3"
+    committer = GroupCommitter(open_backend(f"sqlite:///{path}"))
+
+    async def burst() -> list[list[bool]]:
+        keys = [[f"k{i}"] for i in range(50)] + [["k7", "k50"]]  # the last one repeats k7
+        return await asyncio.gather(*(committer.commit([event(k) for k in ks]) for ks in keys))
+
+    try:
+        answers = asyncio.run(burst())
+        assert answers == [[True]] * 50 + [[False, True]]
+        assert (committer.stats.commits, committer.stats.events) == (1, 52)
+    finally:
+        committer.close()
+    with sqlite3.connect(path) as db:  # a fresh connection: what is on disk
+        assert db.execute("select count(*) from webhook_events").fetchone()[0] == 51

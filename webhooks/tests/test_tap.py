@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ _SAMPLE = Path(tempfile.mkdtemp(prefix="tap-twilio-webhooks-")) / "sample.sqlite
 
 def _sample_store(path: Path, keys: list[str], occurred_at: str | None = None) -> None:
     backend = open_backend(str(path))
-    backend.write([replace(event(k), occurred_at=occurred_at) for k in keys])
+    backend.write([event(k)._replace(occurred_at=occurred_at) for k in keys])
     backend.close()
 
 

@@ -13,7 +13,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import unquote_plus
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -24,6 +23,7 @@ from starlette.types import Receive, Scope, Send
 from . import events
 from .config import Settings
 from .events import Event, Malformed
+from .form import parse_form
 from .metrics import Metrics
 from .signature import SignatureChecker
 from .store import GroupCommitter, StoreError
@@ -33,9 +33,14 @@ log = logging.getLogger("twilio_webhooks")
 
 FORM = "application/x-www-form-urlencoded"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
-MAX_FORM_FIELDS = 1000
 TEXT = b"text/plain; charset=utf-8"
 XML = b"text/xml; charset=utf-8"
+# The two answers to a stored webhook, built once.
+OK_EMPTY = [(b"content-type", TEXT), (b"content-length", b"0")], b""
+OK_TWIML = (
+    [(b"content-type", XML), (b"content-length", b"%d" % len(EMPTY_TWIML))],
+    EMPTY_TWIML.encode(),
+)
 
 
 class Rejected(Exception):
@@ -89,17 +94,8 @@ class _WebhookEndpoint:
         self.receiver, self.endpoint = receiver, endpoint
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        status, content_type, body = await self.receiver.handle(self.endpoint, scope, receive)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", content_type),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
+        status, (headers, body) = await self.receiver.handle(self.endpoint, scope, receive)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
 
@@ -117,8 +113,8 @@ class Receiver:
 
     async def handle(
         self, endpoint: Endpoint, scope: Scope, receive: Receive
-    ) -> tuple[int, bytes, bytes]:
-        """(status, content type, body) of the answer to one webhook request."""
+    ) -> tuple[int, tuple[list[tuple[bytes, bytes]], bytes]]:
+        """(status, (headers, body)) of the answer to one webhook request."""
         self.metrics.received[endpoint.name] += 1
         try:
             found = await self._events(endpoint, scope, receive)
@@ -131,13 +127,15 @@ class Receiver:
         except Rejected as exc:
             self.metrics.rejected[exc.reason] += 1
             log.warning("rejected %s (%s): %s", endpoint.path, exc.status, exc.detail)
-            return exc.status, TEXT, (exc.detail + "\n").encode()
+            body = (exc.detail + "\n").encode()
+            return exc.status, (
+                [(b"content-type", TEXT), (b"content-length", b"%d" % len(body))],
+                body,
+            )
         new = sum(inserted)
         self.metrics.stored[endpoint.name] += new
         self.metrics.duplicates[endpoint.name] += len(inserted) - new
-        if endpoint.twiml:
-            return 200, XML, EMPTY_TWIML.encode()
-        return 200, TEXT, b""
+        return 200, (OK_TWIML if endpoint.twiml else OK_EMPTY)
 
     async def _events(self, endpoint: Endpoint, scope: Scope, receive: Receive) -> list[Event]:
         headers = _headers(scope)
@@ -161,10 +159,10 @@ class Receiver:
                 if not self.signatures.json_ok(url, text, signature, settings_header):
                     raise Rejected(403, "bad_signature", "invalid X-Twilio-Signature")
                 return endpoint.parse(body, token=token, received_at=received_at)
-            params = _form(text)
-            if not self.signatures.form_ok(url, params, signature, settings_header):
+            form = parse_form(body)
+            if not self.signatures.form_ok(url, form.pairs, signature, settings_header):
                 raise Rejected(403, "bad_signature", "invalid X-Twilio-Signature")
-            return endpoint.parse(params, token=token, received_at=received_at)
+            return endpoint.parse(form, token=token, received_at=received_at)
         except Malformed as exc:
             raise Rejected(400, "malformed", str(exc)) from None
 
@@ -205,30 +203,6 @@ def _token(value: str | None) -> str | None:
     if value is None or len(value) > events.MAX_TEXT or not value.isprintable():
         return None
     return value
-
-
-def _form(text: str) -> dict[str, list[str]]:
-    """``application/x-www-form-urlencoded`` as ``parse_qsl(keep_blank_values=True,
-    errors="strict")`` reads it, without decoding what needs no decoding (most of it)."""
-    params: dict[str, list[str]] = {}
-    if not text:
-        return params
-    pairs = text.split("&")
-    if len(pairs) > MAX_FORM_FIELDS:
-        raise Malformed("the body has too many form fields")
-    try:
-        for pair in pairs:
-            if not pair:
-                continue
-            name, _, value = pair.partition("=")
-            if "%" in name or "+" in name:
-                name = unquote_plus(name, errors="strict")
-            if "%" in value or "+" in value:
-                value = unquote_plus(value, errors="strict")
-            params.setdefault(name, []).append(value)
-    except UnicodeDecodeError:
-        raise Malformed("the body is not a valid form") from None
-    return params
 
 
 def create_app(settings: Settings, committer: GroupCommitter) -> Starlette:

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
+
+from .form import Form, Malformed, to_json
 
 MESSAGE_STATUS = "message_status"
 CALL_STATUS = "call_status"
@@ -28,14 +29,20 @@ KINDS = (MESSAGE_STATUS, CALL_STATUS, INCOMING_MESSAGE, EVENT_STREAM)
 
 MAX_TEXT = 256  # longest SID, status, type or token we accept in a typed column
 _INTEGER = re.compile(r"-?[0-9]{1,12}")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# How Twilio writes a callback's Timestamp; anything else goes through email.utils.
+_TWILIO_TIME = re.compile(
+    rf"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), ([0-9]{{2}}) ({'|'.join(_MONTHS)}) ([1-9][0-9]{{3}}) "
+    r"([0-9]{2}):([0-9]{2}):([0-9]{2}) \+0000"
+)
+UTC = dt.timezone.utc
+
+__all__ = ["Event", "Malformed"]  # Malformed lives with the form parser, which raises it too
 
 
-class Malformed(ValueError):
-    """The request is authentic but does not say what its endpoint expects."""
+class Event(NamedTuple):
+    """One row of the store, its fields in the table's column order."""
 
-
-@dataclass(frozen=True, slots=True)
-class Event:
     dedupe_key: str
     kind: str
     account_sid: str | None
@@ -49,43 +56,12 @@ class Event:
     idempotency_token: str | None
     payload: str  # the parameters or CloudEvent, as JSON
 
-    def as_tuple(self) -> tuple[Any, ...]:
-        return (
-            self.dedupe_key,
-            self.kind,
-            self.account_sid,
-            self.resource_sid,
-            self.status,
-            self.sequence_number,
-            self.event_type,
-            self.error_code,
-            self.occurred_at,
-            self.received_at,
-            self.idempotency_token,
-            self.payload,
-        )
 
-
-COLUMNS = (
-    "dedupe_key",
-    "kind",
-    "account_sid",
-    "resource_sid",
-    "status",
-    "sequence_number",
-    "event_type",
-    "error_code",
-    "occurred_at",
-    "received_at",
-    "idempotency_token",
-    "payload",
-)
-
-Params = Mapping[str, Sequence[str]]  # form parameters: name -> every value sent
+COLUMNS = Event._fields
 
 
 def utc_now_iso() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat()
+    return dt.datetime.now(UTC).isoformat()
 
 
 def _text(value: object, name: str, *, required: bool = False) -> str | None:
@@ -127,41 +103,48 @@ def _instant(value: object, name: str) -> str | None:
     if text is None:
         return None
     try:
-        if text[:1].isdigit():
+        twilio = _TWILIO_TIME.fullmatch(text)
+        if twilio:  # what email.utils would say, sooner
+            day, month, year, hour, minute, second = twilio.groups()
+            parsed = dt.datetime(
+                int(year),
+                _MONTHS.index(month) + 1,
+                int(day),
+                int(hour),
+                int(minute),
+                int(second),
+                tzinfo=UTC,
+            )
+        elif text[:1].isdigit():
             parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         else:
             parsed = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):
         raise Malformed(f"{name} is not a date-time: expected RFC 2822 or ISO-8601") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     try:
-        return parsed.astimezone(dt.timezone.utc).isoformat()
+        return parsed.astimezone(UTC).isoformat()
     except OverflowError:
         raise Malformed(f"{name} is out of range") from None
 
 
-def _first(params: Params, *names: str) -> str | None:
+def _first(fields: Mapping[str, str], *names: str) -> str | None:
+    """The value of the first of ``names`` the form has (even if it is empty)."""
     for name in names:
-        values = params.get(name)
-        if values:
-            return values[0]
+        if name in fields:
+            return fields[name]
     return None
 
 
-def _json(value: object) -> str:
-    try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
-    except (TypeError, orjson.JSONEncodeError):  # e.g. a lone surrogate
-        raise Malformed("the content is not valid Unicode") from None
-
-
-def _form_payload(params: Params) -> str:
-    return _json({k: (v[0] if len(v) == 1 else list(v)) for k, v in params.items()})
+def _required(fields: Mapping[str, str], label: str, *names: str) -> str:
+    value = _text(_first(fields, *names), label, required=True)
+    assert value is not None
+    return value
 
 
 def _callback(
-    params: Params,
+    form: Form,
     *,
     kind: str,
     sid: str,
@@ -173,36 +156,31 @@ def _callback(
     occurred_at: str | None = None,
 ) -> list[Event]:
     """The one event of a form callback: keyed by its token when it has one."""
+    fields = form.fields
     return [
         Event(
             dedupe_key=f"token:{token}" if token else natural_key,
             kind=kind,
-            account_sid=_text(_first(params, "AccountSid"), "AccountSid", required=True),
+            account_sid=_required(fields, "AccountSid", "AccountSid"),
             resource_sid=sid,
             status=status,
             sequence_number=sequence_number,
             event_type=None,
-            error_code=_int(_first(params, "ErrorCode"), "ErrorCode"),
+            error_code=_int(fields.get("ErrorCode"), "ErrorCode"),
             occurred_at=occurred_at,
             received_at=received_at,
             idempotency_token=token,
-            payload=_form_payload(params),
+            payload=form.payload(),
         )
     ]
 
 
-def _required(params: Params, label: str, *names: str) -> str:
-    value = _text(_first(params, *names), label, required=True)
-    assert value is not None
-    return value
-
-
-def message_status(params: Params, *, token: str | None, received_at: str) -> list[Event]:
+def message_status(form: Form, *, token: str | None, received_at: str) -> list[Event]:
     """A message status callback: one status of one message (it carries no time)."""
-    sid = _required(params, "MessageSid", "MessageSid", "SmsSid")
-    status = _required(params, "MessageStatus", "MessageStatus", "SmsStatus").lower()
+    sid = _required(form.fields, "MessageSid", "MessageSid", "SmsSid")
+    status = _required(form.fields, "MessageStatus", "MessageStatus", "SmsStatus").lower()
     return _callback(
-        params,
+        form,
         kind=MESSAGE_STATUS,
         sid=sid,
         status=status,
@@ -212,14 +190,15 @@ def message_status(params: Params, *, token: str | None, received_at: str) -> li
     )
 
 
-def incoming_message(params: Params, *, token: str | None, received_at: str) -> list[Event]:
+def incoming_message(form: Form, *, token: str | None, received_at: str) -> list[Event]:
     """An incoming message webhook: a customer wrote to one of our numbers."""
-    sid = _required(params, "MessageSid", "MessageSid", "SmsMessageSid", "SmsSid")
-    status = (_text(_first(params, "SmsStatus"), "SmsStatus") or "received").lower()
-    _required(params, "From", "From")
-    _required(params, "To", "To")
+    fields = form.fields
+    sid = _required(fields, "MessageSid", "MessageSid", "SmsMessageSid", "SmsSid")
+    status = (_text(fields.get("SmsStatus"), "SmsStatus") or "received").lower()
+    _required(fields, "From", "From")
+    _required(fields, "To", "To")
     return _callback(
-        params,
+        form,
         kind=INCOMING_MESSAGE,
         sid=sid,
         status=status,
@@ -229,15 +208,16 @@ def incoming_message(params: Params, *, token: str | None, received_at: str) -> 
     )
 
 
-def call_status(params: Params, *, token: str | None, received_at: str) -> list[Event]:
+def call_status(form: Form, *, token: str | None, received_at: str) -> list[Event]:
     """A call progress callback: one status of one call, numbered by SequenceNumber."""
-    sid = _required(params, "CallSid", "CallSid")
-    status = _required(params, "CallStatus", "CallStatus").lower()
-    sequence = _int(_first(params, "SequenceNumber"), "SequenceNumber")
+    fields = form.fields
+    sid = _required(fields, "CallSid", "CallSid")
+    status = _required(fields, "CallStatus", "CallStatus").lower()
+    sequence = _int(fields.get("SequenceNumber"), "SequenceNumber")
     if sequence is not None and sequence < 0:
         raise Malformed("SequenceNumber must be 0 or more")
     return _callback(
-        params,
+        form,
         kind=CALL_STATUS,
         sid=sid,
         status=status,
@@ -245,7 +225,7 @@ def call_status(params: Params, *, token: str | None, received_at: str) -> list[
         token=token,
         received_at=received_at,
         sequence_number=sequence,
-        occurred_at=_instant(_first(params, "Timestamp"), "Timestamp"),
+        occurred_at=_instant(fields.get("Timestamp"), "Timestamp"),
     )
 
 
@@ -298,7 +278,7 @@ def event_stream(body: str | bytes, *, token: str | None, received_at: str) -> l
                 ),
                 received_at=received_at,
                 idempotency_token=token,
-                payload=_json(cloud_event),
+                payload=to_json(cloud_event),
             )
         )
     return events

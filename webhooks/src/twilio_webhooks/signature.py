@@ -6,31 +6,39 @@ of the raw body. Without ``X-Twilio-Webhooks-Signature-Settings`` the key is an
 account auth token and the algorithm HMAC-SHA1; with it, the key is the named
 SharedKey and the algorithm the one it names (HMAC-SHA256).
 
-Signatures come from ``RequestValidator.compute_signature`` and are compared in
-constant time. Twilio signs the default port inconsistently, so the URL is tried
-with and without ``:443`` (``:80`` for http). ``RequestValidator.validate`` would
-also accept *any* port in place of none (it strips whatever port the URL has);
-we do not: a non-default port must be the one Twilio signed.
+Signatures come from ``RequestValidator.compute_signature`` (security code is the
+vetted library's, not ours) and are compared in constant time. Twilio signs the default port
+inconsistently, so the URL is tried with and without ``:443`` (``:80`` for
+http). ``RequestValidator.validate`` would also accept *any* port in place of
+none (it strips whatever port the URL has); we do not: a non-default port must
+be the one Twilio signed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from urllib.parse import parse_qs, urlsplit
 
 from twilio.request_validator import RequestValidator, get_signature_algorithm
 
-Params = Mapping[str, Sequence[str]]
+Pairs = Iterable[tuple[str, str]]  # form parameters: every (name, value)
 DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
-class _MultiParams(dict):
+class FormParams(dict[str, list[str]]):
     """Form parameters with every value of a repeated name, as the library expects."""
 
-    def getall(self, name: str) -> Sequence[str]:
+    def getall(self, name: str) -> list[str]:
         return self[name]
+
+
+def form_params(pairs: Pairs) -> FormParams:
+    params = FormParams()
+    for name, value in pairs:
+        params.setdefault(name, []).append(value)
+    return params
 
 
 def _settings_key(header: str) -> str | None:
@@ -57,18 +65,18 @@ def url_variants(url: str) -> Iterator[str]:
 
 class SignatureChecker:
     def __init__(self, auth_tokens: Sequence[str], shared_keys: Mapping[str, str]) -> None:
-        self._token_validators = [RequestValidator(token) for token in auth_tokens]
+        self._tokens = [RequestValidator(token) for token in auth_tokens]
         self._shared = {key: RequestValidator(secret) for key, secret in shared_keys.items()}
 
     def _validators(self, settings_header: str | None) -> tuple[list[RequestValidator], str]:
         if not settings_header:
-            return self._token_validators, "HMAC_SHA1"
+            return self._tokens, "HMAC_SHA1"
         key = _settings_key(settings_header)
         validator = self._shared.get(key) if key else None
         return ([validator] if validator else []), get_signature_algorithm(settings_header)
 
     def _signed(
-        self, url: str, params: Mapping, signature: str, settings_header: str | None
+        self, url: str, params: FormParams, signature: str, settings_header: str | None
     ) -> bool:
         validators, algorithm = self._validators(settings_header)
         expected = signature.encode()
@@ -83,12 +91,12 @@ class SignatureChecker:
         return False
 
     def form_ok(
-        self, url: str, params: Params, signature: str | None, settings_header: str | None
+        self, url: str, pairs: Pairs, signature: str | None, settings_header: str | None
     ) -> bool:
         """A form post: URL + every parameter, sorted by name."""
         if not signature:
             return False
-        return self._signed(url, _MultiParams(params), signature, settings_header)
+        return self._signed(url, form_params(pairs), signature, settings_header)
 
     def json_ok(
         self, url: str, body: str, signature: str | None, settings_header: str | None
@@ -105,4 +113,4 @@ class SignatureChecker:
         actual = hashlib.sha256(body.encode()).hexdigest()
         if not hmac.compare_digest(actual.encode(), declared[0].encode()):
             return False
-        return self._signed(url, {}, signature, settings_header)
+        return self._signed(url, FormParams(), signature, settings_header)

@@ -4,6 +4,10 @@ A durable commit costs an fsync (milliseconds) whatever it holds, so while one
 commit is in flight the next requests queue up and share the next one. Each
 request's future resolves only after its transaction is committed: the receiver
 answers 2xx after that, never before.
+
+Requests from the event loop are handed to the writer once per loop iteration (one
+queue item, one wake-up of the writer thread for all of them), not one by one: each
+wake-up is a fight for the GIL with the busy event loop.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..events import Event
 from .base import Backend, StoreError
@@ -35,8 +40,7 @@ class CommitStats:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
-@dataclass
-class _Job:
+class _Job(NamedTuple):
     events: Sequence[Event]
     future: Future[list[bool]] | asyncio.Future[list[bool]]
     loop: asyncio.AbstractEventLoop | None = None  # set for asyncio futures
@@ -58,7 +62,9 @@ class GroupCommitter:
         self.backend = backend
         self.max_batch = max_batch
         self.stats = CommitStats()
-        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[list[_Job] | None] = queue.SimpleQueue()
+        # Per event loop: the jobs of this loop iteration, not yet handed to the writer.
+        self._pending: dict[asyncio.AbstractEventLoop, list[_Job]] = {}
         self._thread = threading.Thread(target=self._run, name="webhook-store", daemon=True)
         self._thread.start()
 
@@ -72,7 +78,7 @@ class GroupCommitter:
         if not events:
             future.set_result([])
         else:
-            self._queue.put(_Job(events, future))
+            self._queue.put([_Job(events, future)])
         return future
 
     async def commit(self, events: Sequence[Event]) -> list[bool]:
@@ -81,8 +87,15 @@ class GroupCommitter:
             return []
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[bool]] = loop.create_future()
-        self._queue.put(_Job(events, future, loop))
+        pending = self._pending.get(loop)
+        if pending is None:  # the first of this iteration: hand them all over at its end
+            self._pending[loop] = pending = []
+            loop.call_soon(self._hand_off, loop)
+        pending.append(_Job(events, future, loop))
         return await future
+
+    def _hand_off(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._queue.put(self._pending.pop(loop))
 
     def close(self) -> None:
         """Commit what is queued, then stop the writer and close the backend."""
@@ -94,10 +107,10 @@ class GroupCommitter:
     def _run(self) -> None:
         stopping = False
         while not stopping:
-            job = self._queue.get()
-            if job is None:
+            item = self._queue.get()
+            if item is None:
                 break
-            jobs, size = [job], len(job.events)
+            jobs, size = item, sum(len(job.events) for job in item)
             while size < self.max_batch:
                 try:
                     more = self._queue.get_nowait()
@@ -106,8 +119,8 @@ class GroupCommitter:
                 if more is None:
                     stopping = True
                     break
-                jobs.append(more)
-                size += len(more.events)
+                jobs += more
+                size += sum(len(job.events) for job in more)
             self._commit(jobs)
 
     def _commit(self, jobs: list[_Job]) -> None:

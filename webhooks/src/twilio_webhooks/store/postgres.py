@@ -11,6 +11,7 @@ with PostgreSQL's defaults (fsync=on, synchronous_commit=on).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 
 import psycopg
 
@@ -54,7 +55,7 @@ class PostgresBackend:
             self._conn.execute("select pg_advisory_xact_lock(%s)", (LOCK_KEY,))
             for start in range(0, len(events), ROWS_PER_INSERT):
                 chunk = events[start : start + ROWS_PER_INSERT]
-                values = [value for event in chunk for value in event.as_tuple()]
+                values = list(chain.from_iterable(chunk))
                 cursors.append(self._conn.execute(_insert(len(chunk)), values))
         fresh = {row[0] for cursor in cursors for row in cursor.fetchall()}
         inserted = []

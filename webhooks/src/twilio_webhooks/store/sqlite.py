@@ -2,16 +2,17 @@
 
 One process writes (the receiver's writer thread); readers such as the tap read
 concurrently thanks to WAL. ``seq`` is an AUTOINCREMENT key: allocated under the
-write lock, so it grows in commit order and is never reused. The duplicate check
-before the insert only feeds the metrics: the unique index (``on conflict do
-nothing``) is what keeps an event from being stored twice, even if another
-process wrote in between.
+write lock, so it grows in commit order and is never reused. The unique index
+(``on conflict do nothing``) is what keeps an event from being stored twice.
+Which events of a batch were duplicates only feeds the metrics.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from functools import cache
+from itertools import chain
 from pathlib import Path
 
 from ..events import COLUMNS, Event
@@ -23,14 +24,11 @@ ROWS_PER_INSERT = 32_766 // len(COLUMNS)  # SQLite's default limit on bound para
 SELECT = f"select {', '.join(READ_COLUMNS)} from {TABLE} where seq > ? order by seq limit ?"
 
 
-def _known(keys: int) -> str:
-    placeholders = ", ".join("?" * keys)
-    return (
-        f"select group_concat(dedupe_key, char(31)) from {TABLE} "
-        f"where dedupe_key in ({placeholders})"
-    )
+# The keys a batch added: the rows after the last seq before it (one writer).
+ADDED = f"select group_concat(dedupe_key, char(31)) from {TABLE} where seq > ?"
 
 
+@cache
 def _insert(rows: int) -> str:
     values = ", ".join([ROW] * rows)
     return f"insert into {TABLE} ({', '.join(COLUMNS)}) values {values} on conflict do nothing"
@@ -48,26 +46,30 @@ class SqliteBackend:
         self._conn.execute("pragma synchronous=full")  # fsync the WAL on every commit
         if create:
             self._conn.execute(SCHEMA)
+        self._last_seq = self._conn.execute(
+            f"select coalesce(max(seq), 0) from {TABLE}"
+        ).fetchone()[0]
 
     def write(self, events: Sequence[Event]) -> list[bool]:
-        """Two statements per batch, whatever its size: which keys exist already, then one
-        multi-row insert, committed (and fsynced) as its own transaction. Statements, not
-        rows, are what costs here: each one hands the GIL to the event loop and back."""
-        keys = [event.dedupe_key for event in events]
-        known: set[str] = set()
-        for start in range(0, len(keys), ROWS_PER_INSERT):
-            chunk = keys[start : start + ROWS_PER_INSERT]
-            found = self._conn.execute(_known(len(chunk)), chunk).fetchone()[0]
-            if found:
-                known.update(found.split("\x1f"))
-        inserted = []
-        for key in keys:  # of two events with one key, the first is the one stored
-            inserted.append(key not in known)
-            known.add(key)
+        """One multi-row insert per batch, committed (and fsynced) as its own transaction.
+        Statements, not rows, are what costs here: each one hands the GIL to the event loop
+        and must win it back. When the insert added fewer rows than the batch holds, a
+        second statement reads which keys it added."""
+        before, added = self._last_seq, 0
         for start in range(0, len(events), ROWS_PER_INSERT):
             chunk = events[start : start + ROWS_PER_INSERT]
-            values = [value for event in chunk for value in event.as_tuple()]
-            self._conn.execute(_insert(len(chunk)), values)  # autocommit: durable on return
+            cursor = self._conn.execute(_insert(len(chunk)), list(chain.from_iterable(chunk)))
+            if cursor.rowcount:  # autocommit: durable on return
+                added += cursor.rowcount
+                self._last_seq = cursor.lastrowid
+        if added == len(events):
+            return [True] * added
+        found = self._conn.execute(ADDED, (before,)).fetchone()[0]
+        fresh = set(found.split("\x1f")) if found else set()
+        inserted = []
+        for event in events:  # of two events with one key, the first is the one stored
+            inserted.append(event.dedupe_key in fresh)
+            fresh.discard(event.dedupe_key)
         return inserted
 
     def recover(self) -> None:
