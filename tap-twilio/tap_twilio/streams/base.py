@@ -220,30 +220,48 @@ class DayWindowStream(DayWindows, AccountStream):
     sweep_undated: ClassVar[bool] = True
 
     def get_records(self, context: Context | None) -> Iterable[dict]:
+        """Each day's records, oldest day first, then the sweep; days are fetched concurrently."""
         path = self.url_path(context)
         last = self.last_day()
         day = self.first_day(context, self._tap.server_today())  # type: ignore[attr-defined]
-        while day <= last:
-            iso = day.isoformat()
-            window = {f"{self.filter_name}>": iso, f"{self.filter_name}<": iso}
+        sweep: list[dt.date | None] = [None] if self.sweep_undated else []
+        while True:
+            windows_left = [*windows.days(day, last), *sweep]
             try:
-                for extra in self.param_sets:
-                    yield from self.read(path, {**window, **extra}, context)
+                for window, records in self._tap.in_order(  # type: ignore[attr-defined]
+                    windows_left, lambda w: self.read_window(path, w, last, context)
+                ):
+                    if self.client.skipped(path):
+                        return  # closed mid-run: this window may miss pages; state stops here
+                    yield from records
+                    if window is not None:
+                        day = window + dt.timedelta(days=1)
+                return
             except ApiError as exc:
                 if exc.code != windows.RETENTION_ERROR:
                     raise
                 # Twilio's retention counts back from Twilio's today, not ours.
                 day = windows.after_retention_error(
-                    day=day,
+                    day=day,  # the first day not yet emitted is the one refused
                     today=self._tap.server_today(),  # type: ignore[attr-defined]
                     message=str(exc),
                     stream=self.name,
                     logger=self.logger,
                 )
-                continue
-            day += dt.timedelta(days=1)
-        if self.sweep_undated:
-            yield from self.not_yet_dated(path, last)
+
+    def read_window(
+        self, path: str, day: dt.date | None, last: dt.date, context: Context | None
+    ) -> list[dict]:
+        """One day's records (every parameter set), or with ``day`` None the sweep's."""
+        if day is None:
+            return list(self.not_yet_dated(path, last))
+        iso = day.isoformat()
+        window = {f"{self.filter_name}>": iso, f"{self.filter_name}<": iso}
+        return [
+            record
+            for extra in self.param_sets
+            for record in self.read(path, {**window, **extra}, context)
+        ]
 
     def not_yet_dated(self, path: str, last: dt.date) -> Iterator[dict]:
         """Records whose filter date is still empty (queued messages, calls not yet dialled).
@@ -362,11 +380,16 @@ class ProductWindowStream(DayWindows, ProductStream):
             return
         path = self.url_path(context)
         first = self.first_day(context, self._tap.server_today())  # type: ignore[attr-defined]
-        rk, pks = self.replication_key, self.primary_keys or ()
-        for day in windows.days(first, self.last_day()):
-            records = list(self.read(path, self.window_params(day), context))
-            records.sort(key=lambda r: (r[rk] or "", *(str(r[k]) for k in pks)))
+        days = windows.days(first, self.last_day())
+        for _, records in self._tap.in_order(days, lambda d: self.read_day(path, d, context)):  # type: ignore[attr-defined]
             yield from records
+
+    def read_day(self, path: str, day: dt.date, context: Context | None) -> list[dict]:
+        """One day's records, oldest first."""
+        rk, pks = self.replication_key, self.primary_keys or ()
+        records = list(self.read(path, self.window_params(day), context))
+        records.sort(key=lambda r: (r[rk] or "", *(str(r[k]) for k in pks)))
+        return records
 
 
 def day_bounds(day: dt.date) -> tuple[str, str]:
