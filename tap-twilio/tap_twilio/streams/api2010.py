@@ -60,6 +60,7 @@ class MessageMediaStream(ChildStream):
 
     name = "message_media"
     parent_stream_type = MessagesStream
+    selected_by_default = False  # one request per MMS message: see ChildStream
     path = f"{ACCOUNT}/Messages/{{message_sid}}/Media.json"
     records_key = "media_list"
     primary_keys = ("sid",)

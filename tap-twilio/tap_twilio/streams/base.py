@@ -293,6 +293,11 @@ class ChildStream(TwilioStream):
     says when it starts for each parent only at DEBUG level, and its record
     count is one metric for all parents, logged once a minute and at the end of
     the run.
+
+    Children of high-volume parents (media of MMS messages, events of calls,
+    conversation messages and participants, execution steps) are off by default
+    (``selected_by_default = False``): one request per parent record is most of
+    a run's requests and time (docs/performance.md). Select them to read them.
     """
 
     state_partitioning_keys: ClassVar[tuple[str, ...]] = ("account_sid",)  # type: ignore[assignment]
