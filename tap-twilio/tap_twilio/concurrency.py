@@ -3,9 +3,10 @@
 A stream's windows (days, spans of days, the sweep of undated records) are
 independent requests, and reading them one after another pays Twilio's latency
 once per window. ``in_order`` fetches up to ``ahead`` windows at once and hands
-each back in its turn, so records leave the tap in exactly the order a sequential
-read gives them: state, which follows the records, never passes a window that was
-not completely read and written, and a run killed at any point resumes as before.
+each back in its turn, page by page, so records leave the tap in exactly the
+order a sequential read gives them: state, which follows the records, moves as
+it did, and a run killed at any point resumes as before. A window fetched ahead
+holds at most a few pages, so memory does not grow with the size of a day.
 
 ``AdaptiveLimit`` bounds the requests in flight across the whole tap. Twilio
 limits concurrent requests per account and answers 429 past the limit: each 429
@@ -18,16 +19,18 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import queue
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
-from typing import TypeVar
+from typing import Any, TypeVar
 
 Item = TypeVar("Item")
-Result = TypeVar("Result")
+Record = TypeVar("Record")
 
 GROWTH = 4  # successes per unit of limit before the limit grows by one
+CHUNKS_AHEAD = 3  # pages each window fetched ahead may hold before it waits its turn
 
 
 class AdaptiveLimit:
@@ -83,39 +86,90 @@ class AdaptiveLimit:
                 self._cond.notify()
 
 
+class _Window:
+    """One item's chunks on their way from its fetching thread to the caller."""
+
+    def __init__(self, chunks: int) -> None:
+        self.queue: queue.Queue[Any] = queue.Queue(chunks)
+        self.cancelled = False
+
+    def put(self, value: Any) -> bool:
+        """Hand ``value`` over, waiting for room; False once the caller has gone."""
+        while not self.cancelled:
+            try:
+                self.queue.put(value, timeout=0.05)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def produce(self, fetch: Callable[[Any], Iterable[list]], item: Any) -> None:
+        try:
+            for chunk in fetch(item):
+                if not self.put(chunk):
+                    return
+        except BaseException as exc:  # handed to the caller, raised in the item's turn
+            self.put(_Failure(exc))
+        else:
+            self.put(_DONE)
+
+    def records(self) -> Iterator[Any]:
+        while True:
+            chunk = self.queue.get()
+            if chunk is _DONE:
+                return
+            if isinstance(chunk, _Failure):
+                raise chunk.error
+            yield from chunk
+
+
+class _Failure:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_DONE = object()
+
+
 def in_order(
     pool: Executor | None,
     items: Iterable[Item],
-    fetch: Callable[[Item], Result],
+    fetch: Callable[[Item], Iterable[list[Record]]],
     ahead: int,
-) -> Iterator[tuple[Item, Result]]:
-    """``(item, fetch(item))`` for each item, in order, with up to ``ahead`` fetched at once.
+    chunks: int = CHUNKS_AHEAD,
+) -> Iterator[tuple[Item, Iterator[Record]]]:
+    """``(item, its records)`` for each item, in order, with up to ``ahead`` fetched at once.
 
-    A failed fetch raises when its turn comes, after every item before it was
-    handed back. Items not yet handed back are cancelled when the caller stops
-    early (or on failure); fetches already running finish and are discarded.
-    Without a pool, or with ``ahead`` 1, items are fetched one by one in this thread.
+    ``fetch(item)`` yields an item's records in chunks (pages); each item keeps at
+    most ``chunks`` of them waiting, so memory stays bounded however big a day is.
+    Read each item's records before asking for the next item. A failed fetch
+    raises while its records are read, after the chunks before the failure.
+    When the caller stops early (or on failure), the items after it are dropped:
+    fetches not started are cancelled, running ones stop at their next chunk.
+    Without a pool, or with ``ahead`` 1, items are fetched one by one as they are read.
     """
     if pool is None or ahead <= 1:
         for item in items:
-            yield item, fetch(item)
+            yield item, (record for chunk in fetch(item) for record in chunk)
         return
     source = iter(items)
-    pending: deque[tuple[Item, Future[Result]]] = deque()
+    pending: deque[tuple[Item, _Window, Future[None]]] = deque()
 
     def submit_next() -> None:
         for item in source:
-            pending.append((item, pool.submit(fetch, item)))
+            window = _Window(chunks)
+            pending.append((item, window, pool.submit(window.produce, fetch, item)))
             return
 
     try:
         for _ in range(ahead):
             submit_next()
         while pending:
-            item, future = pending.popleft()
-            result = future.result()
+            item, window, _ = pending[0]
+            yield item, window.records()
+            pending.popleft()
             submit_next()
-            yield item, result
     finally:
-        for _, future in pending:
+        for _, window, future in pending:
+            window.cancelled = True
             future.cancel()

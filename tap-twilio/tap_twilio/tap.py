@@ -16,13 +16,14 @@ from tap_twilio import concurrency, hosts, windows
 from tap_twilio.client import RetryPolicy, TwilioClient
 from tap_twilio.client import summary as http_summary
 from tap_twilio.errors import ConfigError
+from tap_twilio.output import OrjsonWriter
 from tap_twilio.privacy import MODES, Privacy
 from tap_twilio.streams import STREAM_TYPES
 
 DEFAULT_HISTORY_DAYS = 400  # what Twilio keeps of messages when start_date is unset
 DEFAULT_MAX_CONCURRENCY = 8  # well under Twilio's concurrency limit per account
 Item = TypeVar("Item")
-Result = TypeVar("Result")
+Record = TypeVar("Record")
 PRIVACY_HELP = (
     "keep (default), drop (null) or hash (HMAC-SHA256 under hash_key, so joins still work)"
 )
@@ -33,6 +34,7 @@ class TapTwilio(Tap):
 
     name = "tap-twilio"
     package_name = "switchboard-tap-twilio"
+    message_writer_class = OrjsonWriter  # the SDK's messages, serialized by orjson
     # The SDK's defaults minus activate-version: the tap never emits ACTIVATE_VERSION.
     capabilities: ClassVar[list] = [
         TapCapabilities.CATALOG,
@@ -297,9 +299,9 @@ class TapTwilio(Tap):
         return ThreadPoolExecutor(self.limit.maximum, thread_name_prefix="tap-twilio")
 
     def in_order(
-        self, items: Iterable[Item], fetch: Callable[[Item], Result]
-    ) -> Iterator[tuple[Item, Result]]:
-        """``(item, fetch(item))`` in order, up to ``max_concurrency`` fetched at once."""
+        self, items: Iterable[Item], fetch: Callable[[Item], Iterable[list[Record]]]
+    ) -> Iterator[tuple[Item, Iterator[Record]]]:
+        """``(item, its records)`` in order, up to ``max_concurrency`` items fetched at once."""
         return concurrency.in_order(self._pool, items, fetch, self.limit.maximum)
 
     @cached_property

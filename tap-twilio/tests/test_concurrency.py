@@ -29,7 +29,10 @@ LOGGER = logging.getLogger("test")
 
 
 class Tracker:
-    """Counts fetches running at once; the first ``together`` must all run at the same time."""
+    """Counts fetches running at once; the first ``together`` must all run at the same time.
+
+    Item ``i`` comes in three chunks: ``[i]``, ``[i * i]``, ``[-i]``.
+    """
 
     def __init__(self, together: int, fail_at: int | None = None) -> None:
         self.started: list[int] = []
@@ -40,7 +43,7 @@ class Tracker:
         self._barrier = threading.Barrier(together, timeout=10)
         self._together = together
 
-    def fetch(self, item: int) -> int:
+    def fetch(self, item: int) -> Iterator[list[int]]:
         with self._lock:
             self.started.append(item)
             self.running += 1
@@ -48,32 +51,69 @@ class Tracker:
         try:
             if item < self._together:
                 self._barrier.wait()  # breaks (and fails the test) unless all run at once
+            yield [item]
             if item == self.fail_at:
                 raise ValueError(f"item {item} failed")
-            return item * item
+            yield [item * item]
+            yield [-item]
         finally:
             with self._lock:
                 self.running -= 1
 
 
+def read(results: Iterator[tuple[int, Iterator[int]]], n: int | None = None) -> list:
+    """The first ``n`` items (all by default) with their records, read in turn."""
+    out = []
+    for item, records in results:
+        out.append((item, list(records)))
+        if len(out) == n:
+            break
+    return out
+
+
+def expected(items: range) -> list:
+    return [(i, [i, i * i, -i]) for i in items]
+
+
 def test_items_come_back_in_order_with_at_most_ahead_at_once() -> None:
     tracker = Tracker(together=4)
     with ThreadPoolExecutor(8) as pool:
-        got = list(in_order(pool, range(50), tracker.fetch, ahead=4))
-    assert got == [(i, i * i) for i in range(50)]
+        got = read(in_order(pool, range(50), tracker.fetch, ahead=4))
+    assert got == expected(range(50))
     assert tracker.peak == 4  # the first four met at the barrier; never more than four
     assert sorted(tracker.started) == list(range(50))
 
 
+def test_an_item_fetched_ahead_holds_at_most_a_few_chunks() -> None:
+    """However big a day, a window waiting its turn keeps ``chunks`` pages, then waits."""
+    produced: list[int] = []
+
+    def fetch(item: int) -> Iterator[list[int]]:
+        for page in range(100):
+            produced.append(item)
+            yield [page]
+
+    with ThreadPoolExecutor(4) as pool:
+        results = in_order(pool, range(3), fetch, ahead=3, chunks=2)
+        item, records = next(results)
+        assert (item, next(records)) == (0, 0)
+        threading.Event().wait(0.3)  # time for items 1 and 2 to fetch all they may
+        assert produced.count(1) <= 3  # two pages waiting, one on its way
+        assert produced.count(2) <= 3
+        assert list(records) == list(range(1, 100))
+        assert read(results) == [(1, list(range(100))), (2, list(range(100)))]
+
+
 def test_a_failure_is_raised_in_its_turn_and_stops_the_rest() -> None:
     tracker = Tracker(together=3, fail_at=5)
-    got: list[tuple[int, int]] = []
     with ThreadPoolExecutor(8) as pool:
         results = in_order(pool, range(100), tracker.fetch, ahead=3)
-        got.extend(next(results) for _ in range(5))
+        assert read(results, 5) == expected(range(5))  # everything before, in order
+        item, records = next(results)
+        assert (item, next(records)) == (5, 5)  # the chunk before the failure
         with pytest.raises(ValueError, match="item 5 failed"):
-            next(results)
-    assert got == [(i, i * i) for i in range(5)]  # everything before the failure, in order
+            next(records)
+        results.close()
     assert max(tracker.started) <= 5 + 3  # nothing asked for past what was in flight
 
 
@@ -81,17 +121,19 @@ def test_stopping_early_cancels_what_was_not_started() -> None:
     tracker = Tracker(together=2)
     with ThreadPoolExecutor(8) as pool:
         results = in_order(pool, range(100), tracker.fetch, ahead=2)
-        assert [next(results) for _ in range(3)] == [(0, 0), (1, 1), (2, 4)]
+        assert read(results, 3) == expected(range(3))
         results.close()
     assert max(tracker.started) <= 3 + 2
 
 
 def test_without_a_pool_items_are_fetched_here_one_by_one() -> None:
     threads = []
-    got = list(
-        in_order(None, range(5), lambda i: threads.append(threading.current_thread()) or i, 8)
-    )
-    assert got == [(i, i) for i in range(5)]
+
+    def fetch(item: int) -> Iterator[list[int]]:
+        threads.append(threading.current_thread())
+        yield [item]
+
+    assert read(in_order(None, range(5), fetch, 8)) == [(i, [i]) for i in range(5)]
     assert set(threads) == {threading.current_thread()}
 
 
