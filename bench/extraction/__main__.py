@@ -176,17 +176,7 @@ class Bench:
             stderr=err,
             timeout=self.args.timeout,
         )
-        run = Run(
-            name=name,
-            latency_ms=latency_ms,
-            round=round_,
-            returncode=measured.returncode,
-            wall_seconds=measured.wall_seconds,
-            cpu_seconds=measured.cpu_seconds,
-            peak_rss_mb=measured.peak_rss_mb,
-            requests=self.requests_served() - before_requests,
-            emulator_cpu_seconds=self.emulator_cpu() - before_cpu,
-        )
+        run = self.measured_run(name, latency_ms, round_, measured, (before_requests, before_cpu))
         if name == "ceiling":
             counted = json.loads(out.read_text() or "{}")
             run.records = {s: counted.get(s, 0) for s in peers.STREAMS}
@@ -200,6 +190,23 @@ class Bench:
         self.runs.append(run)
         return run
 
+    def measured_run(
+        self, name: str, latency_ms: int, round_: int, measured: measure.Measured, before: tuple
+    ) -> Run:
+        """A run's figures; requests and emulator CPU counted since ``before`` (both)."""
+        before_requests, before_cpu = before
+        return Run(
+            name=name,
+            latency_ms=latency_ms,
+            round=round_,
+            returncode=measured.returncode,
+            wall_seconds=measured.wall_seconds,
+            cpu_seconds=measured.cpu_seconds,
+            peak_rss_mb=measured.peak_rss_mb,
+            requests=self.requests_served() - before_requests,
+            emulator_cpu_seconds=self.emulator_cpu() - before_cpu,
+        )
+
     def emulator_cpu(self) -> float:
         return measure.process_cpu_seconds(self.emulator.process.pid)
 
@@ -211,19 +218,9 @@ class Bench:
             before_requests, before_cpu = self.requests_served(), self.emulator_cpu()
             log = self.dir / f"pipeline-{round_}.log"
             measured = pipe.run(log, self.args.timeout)
-            run = Run(
-                name=kind,
-                latency_ms=0,
-                round=round_,
-                returncode=measured.returncode,
-                wall_seconds=measured.wall_seconds,
-                cpu_seconds=measured.cpu_seconds,
-                peak_rss_mb=measured.peak_rss_mb,
-                requests=self.requests_served() - before_requests,
-                emulator_cpu_seconds=self.emulator_cpu() - before_cpu,
-                cpu_by_process=measured.cpu_by_process,
-                peak_rss_mb_by_process=measured.peak_rss_mb_by_process,
-            )
+            run = self.measured_run(kind, 0, round_, measured, (before_requests, before_cpu))
+            run.cpu_by_process = measured.cpu_by_process
+            run.peak_rss_mb_by_process = measured.peak_rss_mb_by_process
             if measured.returncode == 0:
                 run.records = pipe.raw_rows()
                 problems = pipe.differences(truth)
@@ -250,12 +247,7 @@ def tap_command(workdir: Path, url: str, sid: str, token: str, start: str) -> pe
             text=True,
             check=True,
         )
-        data = json.loads(found.stdout)
-        for stream in data["streams"]:
-            for entry in stream["metadata"]:
-                if entry["breadcrumb"] == []:
-                    entry["metadata"]["selected"] = stream["tap_stream_id"] in peers.STREAMS
-        catalog.write_text(json.dumps(data))
+        catalog.write_text(json.dumps(peers.select(json.loads(found.stdout))))
     args = [str(tap), "--config", "config.json", "--catalog", "catalog.json"]
     return peers.Command(args, workdir, dict(os.environ))
 

@@ -101,6 +101,15 @@ def ensure_venv(root: Path, name: str, requirement: str, python: str) -> Path:
     return venv
 
 
+def select(catalog: dict) -> dict:
+    """A Singer catalog with ``STREAMS`` selected and every other stream not."""
+    for stream in catalog["streams"]:
+        for entry in stream["metadata"]:
+            if entry["breadcrumb"] == []:
+                entry["metadata"]["selected"] = stream["tap_stream_id"] in STREAMS
+    return catalog
+
+
 def _private_json(path: Path, data: dict) -> None:
     """A config file holding the emulator's credentials: readable by us only."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -186,12 +195,7 @@ def singer_io(venv: Path, workdir: Path, *, url: str, sid: str, token: str, star
             text=True,
             check=True,
         )
-        data = json.loads(discovered.stdout)
-        for stream in data["streams"]:
-            for entry in stream["metadata"]:
-                if entry["breadcrumb"] == []:
-                    entry["metadata"]["selected"] = stream["tap_stream_id"] in STREAMS
-        catalog.write_text(json.dumps(data))
+        catalog.write_text(json.dumps(select(json.loads(discovered.stdout))))
     return Command(
         args=[
             str(venv / "bin/python"),
