@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import json
 import logging
 from collections.abc import Iterable, Iterator
@@ -253,13 +254,23 @@ class DayWindows:
 
 
 class DayWindowStream(DayWindows, AccountStream):
-    """An account stream filtered by a day-granular date, one UTC day per request.
+    """An account stream filtered by a day-granular date, read in windows of whole UTC days.
 
     Records come newest first within a day and the bookmark follows them
     (``is_sorted`` without ``check_sorted``). A run interrupted inside a day
     resumes at the start of that day, since windows restart at the bookmark's
     day: nothing unread is ever behind the bookmark.
+
+    A window is one day, or on sparse data a span of days sized to about a
+    page (``windows.SizedSpans``): a span's records are gathered, then emitted
+    day by day, oldest day first, newest first within each day, exactly as
+    one-day windows would emit them. A span that turns out to hold more than
+    ``SPAN_RECORDS_MAX`` records is read again day by day, so memory stays bounded.
     """
+
+    SPAN_FILL = 0.8  # a span aims at this share of a page, so most take one request
+    SPAN_MAX_DAYS = 64
+    SPAN_RECORDS_MAX = 4000
 
     is_sorted = True
     check_sorted = False
@@ -274,9 +285,10 @@ class DayWindowStream(DayWindows, AccountStream):
         path = self.url_path(context)
         last = self.last_day()
         day = self.first_day(context, self._tap.server_today())  # type: ignore[attr-defined]
-        sweep: list[dt.date | None] = [None] if self.sweep_undated else []
+        sweep: list[tuple[dt.date, dt.date] | None] = [None] if self.sweep_undated else []
+        sizes = windows.SizedSpans(int(self.page_size * self.SPAN_FILL), self.SPAN_MAX_DAYS)
         while True:
-            windows_left = [*windows.days(day, last), *sweep]
+            windows_left = itertools.chain(sizes.spans(day, last), sweep)
             reads = self._tap.in_order(  # type: ignore[attr-defined]
                 windows_left, lambda w: self.read_window(path, w, last, context)
             )
@@ -285,9 +297,13 @@ class DayWindowStream(DayWindows, AccountStream):
                     for window, records in reads:
                         if self.client.skipped(path):
                             return  # closed mid-run: later windows may miss pages
-                        yield from records
+                        count = 0
+                        for record in records:
+                            count += 1
+                            yield record
                         if window is not None:
-                            day = window + dt.timedelta(days=1)
+                            sizes.observe(*window, count)
+                            day = window[1] + dt.timedelta(days=1)
                 return
             except ApiError as exc:
                 if exc.code != windows.RETENTION_ERROR:
@@ -302,14 +318,41 @@ class DayWindowStream(DayWindows, AccountStream):
                 )
 
     def read_window(
-        self, path: str, day: dt.date | None, last: dt.date, context: Context | None
+        self,
+        path: str,
+        window: tuple[dt.date, dt.date] | None,
+        last: dt.date,
+        context: Context | None,
     ) -> Iterator[list[dict]]:
-        """One day's pages (of every parameter set), or with ``day`` None the sweep's."""
-        if day is None:
+        """A window's pages (of every parameter set), or with ``window`` None the sweep's."""
+        if window is None:
             yield list(self.not_yet_dated(path, last))
             return
-        iso = day.isoformat()
-        window = {f"{self.filter_name}>": iso, f"{self.filter_name}<": iso}
+        first, end = window
+        if first == end:
+            yield from self.read_days(path, first, end, context)
+            return
+        gathered: list[dict] = []
+        for page in self.read_days(path, first, end, context):
+            gathered.extend(page)
+            if len(gathered) > self.SPAN_RECORDS_MAX:  # denser than it looked: day by day
+                for day in windows.days(first, end):
+                    yield from self.read_days(path, day, day, context)
+                return
+        rk = self.replication_key
+        gathered.sort(
+            key=lambda record: (record[rk] or "")[:10]
+        )  # stable: newest first within a day
+        yield gathered
+
+    def read_days(
+        self, path: str, first: dt.date, last: dt.date, context: Context | None
+    ) -> Iterator[list[dict]]:
+        """The pages of days ``first`` to ``last`` (both included), each parameter set in turn."""
+        window = {
+            f"{self.filter_name}>": first.isoformat(),
+            f"{self.filter_name}<": last.isoformat(),
+        }
         for extra in self.param_sets:
             yield from self.read_pages(path, {**window, **extra}, context)
 
