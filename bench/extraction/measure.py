@@ -1,10 +1,12 @@
 """Run one command and measure it: wall time, CPU, peak memory, per process of its tree.
 
-CPU and the largest resident set come from ``wait4`` (the child and every
-descendant it waited for). A sampler thread also walks ``/proc`` every
-``SAMPLE_SECONDS`` for the whole process tree, so a pipeline's time can be split
-between Meltano, the tap, the loader and dbt (by executable name): CPU seconds
-and peak memory per name, as last seen before each process exited.
+CPU comes from ``wait4`` (the child and every descendant it waited for). A
+sampler thread also walks ``/proc`` every ``SAMPLE_SECONDS`` for the whole
+process tree, so a pipeline's time can be split between Meltano, the tap, the
+loader and dbt (by executable name): CPU seconds and peak memory per name, as
+last seen before each process exited. Peak memory is each process's ``VmHWM``
+(its high-water mark since ``exec``), not ``wait4``'s ``ru_maxrss``: on Linux a
+forked child's maxrss starts at its parent's size, here the harness's own.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from pathlib import Path
 
 SAMPLE_SECONDS = 0.2
 TICKS = os.sysconf("SC_CLK_TCK")
-PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 @dataclass
@@ -27,7 +28,7 @@ class Measured:
     returncode: int
     wall_seconds: float
     cpu_seconds: float
-    peak_rss_mb: float  # the largest single process of the tree
+    peak_rss_mb: float  # the largest single process of the tree (its VmHWM)
     # Per executable name (tap-twilio, target-duckdb, dbt, meltano, ...): CPU and peak RSS.
     cpu_by_process: dict[str, float] = field(default_factory=dict)
     peak_rss_mb_by_process: dict[str, float] = field(default_factory=dict)
@@ -69,6 +70,14 @@ def _name(pid: int) -> str:
     return program
 
 
+def _high_water_mb(pid: int) -> float:
+    """A process's peak resident memory so far (``VmHWM``), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 class _Sampler(threading.Thread):
     def __init__(self, root: int) -> None:
         super().__init__(daemon=True)
@@ -92,7 +101,7 @@ class _Sampler(threading.Thread):
             try:
                 name = self.cpu[pid][0] if pid in self.cpu else _name(pid)
                 cpu = process_cpu_seconds(pid)
-                rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE / 2**20
+                rss = _high_water_mb(pid)
             except (OSError, IndexError, ValueError):
                 continue
             self.cpu[pid] = (name, cpu)
@@ -139,7 +148,7 @@ def run(
         returncode=process.returncode,
         wall_seconds=wall,
         cpu_seconds=usage.ru_utime + usage.ru_stime,
-        peak_rss_mb=usage.ru_maxrss / 1024,
+        peak_rss_mb=max(sampler.peak.values(), default=usage.ru_maxrss / 1024),
         cpu_by_process=dict(by_name),
         peak_rss_mb_by_process=dict(sampler.peak),
     )

@@ -163,10 +163,15 @@ def goals(results: dict) -> list[str]:
             if _runs(results, peer, latency):
                 ratio = _ratio(results, peer, latency)
                 verdict = "met" if ratio >= times else "NOT met"
-                out.append(
+                line = (
                     f"{verdict}: at {latency} ms, {ratio:.1f}× faster than {NAMES[peer]} "
                     f"(goal {times:.0f}×)"
                 )
+                theirs = _runs(results, peer, latency)[-1]
+                written, truth = sum(theirs["distinct"].values()), sum(results["truth"].values())
+                if written != truth:
+                    line += f"; it wrote only {written:,} of the {truth:,} distinct records"
+                out.append(line)
     for latency in latencies:
         if latency and _runs(results, "ceiling", latency):
             ratio = _ratio(results, "ceiling", latency)
