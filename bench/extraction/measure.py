@@ -64,10 +64,14 @@ def _name(pid: int) -> str:
     if not args:
         return "?"
     program = Path(args[0]).name
-    if program.startswith("python") and len(args) > 1:
-        rest = args[2] if args[1] == "-m" and len(args) > 2 else args[1]
-        return Path(rest).name
-    return program
+    if not program.startswith("python"):
+        return program
+    rest = args[1:]
+    while rest and rest[0].startswith("-") and rest[0] != "-m":  # -B, -u, ...
+        rest = rest[1:]
+    if rest[:1] == ["-m"] and len(rest) > 1:
+        return rest[1]
+    return Path(rest[0]).name if rest else program
 
 
 def _high_water_mb(pid: int) -> float:

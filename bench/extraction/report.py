@@ -262,7 +262,7 @@ def write_docs(path: Path, results: dict, tables: str) -> None:
     title = subsection_title(results)
     subsection = (
         f"{title}\n\n"
-        f"Reproduce: `{results['command']}` ({results['seconds'] / 60:.0f} minutes for this run). "
+        f"Reproduce: `{results['command']}` ({results['seconds'] / 60:.1f} min for this run). "
         f"Run {results['started']}: {results['truth']['messages']:,} messages and "
         f"{results['truth']['calls']:,} calls in 3 accounts; {machine['cpus']} CPUs, "
         f"Python {machine['python']}, load average at the end {load}. "
