@@ -191,7 +191,7 @@ def test_concurrency_cap_is_waited_out(fresh: Pipeline, faults: Faults) -> None:
     finally:
         stop.set()
         noise.join()
-    assert result.returncode == 0
+    assert result.returncode == 0, result.stderr[-3000:]
     assert faults.injected()["concurrency"] > 0
     assert tap_lines(result, "HTTP 429 code 20429: Too Many Requests")
     faults.clear()
