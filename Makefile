@@ -11,7 +11,11 @@ export DO_NOT_TRACK := 1
 PACKAGES := twilio-emulator/pyproject.toml tap-twilio/pyproject.toml webhooks/pyproject.toml \
 	analyze/pyproject.toml pyproject.toml
 
+<<<<<<< HEAD
 .PHONY: help install demo dashboard report browser test lint format run clean
+=======
+.PHONY: help install demo test lint format run bench clean
+>>>>>>> issue-7
 
 help:
 	@echo "make demo     - install everything, run the whole pipeline on the Twilio emulator"
@@ -19,6 +23,7 @@ help:
 	@echo "make report   - output/report.html: the overview as one self-contained HTML file"
 	@echo "make test     - install everything, lint, and run every test suite"
 	@echo "make run      - run the twilio-elt job in MELTANO_ENV (default dev), alerting on failure"
+	@echo "make bench    - tap-twilio beside Airbyte and singer-io, then the pipeline (BENCH_ARGS=--help)"
 	@echo "make lint     - ruff, sqlfluff (dbt SQL), yamllint and actionlint"
 	@echo "make format   - ruff format and fix, sqlfluff fix"
 	@echo "make clean    - remove the virtualenv, Meltano's plugins and the output"
@@ -93,6 +98,12 @@ format: $(VENV)/.installed
 MELTANO_ENV ?= dev
 run: install
 	$(BIN)/python -m switchboard.jobs twilio-elt --environment $(MELTANO_ENV)
+
+# Opt-in, never part of make test: the issue's full size takes hours with the peers
+# (docs/performance.md says what was run). E.g. BENCH_ARGS='--messages 100000 --runs 3'.
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/python -m bench.extraction $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .meltano output/*.duckdb output/*.log output/*.sqlite3* output/*.html \

@@ -191,7 +191,7 @@ def test_concurrency_cap_is_waited_out(fresh: Pipeline, faults: Faults) -> None:
     finally:
         stop.set()
         noise.join()
-    assert result.returncode == 0
+    assert result.returncode == 0, result.stderr[-3000:]
     assert faults.injected()["concurrency"] > 0
     assert tap_lines(result, "HTTP 429 code 20429: Too Many Requests")
     faults.clear()
@@ -270,7 +270,10 @@ def test_credential_revoked_mid_run_fails_in_one_line(fresh: Pipeline, faults: F
         in (lines[0])
     )
     assert fresh.emulator.auth_token not in result.stdout + result.stderr
-    assert faults.injected() == {"rule:401:20003": 1}  # not retried
+    # Not retried: one 401 for each request in flight (up to max_concurrency, 8) when
+    # the credential was revoked.
+    assert set(faults.injected()) == {"rule:401:20003"}
+    assert 1 <= faults.injected()["rule:401:20003"] <= 8
     faults.clear()
     fresh.run("tap-twilio", "target-duckdb", "dbt-duckdb:build")
     assert_reconciles(fresh)

@@ -14,6 +14,8 @@ Streams ask for pages of a list; this module decides what a response means:
 - report anything else in one line (401 names the settings to fix, other 4xx).
 
 Every request has a timeout; every retry and fallback is logged with its reason.
+A client may serve several threads at once (concurrent windows): each request
+waits for a slot of the tap's ``AdaptiveLimit``, and 429s shrink it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import email.utils
 import logging
 import random
 import re
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -33,7 +36,9 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import orjson
 import requests
+from requests.adapters import HTTPAdapter
 
+from tap_twilio.concurrency import AdaptiveLimit
 from tap_twilio.errors import ApiError, ApiUnavailableError, AuthenticationError, NotFoundError
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -126,15 +131,21 @@ class TwilioClient:
         user_agent: str,
         logger: logging.Logger,
         retry: RetryPolicy | None = None,
+        limit: AdaptiveLimit | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._base_path = urlsplit(self.base_url).path
         self.timeout = timeout
         self.logger = logger
         self.retry = retry or RetryPolicy()
+        self.limit = limit or AdaptiveLimit(1, logger)
         self.credential_hint = credential_hint
         self.account_sid = account_sid
         self.session = requests.Session()
+        # One pooled connection per request that may be in flight (requests keeps 10).
+        adapter = HTTPAdapter(pool_maxsize=max(10, self.limit.maximum))
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
         self.session.auth = (username, password)
         self.session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
         self.server_date: dt.date | None = None
@@ -143,6 +154,7 @@ class TwilioClient:
         self.retries: Counter[str] = Counter()  # reason -> retries
         self.page_sizes: dict[str, int] = {}  # endpoint -> largest page size that works
         self.skipped_accounts: set[str] = set()  # subaccounts that answered 404
+        self._stats = threading.Lock()  # the counters above, across threads
 
     def url(self, path_or_url: str) -> str:
         """Absolute URL for a path (``/2010-04-01/...``) or a URL Twilio gave us.
@@ -179,9 +191,11 @@ class TwilioClient:
         for attempt in range(1, policy.max_attempts + 1):
             retry_after = None
             try:
-                self.requests_made += 1
-                response = self.session.get(url, params=query, timeout=self.timeout)
-                content = response.content  # a reset mid-body raises here
+                with self.limit.slot() as generation:
+                    with self._stats:
+                        self.requests_made += 1
+                    response = self.session.get(url, params=query, timeout=self.timeout)
+                    content = response.content  # a reset mid-body raises here
             except TRANSIENT_ERRORS as exc:
                 reason = "timeout" if isinstance(exc, requests.Timeout) else "connection"
                 failure = f"{type(exc).__name__}: {exc}".split("\n")[0][:200]
@@ -198,6 +212,7 @@ class TwilioClient:
                         )
                     else:
                         if isinstance(body, dict):
+                            self.limit.succeeded()
                             return body
                         reason = "invalid body"
                         failure = f"HTTP {status} with a JSON body that is not an object"
@@ -216,6 +231,8 @@ class TwilioClient:
                         continue  # the same request with smaller pages: no need to wait
                     if status not in RETRYABLE_STATUS:
                         raise self._fatal(response)
+                    if status == 429:
+                        self.limit.throttled(generation)
                     reason = str(status)
                     failure = f"HTTP {status}" + (f" code {code}" if code else "") + f": {message}"
                     retry_after = _retry_after(response)
@@ -235,7 +252,8 @@ class TwilioClient:
                     f"more would pass max_wait_seconds={policy.max_wait_seconds:g}; "
                     f"last error: {failure}"
                 )
-            self.retries[reason] += 1
+            with self._stats:
+                self.retries[reason] += 1
             self.logger.warning(
                 "Retrying GET %s in %.1fs (attempt %d of %d): %s",
                 parts.path,
@@ -250,6 +268,10 @@ class TwilioClient:
             f"gave up on GET {parts.path} after {policy.max_attempts} attempts "
             f"(max_attempts); last error: {failure}"
         )
+
+    def skipped(self, path: str) -> bool:
+        """Whether ``path``'s subaccount was skipped (it answered 404) during this run."""
+        return account_in(path) in self.skipped_accounts
 
     def pages(self, path: str, params: dict[str, Any], records_key: str) -> Iterator[list[dict]]:
         """Each page's records, following the next-page link to the end.
@@ -349,6 +371,10 @@ def summary(clients: list[TwilioClient]) -> str:
     if page_sizes:
         sizes = ", ".join(f"{e} {s}" for e, s in sorted(page_sizes.items()))
         parts.append(f"smaller pages for {sizes}")
+    limits = {id(c.limit): c.limit for c in clients}.values()
+    for limit in limits:
+        if limit.lowest < limit.maximum:
+            parts.append(f"concurrency cut from {limit.maximum} to {limit.lowest} by 429s")
     if skipped:
         parts.append(f"skipped subaccounts {', '.join(sorted(skipped))}")
     return "HTTP summary: " + "; ".join(parts)

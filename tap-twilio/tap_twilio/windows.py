@@ -61,6 +61,43 @@ def days(first: dt.date, last: dt.date) -> Iterator[dt.date]:
         day += dt.timedelta(days=1)
 
 
+class SizedSpans:
+    """Spans of whole days sized from the records seen so far: about ``target`` per span.
+
+    A sparse account's year of day windows is hundreds of requests for a few
+    records each: the latency, not the data, sets the time. Spans start at one
+    day; once windows have been read (``observe``), each next span covers as
+    many days as held about ``target`` records so far, up to ``max_days``.
+    The span list is lazy, so it adapts while a stream is read.
+    """
+
+    def __init__(self, target: int, max_days: int) -> None:
+        self.target = target
+        self.max_days = max_days
+        self.days = 0
+        self.records = 0
+
+    def observe(self, first: dt.date, last: dt.date, records: int) -> None:
+        self.days += (last - first).days + 1
+        self.records += records
+
+    def size(self) -> int:
+        """Days in the next span: one until something was read, then sized to the density."""
+        if self.days == 0:
+            return 1
+        if self.records == 0:
+            return min(self.max_days, 2 * self.days)
+        return max(1, min(self.max_days, self.target * self.days // self.records))
+
+    def spans(self, first: dt.date, last: dt.date) -> Iterator[tuple[dt.date, dt.date]]:
+        """Consecutive [start, end] spans from ``first`` to ``last``, each sized when asked for."""
+        day = first
+        while day <= last:
+            end = min(last, day + dt.timedelta(days=self.size() - 1))
+            yield day, end
+            day = end + dt.timedelta(days=1)
+
+
 def spans(first: dt.date, last: dt.date, size: int) -> Iterator[tuple[dt.date, dt.date]]:
     """Consecutive, non-overlapping [start, end] spans of at most ``size`` days, oldest first."""
     day = first

@@ -56,7 +56,7 @@ def test_discovery_makes_no_request() -> None:
     tap = TapTwilio(config=config)
     catalog = tap.catalog_dict
     names = {entry["tap_stream_id"] for entry in catalog["streams"]}
-    assert names == API_2010_STREAMS | OFF_BY_DEFAULT | set(PRODUCT_STREAMS)
+    assert names == API_2010_STREAMS | NUMBER_INVENTORY | set(PRODUCT_STREAMS)
     assert tap.requests_made == 0
 
 
@@ -67,18 +67,28 @@ API_2010_STREAMS = {
     "conference_participants", "recordings", "transcriptions", "usage_records",
     "usage_records_monthly", "usage_triggers",
 }  # fmt: skip
-OFF_BY_DEFAULT = {
+NUMBER_INVENTORY = {
     "available_phone_number_countries",
     "available_phone_numbers_local",
     "available_phone_numbers_mobile",
     "available_phone_numbers_toll_free",
 }
+# One request per message, call, conversation or execution: most of a run's requests.
+PER_RECORD_CHILDREN = {
+    "message_media",
+    "call_events",
+    "conversation_messages",
+    "conversation_participants",
+    "execution_steps",
+}
 
 
-def test_only_the_number_inventory_is_off_by_default() -> None:
+def test_the_number_inventory_and_per_record_children_are_off_by_default() -> None:
     catalog = TapTwilio(config=tap_config()).catalog_dict
     selected = {}
     for entry in catalog["streams"]:
         root = next(m for m in entry["metadata"] if m["breadcrumb"] == [])
         selected[entry["tap_stream_id"]] = root["metadata"]["selected-by-default"]
-    assert {name for name, on in selected.items() if not on} == OFF_BY_DEFAULT
+    assert {name for name, on in selected.items() if not on} == (
+        NUMBER_INVENTORY | PER_RECORD_CHILDREN
+    )

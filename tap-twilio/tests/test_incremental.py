@@ -10,7 +10,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tap_twilio.streams.api2010 import FINAL_CALL_STATUSES, MessagesStream
+from tap_twilio import windows
+from tap_twilio.streams.api2010 import FINAL_CALL_STATUSES, CallsStream, MessagesStream
 from tests.emulated import served_config
 from tests.helpers import run_tap, run_tap_logged
 from twilio_emulator import testing
@@ -159,3 +160,51 @@ def test_children_are_read_only_for_the_parents_each_run_reads(
         for e in first.records["call_events"] + second.records["call_events"]
     }
     assert len(read) == sum(a["call_events"] for a in truth["accounts"].values())
+
+
+@pytest.mark.parametrize("concurrency", [1, 8])
+def test_spans_of_days_write_exactly_what_one_day_windows_write(
+    emulator: testing.ServedEmulator, monkeypatch: pytest.MonkeyPatch, concurrency: int
+) -> None:
+    """Sparse days are read in spans, yet records and states come out as day by day."""
+    config = config_for(emulator, lookback_days=0, max_concurrency=concurrency)
+    streams = {"messages", "calls"}
+    spans, span_log = run_tap_logged(config, streams=streams)
+    with monkeypatch.context() as patch:
+        for stream in (MessagesStream, CallsStream):
+            patch.setattr(stream, "SPAN_MAX_DAYS", 1)
+        days, day_log = run_tap_logged(config, streams=streams)
+    with monkeypatch.context() as patch:  # every span denser than allowed: read again by day
+        for stream in (MessagesStream, CallsStream):
+            patch.setattr(stream, "SPAN_RECORDS_MAX", 5)
+        dense, dense_log = run_tap_logged(config, streams=streams)
+    for stream in streams:
+        assert spans.records[stream] == days.records[stream]
+        assert dense.records[stream] == days.records[stream]
+        assert len(days.records[stream]) == truth_total(emulator, stream)
+    assert spans.states == days.states
+    assert dense.states == days.states
+    listed = [q for path, q in span_log if path.endswith(("/Messages.json", "/Calls.json"))]
+    assert any(q.get("DateSent>", "") < q.get("DateSent<", "") for q in listed)  # a span
+    # 3 accounts x 2 streams x 20 days (start_date to today) + sweeps, in one-day windows
+    assert len(day_log) > 3 * 2 * 20
+    assert len(span_log) < len(day_log) // 2
+    assert len(dense_log) > len(span_log)  # spans too dense were read again by day
+
+
+def test_sized_spans_follow_the_density_seen() -> None:
+    sizes = windows.SizedSpans(target=800, max_days=64)
+    day = dt.date(2026, 1, 1)
+    assert sizes.size() == 1  # nothing seen yet
+    sizes.observe(day, day, 0)
+    assert sizes.size() == 2  # nothing in a day: twice the days seen
+    sizes.observe(day, day + dt.timedelta(days=2), 300)  # 300 records in 4 days seen in all
+    assert sizes.size() == 800 * 4 // 300  # 10 days
+    sizes.observe(day, day, 10_000)
+    assert sizes.size() == 1  # dense: one day
+    sparse = windows.SizedSpans(target=800, max_days=64)
+    sparse.observe(day, day, 1)
+    assert sparse.size() == 64
+    got = list(windows.SizedSpans(target=800, max_days=64).spans(day, day + dt.timedelta(2)))
+    one = dt.timedelta(days=1)
+    assert got == [(day, day), (day + one, day + one), (day + 2 * one, day + 2 * one)]

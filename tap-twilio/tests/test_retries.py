@@ -265,7 +265,7 @@ def test_page_size_20007_falls_back_to_the_stated_maximum(
 ) -> None:
     faults.set(page_size_limit=100)
     with caplog.at_level(logging.WARNING):
-        result = run_tap(config_for(served), streams=STREAMS)
+        result = run_tap(config_for(served, max_concurrency=1), streams=STREAMS)
     assert keyed(result) == clean
     client = result.tap.client
     assert set(client.page_sizes.values()) == {100}
@@ -273,6 +273,11 @@ def test_page_size_20007_falls_back_to_the_stated_maximum(
     # One refusal per endpoint, then it remembers: accounts, messages, calls, numbers, usage.
     assert faults.injected() == {"rule:400:20007": len(client.page_sizes)}
     assert "failed at PageSize=1000 (code 20007: Page size too large" in caplog.text
+    # Concurrently, requests already in flight meet the refusal too; the result is the same.
+    faults.set(page_size_limit=100)
+    result = run_tap(config_for(served), streams=STREAMS)
+    assert keyed(result) == clean
+    assert result.tap.client.page_sizes == client.page_sizes
 
 
 def test_usage_500_at_large_pages_falls_back(
@@ -321,7 +326,7 @@ def test_credential_revoked_mid_run_fails_without_retrying(
     served: testing.ServedEmulator, faults: FaultControl
 ) -> None:
     faults.set(revoke_after=6)
-    tap_config = config_for(served)
+    tap_config = config_for(served, max_concurrency=1)  # one request at a time: exactly one 401
     with pytest.raises(AuthenticationError, match="TAP_TWILIO_AUTH_TOKEN"):
         run_tap(tap_config, streams=STREAMS)
     assert faults.injected() == {"rule:401:20003": 1}
@@ -389,13 +394,22 @@ def test_retention_error_clamps_and_warns(
     faults.set(retention_days=DAYS + 1)
     start = (NOW.date() - dt.timedelta(days=DAYS + 4)).isoformat()
     with caplog.at_level(logging.WARNING):
-        result = run_tap(config_for(served, start_date=start), streams={"messages"})
+        result = run_tap(
+            config_for(served, start_date=start, max_concurrency=1), streams={"messages"}
+        )
     assert keyed(result)["messages"] == clean["messages"]
     # One refusal per account, then the window is clamped to what Twilio states.
     assert faults.injected() == {"rule:400:20004": 3}
     floor = (NOW.date() - dt.timedelta(days=DAYS)).isoformat()
     assert caplog.text.count("outside its retention window (code 20004") == 3
     assert f"skipping to {floor}, older days can no longer be read" in caplog.text
+    # Concurrently, the days already asked for are refused too; the result is the same.
+    faults.set(retention_days=DAYS + 1)
+    result = run_tap(config_for(served, start_date=start), streams={"messages"})
+    assert keyed(result)["messages"] == clean["messages"]
+    # Each account's first refusal, plus those of the other days before the floor (4 in
+    # all) that were already in flight: how many were depends on the threads' timing.
+    assert 3 <= faults.injected()["rule:400:20004"] <= 3 * 4
 
 
 def test_retention_clamp_rules() -> None:

@@ -207,6 +207,16 @@ def _snapshot(live: Live) -> list[bytes]:
     return [live.api.get(path).content for path in paths]
 
 
+def test_requests_are_counted_per_api(live: Live) -> None:
+    """``/_emulator/requests`` counts what a benchmark's extractor asked, admin calls aside."""
+    live.api.ok("/2010-04-01/Accounts.json")
+    live.api.get(f"{account_path(live.main_sid)}/Messages.json", {"PageSize": 5000})  # a 400
+    live.api.ok("/monitor/v1/Events")
+    live.truth()
+    counts = live.client.get("/_emulator/requests").json()
+    assert counts == {"total": 3, "by_api": {"2010-04-01": 2, "monitor": 1}}
+
+
 def test_same_seed_and_clock_give_identical_responses() -> None:
     one, two = start(make_config()), start(make_config())
     assert _snapshot(one) == _snapshot(two)
@@ -284,3 +294,13 @@ def test_time_moves_sent_messages_to_their_final_status(live: Live) -> None:
     for message in messages:
         statuses[message["status"]] = statuses.get(message["status"], 0) + 1
     assert statuses == truth_after["messages"]["by_status"]
+
+
+def test_without_the_closed_subaccount_the_other_accounts_are_unchanged() -> None:
+    """Benchmarks leave the closed subaccount out; nothing else may change with it."""
+    with_closed, without = start(make_config()), start(make_config(closed_subaccount=False))
+    listed = without.api.ok("/2010-04-01/Accounts.json")["accounts"]
+    assert sorted(a["status"] for a in listed) == ["active"] * 3
+    assert len(with_closed.api.ok("/2010-04-01/Accounts.json")["accounts"]) == 4
+    # Every other response but the accounts list and the truth is byte for byte the same.
+    assert _snapshot(with_closed)[1:-1] == _snapshot(without)[1:-1]

@@ -15,7 +15,9 @@ the path.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import itertools
 import json
 import logging
 from collections.abc import Iterable, Iterator
@@ -23,8 +25,11 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from singer_sdk import Stream, metrics
+from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.mapper import SameRecordTransform
+from singer_sdk.singerlib import RecordMessage
 
-from tap_twilio import hosts, windows
+from tap_twilio import hosts, output, windows
 from tap_twilio.errors import ApiError
 from tap_twilio.privacy import Fields
 from tap_twilio.values import convert, converters_for
@@ -72,6 +77,8 @@ class TwilioStream(Stream):
         super().__init__(tap, schema=load_schema(self.name))
         self._converters = converters_for(self.schema)
         self._schema_written = False
+        self._conformer: output.Conformer | None = None  # see _generate_record_messages
+        self._conformer_decided = False
 
     @property
     def client(self) -> TwilioClient:
@@ -97,18 +104,24 @@ class TwilioStream(Stream):
         record = convert(record, self._converters)
         return self._tap.privacy.apply(record, self.private_fields)  # type: ignore[attr-defined]
 
+    def read_pages(
+        self, path: str, params: dict[str, Any], context: Context | None = None
+    ) -> Iterator[list[dict]]:
+        """Prepared records of one list request, a page at a time (or the one instance)."""
+        client = self.client_for(context)
+        if self.records_key is None:
+            yield [self.prepare(client.get(path, {**self.params, **params}))]
+            return
+        params = {**self.params, **params, "PageSize": self.page_size}
+        for page in client.pages(path, params, self.records_key):
+            yield [self.prepare(record) for record in page]
+
     def read(
         self, path: str, params: dict[str, Any], context: Context | None = None
     ) -> Iterator[dict]:
         """Prepared records of every page of one list request (or the one instance)."""
-        client = self.client_for(context)
-        if self.records_key is None:
-            yield self.prepare(client.get(path, {**self.params, **params}))
-            return
-        params = {**self.params, **params, "PageSize": self.page_size}
-        for page in client.pages(path, params, self.records_key):
-            for record in page:
-                yield self.prepare(record)
+        for page in self.read_pages(path, params, context):
+            yield from page
 
     def get_records(self, context: Context | None) -> Iterable[dict]:
         parent = {key: (context or {})[key] for key in self.from_context}
@@ -126,6 +139,44 @@ class TwilioStream(Stream):
         if not self._schema_written:
             super()._write_schema_message()
             self._schema_written = True
+
+    def _generate_record_messages(self, record: dict) -> Iterator[RecordMessage]:
+        """The SDK's RECORD message, built for a fraction of its CPU when nothing maps it.
+
+        With no stream map, no flattening and every field selected, the SDK would
+        only conform the record to the schema: ``output.Conformer`` does the same,
+        compiled once (see ``tap_twilio.output``). Otherwise the SDK does it all.
+        """
+        if not self._conformer_decided:
+            self._conformer = self._plain_output_conformer()
+            self._conformer_decided = True
+        conformer = self._conformer
+        if conformer is None:
+            yield from super()._generate_record_messages(record)
+            return
+        unmapped: list[str] = []
+        record = conformer.conform(record, unmapped)
+        if unmapped:
+            output.warn_unmapped(self.name, tuple(unmapped), self.logger)
+        yield RecordMessage(
+            stream=self.name,
+            record=record,
+            version=self._stream_version,
+            time_extracted=dt.datetime.now(dt.timezone.utc),
+        )
+
+    def _plain_output_conformer(self) -> output.Conformer | None:
+        """A conformer when records go out as they are, else None (the SDK's way)."""
+        maps = self.stream_maps
+        plain = (
+            self.TYPE_CONFORMANCE_LEVEL == TypeConformanceLevel.RECURSIVE
+            and len(maps) == 1
+            and type(maps[0]) is SameRecordTransform
+            and not maps[0].flattening_enabled
+            and maps[0].stream_alias == self.name
+            and all(selected is not False for selected in self.mask.values())
+        )
+        return output.Conformer(self.effective_schema) if plain else None
 
     def child_context(self, record: dict, context: Context | None) -> Context | None:
         """The context child streams read for ``record``, or None to read none for it."""
@@ -203,13 +254,23 @@ class DayWindows:
 
 
 class DayWindowStream(DayWindows, AccountStream):
-    """An account stream filtered by a day-granular date, one UTC day per request.
+    """An account stream filtered by a day-granular date, read in windows of whole UTC days.
 
     Records come newest first within a day and the bookmark follows them
     (``is_sorted`` without ``check_sorted``). A run interrupted inside a day
     resumes at the start of that day, since windows restart at the bookmark's
     day: nothing unread is ever behind the bookmark.
+
+    A window is one day, or on sparse data a span of days sized to about a
+    page (``windows.SizedSpans``): a span's records are gathered, then emitted
+    day by day, oldest day first, newest first within each day, exactly as
+    one-day windows would emit them. A span that turns out to hold more than
+    ``SPAN_RECORDS_MAX`` records is read again day by day, so memory stays bounded.
     """
+
+    SPAN_FILL = 0.8  # a span aims at this share of a page, so most take one request
+    SPAN_MAX_DAYS = 64
+    SPAN_RECORDS_MAX = 4000
 
     is_sorted = True
     check_sorted = False
@@ -220,30 +281,80 @@ class DayWindowStream(DayWindows, AccountStream):
     sweep_undated: ClassVar[bool] = True
 
     def get_records(self, context: Context | None) -> Iterable[dict]:
+        """Each day's records, oldest day first, then the sweep; days are fetched concurrently."""
         path = self.url_path(context)
         last = self.last_day()
         day = self.first_day(context, self._tap.server_today())  # type: ignore[attr-defined]
-        while day <= last:
-            iso = day.isoformat()
-            window = {f"{self.filter_name}>": iso, f"{self.filter_name}<": iso}
+        sweep: list[tuple[dt.date, dt.date] | None] = [None] if self.sweep_undated else []
+        sizes = windows.SizedSpans(int(self.page_size * self.SPAN_FILL), self.SPAN_MAX_DAYS)
+        while True:
+            windows_left = itertools.chain(sizes.spans(day, last), sweep)
+            reads = self._tap.in_order(  # type: ignore[attr-defined]
+                windows_left, lambda w: self.read_window(path, w, last, context)
+            )
             try:
-                for extra in self.param_sets:
-                    yield from self.read(path, {**window, **extra}, context)
+                with contextlib.closing(reads):
+                    for window, records in reads:
+                        if self.client.skipped(path):
+                            return  # closed mid-run: later windows may miss pages
+                        count = 0
+                        for record in records:
+                            count += 1
+                            yield record
+                        if window is not None:
+                            sizes.observe(*window, count)
+                            day = window[1] + dt.timedelta(days=1)
+                return
             except ApiError as exc:
                 if exc.code != windows.RETENTION_ERROR:
                     raise
                 # Twilio's retention counts back from Twilio's today, not ours.
                 day = windows.after_retention_error(
-                    day=day,
+                    day=day,  # the first day not yet emitted is the one refused
                     today=self._tap.server_today(),  # type: ignore[attr-defined]
                     message=str(exc),
                     stream=self.name,
                     logger=self.logger,
                 )
-                continue
-            day += dt.timedelta(days=1)
-        if self.sweep_undated:
-            yield from self.not_yet_dated(path, last)
+
+    def read_window(
+        self,
+        path: str,
+        window: tuple[dt.date, dt.date] | None,
+        last: dt.date,
+        context: Context | None,
+    ) -> Iterator[list[dict]]:
+        """A window's pages (of every parameter set), or with ``window`` None the sweep's."""
+        if window is None:
+            yield list(self.not_yet_dated(path, last))
+            return
+        first, end = window
+        if first == end:
+            yield from self.read_days(path, first, end, context)
+            return
+        gathered: list[dict] = []
+        for page in self.read_days(path, first, end, context):
+            gathered.extend(page)
+            if len(gathered) > self.SPAN_RECORDS_MAX:  # denser than it looked: day by day
+                for day in windows.days(first, end):
+                    yield from self.read_days(path, day, day, context)
+                return
+        rk = self.replication_key
+        gathered.sort(
+            key=lambda record: (record[rk] or "")[:10]
+        )  # stable: newest first within a day
+        yield gathered
+
+    def read_days(
+        self, path: str, first: dt.date, last: dt.date, context: Context | None
+    ) -> Iterator[list[dict]]:
+        """The pages of days ``first`` to ``last`` (both included), each parameter set in turn."""
+        window = {
+            f"{self.filter_name}>": first.isoformat(),
+            f"{self.filter_name}<": last.isoformat(),
+        }
+        for extra in self.param_sets:
+            yield from self.read_pages(path, {**window, **extra}, context)
 
     def not_yet_dated(self, path: str, last: dt.date) -> Iterator[dict]:
         """Records whose filter date is still empty (queued messages, calls not yet dialled).
@@ -275,6 +386,11 @@ class ChildStream(TwilioStream):
     says when it starts for each parent only at DEBUG level, and its record
     count is one metric for all parents, logged once a minute and at the end of
     the run.
+
+    Children of high-volume parents (media of MMS messages, events of calls,
+    conversation messages and participants, execution steps) are off by default
+    (``selected_by_default = False``): one request per parent record is most of
+    a run's requests and time (docs/performance.md). Select them to read them.
     """
 
     state_partitioning_keys: ClassVar[tuple[str, ...]] = ("account_sid",)  # type: ignore[assignment]
@@ -362,11 +478,16 @@ class ProductWindowStream(DayWindows, ProductStream):
             return
         path = self.url_path(context)
         first = self.first_day(context, self._tap.server_today())  # type: ignore[attr-defined]
-        rk, pks = self.replication_key, self.primary_keys or ()
-        for day in windows.days(first, self.last_day()):
-            records = list(self.read(path, self.window_params(day), context))
-            records.sort(key=lambda r: (r[rk] or "", *(str(r[k]) for k in pks)))
+        days = windows.days(first, self.last_day())
+        for _, records in self._tap.in_order(days, lambda d: self.read_day(path, d, context)):  # type: ignore[attr-defined]
             yield from records
+
+    def read_day(self, path: str, day: dt.date, context: Context | None) -> list[list[dict]]:
+        """One day's records, oldest first (in one chunk: sorting needs them all)."""
+        rk, pks = self.replication_key, self.primary_keys or ()
+        records = list(self.read(path, self.window_params(day), context))
+        records.sort(key=lambda r: (r[rk] or "", *(str(r[k]) for k in pks)))
+        return [records]
 
 
 def day_bounds(day: dt.date) -> tuple[str, str]:

@@ -28,6 +28,7 @@ class ConversationMessagesStream(ProductChildStream):
 
     parent_stream_type = ConversationsStream
     name = "conversation_messages"
+    selected_by_default = False  # one request per conversation, every run: see ChildStream
     api = "conversations"
     path = "/v1/Conversations/{conversation_sid}/Messages"
     records_key = "messages"
@@ -42,6 +43,7 @@ class ConversationParticipantsStream(ProductChildStream):
 
     parent_stream_type = ConversationsStream
     name = "conversation_participants"
+    selected_by_default = False  # one request per conversation, every run: see ChildStream
     api = "conversations"
     path = "/v1/Conversations/{conversation_sid}/Participants"
     records_key = "participants"

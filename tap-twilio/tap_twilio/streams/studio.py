@@ -52,6 +52,7 @@ class ExecutionStepsStream(ProductChildStream):
 
     parent_stream_type = ExecutionsStream
     name = "execution_steps"
+    selected_by_default = False  # one request per execution: see ChildStream
     api = "studio"
     path = "/v2/Flows/{flow_sid}/Executions/{execution_sid}/Steps"
     records_key = "steps"

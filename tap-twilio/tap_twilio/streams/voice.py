@@ -33,6 +33,7 @@ class CallEventsStream(ChildStream):
 
     name = "call_events"
     parent_stream_type = CallsStream
+    selected_by_default = False  # one request per ended call: see ChildStream
     path = f"{ACCOUNT}/Calls/{{call_sid}}/Events.json"
     records_key = "events"
     primary_keys = ("call_sid", "sequence")

@@ -6,6 +6,7 @@ import re
 import secrets
 import time
 import zoneinfo
+from collections import Counter
 from email.utils import formatdate
 
 from starlette.applications import Starlette
@@ -32,21 +33,27 @@ _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
 
 
 class TwilioHeaders:
-    """Adds the headers Twilio sends on every response and counts requests in flight.
+    """Adds the headers Twilio sends on every response and counts requests.
 
     ``Date`` follows the emulator's clock, not the host's, as a client would see
-    it from Twilio: run uvicorn with ``date_header=False``.
+    it from Twilio: run uvicorn with ``date_header=False``. ``served`` counts the
+    API requests (everything but ``/_emulator/``) per API, by the path's first
+    segment (``2010-04-01``, ``monitor``, ...), for benchmarks.
     """
 
-    def __init__(self, app: ASGIApp, clock: Clock) -> None:
+    def __init__(self, app: ASGIApp, clock: Clock, served: Counter[str]) -> None:
         self.app = app
         self.clock = clock
+        self.served = served
         self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = scope["path"]
+        if not path.startswith("/_emulator/"):
+            self.served[path.split("/", 2)[1]] += 1
         self.in_flight += 1
         started = time.perf_counter()
         concurrent = self.in_flight
@@ -101,6 +108,12 @@ async def info(request: Request) -> Response:
             ],
         }
     )
+
+
+async def served(request: Request) -> Response:
+    """API requests served since the emulator started, in total and per API."""
+    by_api: Counter[str] = request.app.state.served
+    return json_response({"total": sum(by_api.values()), "by_api": dict(sorted(by_api.items()))})
 
 
 async def clock(request: Request) -> Response:
@@ -177,6 +190,7 @@ def create_app(emu: Emulator, faults: FaultPlan | None = None) -> Starlette:
         Route("/_emulator/outbox", outbox),
         Route("/_emulator/webhooks", webhooks),
         Route("/_emulator/faults", faults_admin, methods=["GET", "POST", "DELETE"]),
+        Route("/_emulator/requests", served),
     ]
     for module in resources.ALL:
         routes += module.ROUTES
@@ -186,7 +200,8 @@ def create_app(emu: Emulator, faults: FaultPlan | None = None) -> Starlette:
     )
     app.state.emulator = emu
     app.state.faults = Faults(faults)
+    app.state.served = Counter()
     # The last added is the outermost: injected faults still carry Twilio's headers.
     app.add_middleware(FaultInjector, faults=app.state.faults, clock=emu.clock)
-    app.add_middleware(TwilioHeaders, clock=emu.clock)
+    app.add_middleware(TwilioHeaders, clock=emu.clock, served=app.state.served)
     return app

@@ -48,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     data.add_argument("--customers", type=int, default=1500, help="customer phone numbers")
     data.add_argument(
+        "--no-closed-subaccount",
+        dest="closed_subaccount",
+        action="store_false",
+        help="leave out the closed subaccount (its resources answer 404)",
+    )
+    data.add_argument(
         "--now",
         help="initial clock, ISO-8601 (e.g. 2026-11-26T12:00:00Z); default: the wall clock",
     )
@@ -175,6 +181,7 @@ def _config(args: argparse.Namespace) -> EmulatorConfig:
         messages_per_day=args.messages_per_day,
         calls_per_day=args.calls_per_day,
         customers=args.customers,
+        closed_subaccount=args.closed_subaccount,
         now=parse_iso_instant(args.now) if args.now else None,
         webhooks=SenderConfig(
             urls=CallbackUrls(

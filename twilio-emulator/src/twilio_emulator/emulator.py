@@ -20,6 +20,7 @@ class EmulatorConfig:
     messages_per_day: float = 250.0  # across all accounts
     calls_per_day: float = 60.0
     customers: int = 1500
+    closed_subaccount: bool = True  # a closed subaccount whose resources answer 404
     now: int | None = None  # initial clock (epoch seconds); default: wall clock, whole second
     auth_token: str = field(default_factory=lambda: secrets.token_hex(16), repr=False)
     api_key_secret: str = field(default_factory=lambda: secrets.token_hex(16), repr=False)
@@ -45,6 +46,7 @@ class Emulator:
             customers=config.customers,
             auth_token=config.auth_token,
             api_key_secret=config.api_key_secret,
+            closed_subaccount=config.closed_subaccount,
         )
         self.store = Store(
             self.world,

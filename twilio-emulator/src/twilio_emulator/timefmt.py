@@ -7,6 +7,7 @@ to store for a million records. They become strings only when rendered.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 DAY = 86_400
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -15,14 +16,24 @@ _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
 def rfc2822(ts: int | None) -> str | None:
-    """Format like the 2010 API: ``Fri, 24 May 2019 17:44:46 +0000`` (locale-independent)."""
+    """Format like the 2010 API: ``Fri, 24 May 2019 17:44:46 +0000`` (locale-independent).
+
+    Three of these per message: the day part is cached, the time of day is
+    arithmetic, so a page of a thousand messages costs microseconds, not milliseconds.
+    """
     if ts is None:
         return None
-    t = dt.datetime.fromtimestamp(ts, dt.timezone.utc)
-    return (
-        f"{_DAYS[t.weekday()]}, {t.day:02d} {_MONTHS[t.month - 1]} {t.year} "
-        f"{t.hour:02d}:{t.minute:02d}:{t.second:02d} +0000"
-    )
+    day, seconds = divmod(int(ts), DAY)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{_rfc2822_day(day)} {hours:02d}:{minutes:02d}:{secs:02d} +0000"
+
+
+@functools.lru_cache(maxsize=4096)
+def _rfc2822_day(day: int) -> str:
+    """``Fri, 24 May 2019`` for a UTC day number."""
+    d = day_to_date(day)
+    return f"{_DAYS[d.weekday()]}, {d.day:02d} {_MONTHS[d.month - 1]} {d.year}"
 
 
 def iso_z(ts: int | None) -> str | None:

@@ -1,0 +1,1 @@
+"""Opt-in benchmarks (never part of make test): see docs/performance.md."""

@@ -1,0 +1,1 @@
+"""make bench: tap-twilio beside Airbyte and singer-io on the same data, then the pipeline."""

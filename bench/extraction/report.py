@@ -1,0 +1,287 @@
+"""The benchmark's tables and goals, from its JSON results; the "Extraction" section of the docs.
+
+Every figure is a median over the rounds; a ratio (how many times tap-twilio's
+wall time an extractor took) is taken within each round, then the median.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import statistics
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+STREAMS = ("messages", "calls")
+NAMES = {
+    "ceiling": "bare sequential loop (ceiling)",
+    "tap-twilio": "**tap-twilio** (this repo)",
+    "airbyte": "Airbyte source-twilio 0.16.0",
+    "singer-io": "singer-io tap-twilio 0.2.2",
+}
+PIPELINE_PROCESSES = ("meltano", "tap-twilio", "target-duckdb", "dbt")
+GOALS = {
+    "airbyte": 20.0,  # at least this many times faster than Airbyte
+    "singer-io": 15.0,
+}
+
+
+def command_line(argv: Iterable[str]) -> str:
+    extra = " ".join(shlex.quote(a) for a in argv)
+    return f"make bench BENCH_ARGS='{extra}'" if extra else "make bench"
+
+
+def _median(values: Iterable[float]) -> float:
+    values = list(values)
+    return statistics.median(values) if values else float("nan")
+
+
+def _n(value: float, digits: int = 1) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def line(run: Any, totals: dict[str, int] | None = None) -> str:
+    """One run, for the console."""
+    records = sum(run.records.values())
+    text = (
+        f"{run.name:<16} {run.latency_ms:>4} ms: {run.wall_seconds:8.1f}s wall, "
+        f"{run.cpu_seconds:8.1f}s CPU, {run.peak_rss_mb:6.0f} MB, {run.requests:>7,} requests, "
+        f"{records:>9,} records"
+    )
+    if totals is not None:
+        text += f" ({truth_check(run.records, run.distinct, totals)})"
+    if run.reconciled is not None:
+        text += ", marts = truth" if run.reconciled else ", MARTS DIFFER FROM THE TRUTH"
+    if run.returncode != 0:
+        text += f", EXIT {run.returncode}"
+    return text
+
+
+def truth_check(records: dict[str, int], distinct: dict[str, int], totals: dict[str, int]) -> str:
+    """'= truth', or what differs: duplicates (written - distinct), missing (truth - distinct)."""
+    notes = []
+    for stream in STREAMS:
+        written, unique, truth = records.get(stream, 0), distinct.get(stream, 0), totals[stream]
+        if written > unique:
+            notes.append(f"{stream}: {written - unique:,} duplicates")
+        if unique < truth:
+            notes.append(f"{stream}: {truth - unique:,} missing")
+        if unique > truth:
+            notes.append(f"{stream}: {unique - truth:,} unknown")
+    return "; ".join(notes) if notes else "= truth"
+
+
+def _runs(results: dict, name: str, latency: int | None = None) -> list[dict]:
+    return [
+        r
+        for r in results["runs"]
+        if r["name"] == name and (latency is None or r["latency_ms"] == latency)
+    ]
+
+
+def _ratio(results: dict, name: str, latency: int) -> float:
+    """Median over rounds of (this extractor's wall time / tap-twilio's, same round)."""
+    ours = {r["round"]: r["wall_seconds"] for r in _runs(results, "tap-twilio", latency)}
+    return _median(
+        r["wall_seconds"] / ours[r["round"]]
+        for r in _runs(results, name, latency)
+        if r["round"] in ours
+    )
+
+
+def extraction_table(results: dict, latency: int) -> str:
+    totals = results["truth"]
+    rows = [
+        "| extractor | wall s | × tap-twilio's time | records/s | CPU s | CPU µs/record "
+        "| peak MB | HTTP requests | messages written (distinct) | calls written (distinct) "
+        "| vs truth |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, label in NAMES.items():
+        runs = _runs(results, name, latency)
+        if not runs:
+            continue
+        wall = _median(r["wall_seconds"] for r in runs)
+        cpu = _median(r["cpu_seconds"] for r in runs)
+        last = runs[-1]
+        records = sum(last["records"].values())
+        ratio = _ratio(results, name, latency)
+        rounds = ", ".join(_n(r["wall_seconds"]) for r in runs)
+        failed = [r for r in runs if r["returncode"] != 0]
+        check = truth_check(last["records"], last["distinct"], totals)
+        if failed:
+            check += f"; exit code {failed[0]['returncode']}"
+        rows.append(
+            f"| {label} | {_n(wall)} ({rounds}) | {ratio:.2f}× | {_n(records / wall, 0)} "
+            f"| {_n(cpu)} | {_n(cpu / max(records, 1) * 1e6, 0)} "
+            f"| {_n(_median(r['peak_rss_mb'] for r in runs), 0)} | {last['requests']:,} "
+            f"| {last['records'].get('messages', 0):,} ({last['distinct'].get('messages', 0):,}) "
+            f"| {last['records'].get('calls', 0):,} ({last['distinct'].get('calls', 0):,}) "
+            f"| {check} |"
+        )
+    return "\n".join(rows)
+
+
+def pipeline_table(results: dict) -> str:
+    rows = [
+        "| run | wall s | CPU s | CPU s: "
+        + " / ".join(PIPELINE_PROCESSES)
+        + " | peak MB: tap / loader | HTTP requests | raw messages, calls | marts = truth |",
+        "|---|---:|---:|---|---|---:|---|---|",
+    ]
+    for name in ("pipeline: full", "pipeline: no-op"):
+        runs = _runs(results, name)
+        if not runs:
+            continue
+        wall = _median(r["wall_seconds"] for r in runs)
+        by_process = " / ".join(
+            _n(_median(r["cpu_by_process"].get(p, 0.0) for r in runs)) for p in PIPELINE_PROCESSES
+        )
+        peaks = " / ".join(
+            _n(_median(r["peak_rss_mb_by_process"].get(p, 0.0) for r in runs), 0)
+            for p in ("tap-twilio", "target-duckdb")
+        )
+        last = runs[-1]
+        raw = ", ".join(f"{last['records'].get(s, 0):,}" for s in STREAMS)
+        reconciled = {r["reconciled"] for r in runs}
+        rounds = ", ".join(_n(r["wall_seconds"]) for r in runs)
+        rows.append(
+            f"| {name.split(': ')[1]} | {_n(wall)} ({rounds})"
+            f" | {_n(_median(r['cpu_seconds'] for r in runs))} | {by_process} | {peaks} "
+            f"| {last['requests']:,} | {raw} | {'yes' if reconciled == {True} else 'NO'} |"
+        )
+    return "\n".join(rows)
+
+
+def goals(results: dict) -> list[str]:
+    """Each goal of the issue, met or not, with the figure that decides it."""
+    out = []
+    latencies = sorted({r["latency_ms"] for r in results["runs"] if r["name"] == "tap-twilio"})
+    for latency in latencies:
+        for peer, times in GOALS.items():
+            if _runs(results, peer, latency):
+                ratio = _ratio(results, peer, latency)
+                verdict = "met" if ratio >= times else "NOT met"
+                line = (
+                    f"{verdict}: at {latency} ms, {ratio:.1f}× faster than {NAMES[peer]} "
+                    f"(goal {times:.0f}×)"
+                )
+                theirs = _runs(results, peer, latency)[-1]
+                written, truth = sum(theirs["distinct"].values()), sum(results["truth"].values())
+                if written != truth:
+                    line += f"; it wrote only {written:,} of the {truth:,} distinct records"
+                out.append(line)
+    for latency in latencies:
+        if latency and _runs(results, "ceiling", latency):
+            ratio = _ratio(results, "ceiling", latency)
+            verdict = "met" if ratio > 1 else "NOT met"
+            out.append(
+                f"{verdict}: at {latency} ms, {ratio:.2f}× faster than the bare sequential loop"
+            )
+    ours = _runs(results, "tap-twilio")
+    if ours:
+        per_record = _median(
+            r["cpu_seconds"] / max(sum(r["records"].values()), 1) * 1e6 for r in ours
+        )
+        verdict = "met" if per_record < 100 else "NOT met"
+        out.append(f"{verdict}: {per_record:.0f} µs of tap CPU per record (goal < 100)")
+        exact = all(truth_check(r["records"], r["distinct"], results["truth"]) == "= truth"
+                    for r in ours)  # fmt: skip
+        out.append(f"{'met' if exact else 'NOT met'}: every tap-twilio run wrote exactly the truth")
+        peak = max(r["peak_rss_mb"] for r in ours)
+        out.append(f"{'met' if peak < 300 else 'NOT met'}: tap peak memory {peak:.0f} MB (< 300)")
+    full = _runs(results, "pipeline: full")
+    if full:
+        wall = _median(r["wall_seconds"] for r in full)
+        verdict = "met" if wall < 120 and all(r["reconciled"] for r in full) else "NOT met"
+        messages = full[-1]["records"].get("messages", 0)
+        out.append(
+            f"{verdict}: {messages:,} messages from the API to reconciled marts in {wall:.0f} s "
+            "at 0 ms (goal < 120 s)"
+        )
+        tap_peak = max(r["peak_rss_mb_by_process"].get("tap-twilio", 0) for r in full)
+        out.append(
+            f"{'met' if tap_peak < 300 else 'NOT met'}: tap peak memory in the pipeline "
+            f"{tap_peak:.0f} MB (< 300)"
+        )
+    noop = _runs(results, "pipeline: no-op")
+    if noop:
+        wall = _median(r["wall_seconds"] for r in noop)
+        out.append(
+            f"{'met' if wall < 20 else 'NOT met'}: incremental no-op run in {wall:.1f} s "
+            f"end to end, {noop[-1]['requests']:,} requests (goal < 20 s)"
+        )
+    return out
+
+
+def tables(results: dict) -> str:
+    parts = []
+    for latency in sorted({r["latency_ms"] for r in results["runs"] if r["name"] in NAMES}):
+        parts.append(f"#### {latency} ms per request\n\n{extraction_table(results, latency)}")
+    if any(r["name"].startswith("pipeline") for r in results["runs"]):
+        parts.append(f"#### The pipeline, 0 ms per request\n\n{pipeline_table(results)}")
+    parts.append("#### Goals\n\n" + "\n".join(f"- {g}" for g in goals(results)))
+    return "\n\n".join(parts)
+
+
+SECTION_INTRO = """## Extraction
+
+<!-- the ### subsections are written by bench/extraction (make bench), one per dataset
+size and latencies: a run replaces its own subsection; text outside them is kept -->
+
+`make bench` starts the emulator with one dataset (1 main account and 2 subaccounts),
+then, for each round and latency (added by the emulator to every request), runs one
+after another against the same data: a bare sequential `requests` + `json` loop over
+every page of 1,000 (the ceiling: no windows, no state, no output), tap-twilio, Airbyte
+`source-twilio` 0.16.0 and singer-io `tap-twilio` 0.2.2 (each in its own virtualenv,
+pointed at the emulator without editing its code), each reading `messages` and `calls`
+of every account from the first day, output to a file counted after the clock stops.
+Then `meltano run tap-twilio target-duckdb dbt-duckdb:build` on a fresh warehouse,
+reconciled with the truth, and the same command again with no new data. Wall times and
+CPU are medians over the rounds (each round listed in brackets); "× tap-twilio's time"
+is taken within each round, then the median. CPU counts the extractor's process tree
+only (not the emulator's).
+"""
+
+
+def subsection_title(results: dict) -> str:
+    """One title per dataset size and latencies: a later run of the same replaces it."""
+    size = results["size"]
+    latencies = sorted({r["latency_ms"] for r in results["runs"] if r["name"] in NAMES})
+    return (
+        f"### {size['days']} days, ~{size['messages']:,} messages, ~{size['calls']:,} calls; "
+        f"{', '.join(str(x) for x in latencies)} ms per request"
+    )
+
+
+def write_docs(path: Path, results: dict, tables: str) -> None:
+    """Write this run's subsection of '## Extraction' in ``path`` (the section made if absent)."""
+    machine = results["machine"]
+    load = ", ".join(f"{x:.1f}" for x in machine["load_average"])
+    title = subsection_title(results)
+    subsection = (
+        f"{title}\n\n"
+        f"Reproduce: `{results['command']}` ({results['seconds'] / 60:.1f} min for this run). "
+        f"Run {results['started']}: {results['truth']['messages']:,} messages and "
+        f"{results['truth']['calls']:,} calls in 3 accounts; {machine['cpus']} CPUs, "
+        f"Python {machine['python']}, load average at the end {load}. "
+        f"Results: `bench/results/extraction-{results['started']}.json`.\n\n"
+        f"{tables}\n"
+    )
+    text = path.read_text()
+    section = re.search(r"^## Extraction\n.*?(?=^## |\Z)", text, flags=re.M | re.S)
+    if not section:
+        first = re.search(r"^## ", text, flags=re.M)
+        at = first.start() if first else len(text)
+        text = text[:at] + SECTION_INTRO + "\n" + text[at:]
+        section = re.search(r"^## Extraction\n.*?(?=^## |\Z)", text, flags=re.M | re.S)
+    assert section is not None
+    body = section.group(0)
+    own = re.search(rf"^{re.escape(title)}\n.*?(?=^### |^## |\Z)", body, flags=re.M | re.S)
+    if own:
+        body = body[: own.start()] + subsection + "\n" + body[own.end() :]
+    else:
+        body = body.rstrip("\n") + "\n\n" + subsection + "\n"
+    text = text[: section.start()] + body + text[section.end() :]
+    path.write_text(text.rstrip("\n") + "\n")
