@@ -11,11 +11,7 @@ export DO_NOT_TRACK := 1
 PACKAGES := twilio-emulator/pyproject.toml tap-twilio/pyproject.toml webhooks/pyproject.toml \
 	analyze/pyproject.toml pyproject.toml
 
-<<<<<<< HEAD
-.PHONY: help install demo dashboard report browser test lint format run clean
-=======
-.PHONY: help install demo test lint format run bench clean
->>>>>>> issue-7
+.PHONY: help install demo dashboard report browser test lint format run bench clean
 
 help:
 	@echo "make demo     - install everything, run the whole pipeline on the Twilio emulator"
