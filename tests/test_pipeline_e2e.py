@@ -21,6 +21,7 @@ import duckdb
 import pytest
 
 from switchboard import reconcile
+from switchboard.emulated import EmulatorProcess
 from tests.pipeline import ROOT, Pipeline, assert_reconciles, assert_staging_matches_raw
 
 pytestmark = pytest.mark.e2e
@@ -256,3 +257,23 @@ def test_daily_usage_refresh_reads_only_usage(pipeline: Pipeline) -> None:
         "select count(*) from raw_twilio.messages where _sdc_extracted_at >= ?", [started]
     )[0][0]
     assert touched == 0
+
+
+def test_dbt_builds_on_a_warehouse_where_no_stream_was_loaded(
+    emulator: EmulatorProcess, tmp_path: Path
+) -> None:
+    """Users select any subset of the tap's streams (Meltano's `select`): `dbt build`, its
+    unit tests on sources included, passes with no raw table at all, every mart empty."""
+    empty = Pipeline(emulator=emulator, workdir=tmp_path)
+    empty.invoke("dbt-duckdb", "build")
+    with empty.connect() as conn:
+        marts = [
+            name
+            for (name,) in conn.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = 'analytics' order by 1"
+            ).fetchall()
+        ]
+        assert {"fct_messages", "fct_calls", "fct_spend_daily", "dim_customers"} <= set(marts)
+        for mart in marts:
+            assert conn.execute(f"select count(*) from analytics.{mart}").fetchone()[0] == 0, mart  # noqa: S608
