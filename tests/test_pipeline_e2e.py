@@ -51,21 +51,20 @@ def assert_staging_reconciles(pipeline: Pipeline, truth: dict, *, first_run: boo
     before the lookback keeps the status it was read with (a recording deleted a week
     after it was made is not re-read), as docs/reliability.md says.
     """
-    by_status = first_run
     expected: dict[str, dict[tuple[str, ...], int]] = {}
     for sid, account in truth["accounts"].items():
         counts = {**account["products"], **{s: account[s] for s in COUNTED}}
         for stream, count in counts.items():
             expected.setdefault(stream, {})[(sid,)] = count
         for stream in COUNTED_BY_STATUS:
-            if by_status:
+            if first_run:
                 for status, count in account[stream]["by_status"].items():
                     expected.setdefault(stream, {})[(sid, status)] = count
             else:
                 expected.setdefault(stream, {})[(sid,)] = account[stream]["total"]
     with pipeline.connect() as conn:
         for stream, per_key in expected.items():
-            per_status = by_status and stream in COUNTED_BY_STATUS
+            per_status = first_run and stream in COUNTED_BY_STATUS
             group = "account_sid, status" if per_status else "account_sid"
             rows = conn.execute(
                 f"select {group}, count(*) from staging.stg_twilio__{stream} group by all"  # noqa: S608

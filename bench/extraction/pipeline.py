@@ -20,26 +20,14 @@ import duckdb
 from bench.extraction import measure
 from switchboard import meltano, reconcile
 from switchboard.emulated import EmulatorProcess
+from tap_twilio.streams import STREAM_TYPES
 
 ROOT = Path(__file__).resolve().parents[2]
-# Every stream but those the tap leaves off by default: the numbers for sale and the
-# children read with one request per parent record. Meltano reads it from the environment.
+# Every stream but those the tap leaves off by default (the numbers for sale and the
+# children read with one request per parent record), from the tap's own classes.
+# Meltano selects every stream otherwise; it reads this from the environment.
 LEAN_SELECTION = json.dumps(
-    ["*.*"]
-    + [
-        f"!{stream}.*"
-        for stream in (
-            "available_phone_number_countries",
-            "available_phone_numbers_local",
-            "available_phone_numbers_mobile",
-            "available_phone_numbers_toll_free",
-            "message_media",
-            "call_events",
-            "conversation_messages",
-            "conversation_participants",
-            "execution_steps",
-        )
-    ]
+    ["*.*"] + [f"!{s.name}.*" for s in STREAM_TYPES if not s.selected_by_default]
 )
 
 
