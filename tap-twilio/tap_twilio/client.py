@@ -1,21 +1,26 @@
 """The one place that talks HTTP to Twilio: auth, timeouts, retries, paging, errors.
 
-Streams ask for pages of a list; this module decides what a response means:
+A request is a loop over attempts. ``_attempt`` sends one GET and says what its
+response means (an ``Outcome``); ``get`` applies the retry policy to outcomes:
 
-- retry it, with exponential backoff and jitter, honouring ``Retry-After``:
-  429, 5xx, connection resets, timeouts, truncated or invalid bodies. Retries
-  are bounded twice, by ``max_attempts`` and by ``max_wait_seconds`` of waiting;
-- ask again for smaller pages: 400 with code 20007 (page size too large), and
-  two 500s in a row for one request (Twilio's usage records fail at 1000,
-  Airbyte #23512). The smaller size is kept for that endpoint for the run;
-- skip a subaccount whose resources answer 404 (closed during the run), with a
-  warning: the other accounts are still read, and its bookmark never moves past
-  what was read;
-- report anything else in one line (401 names the settings to fix, other 4xx).
+- a body that is what it should be (JSON, and for a list an envelope whose
+  records are a list) is returned; anything else is an invalid body, retried;
+- 429, 5xx, connection resets, timeouts and invalid bodies are retried with
+  exponential backoff and jitter, honouring ``Retry-After``, bounded twice (by
+  ``max_attempts`` and by ``max_wait_seconds`` of waiting);
+- 400 code 20007 (page size too large) asks again at once with smaller pages, and
+  so do two 500s in a row for one request (Twilio's usage records fail at 1000,
+  Airbyte #23512); the smaller size is kept for that endpoint for the run;
+- 401 and 404 are asked again twice, quickly: Twilio's edge answers them
+  transiently (Airbyte source-twilio 0.17.3, 0.17.5); one that persists is real
+  and raised (401 names the settings to fix; a stream skips a 404 per account);
+- a host that never answered (connection refused, DNS failure, connect timeout)
+  fails after ``UNREACHABLE_ATTEMPTS``, within seconds, naming the host and the
+  setting; once it has answered, connection failures are transient like the rest.
 
-Every request has a timeout; every retry and fallback is logged with its reason.
-A client may serve several threads at once (concurrent windows): each request
-waits for a slot of the tap's ``AdaptiveLimit``, and 429s shrink it.
+Every retry and fallback is logged with its reason. A client may serve several
+threads at once (concurrent windows): each request waits for a slot of the run's
+``AdaptiveLimit``, and 429s shrink it.
 """
 
 from __future__ import annotations
@@ -24,12 +29,11 @@ import contextlib
 import datetime as dt
 import email.utils
 import logging
-import random
 import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
@@ -37,9 +41,17 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 import orjson
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from tap_twilio.concurrency import AdaptiveLimit
-from tap_twilio.errors import ApiError, ApiUnavailableError, AuthenticationError, NotFoundError
+from tap_twilio.errors import (
+    ApiError,
+    ApiUnavailableError,
+    AuthenticationError,
+    NotFoundError,
+    TwilioCode,
+)
+from tap_twilio.retry import RetryPolicy
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 TRANSIENT_ERRORS = (
@@ -48,29 +60,16 @@ TRANSIENT_ERRORS = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
-PAGE_SIZE_TOO_LARGE = 20007
 # Page sizes to fall back to, largest first; 50 is Twilio's own default.
 PAGE_SIZE_STEPS = (1000, 500, 100, 50)
+EDGE_RETRIES = 2  # extra attempts for a 401 or 404 before believing it
+EDGE_WAIT_SECONDS = 0.25  # first wait before asking again after a 401 or 404
+UNREACHABLE_ATTEMPTS = 3  # attempts on a host that has never answered, then fail
+UNREACHABLE_WAIT_SECONDS = 0.5
 _STATED_MAX_PAGE_SIZE = re.compile(r"maximum page size is (\d+)", re.IGNORECASE)
 _ACCOUNT_IN_PATH = re.compile(r"/Accounts/(AC[0-9a-fA-F]{32})(?=/)")
 
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with jitter, bounded in attempts and in total waiting.
-
-    ``Retry-After`` wins over the backoff when Twilio sends it, within the budget.
-    """
-
-    max_attempts: int = 8  # per request, the first one included
-    max_wait_seconds: float = 600.0  # total sleeping per request before giving up
-    base_seconds: float = 1.0  # first backoff; doubles on each retry
-    cap_seconds: float = 60.0  # longest single backoff (Retry-After may ask for more)
-
-    def backoff(self, attempt: int) -> float:
-        """Wait after failed attempt ``attempt``: half to all of base * 2^(attempt-1), capped."""
-        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** (attempt - 1))
-        return random.uniform(ceiling / 2, ceiling)
+Shape = Callable[[dict], "str | None"]  # what is wrong with a 200's body, or None
 
 
 def smaller_page_size(current: int, stated_max: int | None = None) -> int | None:
@@ -89,6 +88,40 @@ def account_in(path: str) -> str | None:
 def _endpoint(path: str) -> str:
     """The path with account SIDs generalised: page-size limits hold per endpoint."""
     return _ACCOUNT_IN_PATH.sub("/Accounts/{AccountSid}", path)
+
+
+def list_shape(records_key: str) -> Shape:
+    """The check of a list page: the 2010 envelope or the product APIs' ``meta`` one."""
+
+    def problem(body: dict) -> str | None:
+        meta = body.get("meta")
+        if isinstance(meta, dict):
+            key = meta.get("key") or records_key
+            link = meta.get("next_page_url")
+            where = f"meta.key {key!r}"
+        else:
+            key, link, where = records_key, body.get("next_page_uri"), repr(records_key)
+        records = body.get(key)
+        if not isinstance(records, list):
+            found = "no" if key not in body else f"a {type(records).__name__} for the"
+            return f"{found} {where} list"
+        if link is not None and not isinstance(link, str):
+            return f"a next-page link that is a {type(link).__name__}"
+        if not all(isinstance(record, dict) for record in records):
+            return f"records in {where} that are not objects"
+        return None
+
+    return problem
+
+
+def instance_shape(required: tuple[str, ...]) -> Shape:
+    """The check of one resource (a balance): an object with its key fields."""
+
+    def problem(body: dict) -> str | None:
+        missing = [field for field in required if body.get(field) is None]
+        return f"no {', '.join(missing)} in the resource" if missing else None
+
+    return problem
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -116,8 +149,40 @@ def _error_fields(response: requests.Response) -> tuple[int | None, str]:
     return (code if isinstance(code, int) else None), str(body.get("message") or response.reason)
 
 
+def _unreachable(exc: Exception) -> bool:
+    """Whether the connection never opened (refused, unresolvable, connect timeout)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)
+    return isinstance(reason, (NewConnectionError, NameResolutionError))
+
+
+@dataclass(frozen=True)
+class Request:
+    """One GET, ready to send: the URL without query, the query, the endpoint it hits."""
+
+    url: str
+    path: str
+    query: dict[str, Any]
+    endpoint: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt's response means: a body, a reason to retry, or an error."""
+
+    body: dict | None = None
+    retry: str | None = None  # the reason, for the run's summary: "429", "timeout", ...
+    failure: str = ""  # what went wrong, for the log and the final error
+    retry_after: float | None = None
+    error: Exception | None = None  # raised at once, or once retries for it are spent
+    status: int | None = None
+    stated_page_size: int | None = None  # 20007: the endpoint's stated maximum
+
+
 class TwilioClient:
-    """A requests session bound to one Twilio host, one credential and one main account."""
+    """A requests session bound to one Twilio host and one credential."""
 
     def __init__(
         self,
@@ -126,8 +191,9 @@ class TwilioClient:
         username: str,
         password: str,
         credential_hint: str,
-        account_sid: str,
+        host_setting: str,
         timeout: float,
+        connect_timeout: float,
         user_agent: str,
         logger: logging.Logger,
         retry: RetryPolicy | None = None,
@@ -135,12 +201,12 @@ class TwilioClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._base_path = urlsplit(self.base_url).path
-        self.timeout = timeout
+        self.timeout = (connect_timeout, timeout)
         self.logger = logger
         self.retry = retry or RetryPolicy()
         self.limit = limit or AdaptiveLimit(1, logger)
         self.credential_hint = credential_hint
-        self.account_sid = account_sid
+        self.host_setting = host_setting
         self.session = requests.Session()
         # One pooled connection per request that may be in flight (requests keeps 10).
         adapter = HTTPAdapter(pool_maxsize=max(10, self.limit.maximum))
@@ -149,11 +215,11 @@ class TwilioClient:
         self.session.auth = (username, password)
         self.session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
         self.server_date: dt.date | None = None
+        self.answered = False  # the host has answered at least once
         # What this run went through, for the summary line and for tests.
         self.requests_made = 0
         self.retries: Counter[str] = Counter()  # reason -> retries
         self.page_sizes: dict[str, int] = {}  # endpoint -> largest page size that works
-        self.skipped_accounts: set[str] = set()  # subaccounts that answered 404
         self._stats = threading.Lock()  # the counters above, across threads
 
     def url(self, path_or_url: str) -> str:
@@ -175,103 +241,61 @@ class TwilioClient:
             path_or_url = path + (f"?{parts.query}" if parts.query else "")
         return urljoin(self.base_url + "/", path_or_url.lstrip("/"))
 
-    def get(self, path_or_url: str, params: dict[str, Any] | None = None) -> dict:
-        """GET and parse JSON, retrying transient failures per the retry policy."""
-        parts = urlsplit(self.url(path_or_url))
-        url = f"{parts.scheme}://{parts.netloc}{parts.path}"
-        query: dict[str, Any] = dict(parse_qsl(parts.query, keep_blank_values=True))
-        query.update(params or {})
-        endpoint = _endpoint(parts.path)
-        if "PageSize" in query and endpoint in self.page_sizes:
-            query["PageSize"] = min(int(query["PageSize"]), self.page_sizes[endpoint])
+    def get(
+        self, path_or_url: str, params: dict[str, Any] | None = None, shape: Shape | None = None
+    ) -> dict:
+        """GET a JSON object, retrying per the policy until it has the ``shape`` asked for."""
+        request = self._request(path_or_url, params)
         policy = self.retry
-        failure = ""
         waited = 0.0
         server_errors = 0  # 500s in a row at the current page size
+        denied = 0  # 401s and 404s in a row
+        last = Outcome()
         for attempt in range(1, policy.max_attempts + 1):
-            retry_after = None
-            try:
-                with self.limit.slot() as generation:
-                    with self._stats:
-                        self.requests_made += 1
-                    response = self.session.get(url, params=query, timeout=self.timeout)
-                    content = response.content  # a reset mid-body raises here
-            except TRANSIENT_ERRORS as exc:
-                reason = "timeout" if isinstance(exc, requests.Timeout) else "connection"
-                failure = f"{type(exc).__name__}: {exc}".split("\n")[0][:200]
-            else:
-                self._note_server_date(response)
-                status = response.status_code
-                if status < 400:
-                    try:
-                        body = orjson.loads(content)
-                    except orjson.JSONDecodeError:
-                        reason, failure = (
-                            "invalid body",
-                            f"HTTP {status} with a body that is not valid JSON",
-                        )
-                    else:
-                        if isinstance(body, dict):
-                            self.limit.succeeded()
-                            return body
-                        reason = "invalid body"
-                        failure = f"HTTP {status} with a JSON body that is not an object"
-                else:
-                    code, message = _error_fields(response)
-                    if status == 400 and code == PAGE_SIZE_TOO_LARGE:
-                        failure = f"HTTP 400 code {code}: {message}"
-                        stated = _STATED_MAX_PAGE_SIZE.search(message)
-                        if not self._shrink_page(
-                            query,
-                            endpoint,
-                            f"code {code}: {message}",
-                            int(stated.group(1)) if stated else None,
-                        ):
-                            raise self._fatal(response)
-                        continue  # the same request with smaller pages: no need to wait
-                    if status not in RETRYABLE_STATUS:
-                        raise self._fatal(response)
-                    if status == 429:
-                        self.limit.throttled(generation)
-                    reason = str(status)
-                    failure = f"HTTP {status}" + (f" code {code}" if code else "") + f": {message}"
-                    retry_after = _retry_after(response)
-                    # A page too heavy to build fails again and again (usage records at
-                    # 1000, Airbyte #23512): after two 500s in a row, ask for smaller pages.
-                    server_errors = server_errors + 1 if status == 500 else 0
-                    if server_errors == 2 and self._shrink_page(query, endpoint, failure, None):
-                        server_errors = 0
+            last = self._attempt(request, shape)
+            if last.body is not None:
+                return last.body
+            if last.stated_page_size is not None and self._shrink_page(
+                request, last.failure, last.stated_page_size
+            ):
+                continue  # 20007: the same request with smaller pages, no need to wait
+            if last.retry is None:
+                assert last.error is not None
+                raise last.error
+            server_errors = server_errors + 1 if last.status == 500 else 0
+            if server_errors == 2 and self._shrink_page(request, last.failure, None):
+                server_errors = 0  # a page too heavy to build: ask for smaller ones
+            wait = policy.wait(attempt, last.retry_after)
+            if last.retry == "unreachable":
+                if attempt >= UNREACHABLE_ATTEMPTS:
+                    raise ApiUnavailableError(
+                        f"cannot reach {urlsplit(request.url).netloc} ({last.failure}); "
+                        f"check {self.host_setting} and the network"
+                    )
+                wait = UNREACHABLE_WAIT_SECONDS * attempt
+            if last.status in (401, 404):
+                denied += 1
+                if denied > EDGE_RETRIES:
+                    assert last.error is not None
+                    raise last.error
+                wait = EDGE_WAIT_SECONDS * denied
             if attempt == policy.max_attempts:
                 break
-            wait = policy.backoff(attempt)
-            if retry_after is not None:
-                wait = max(wait, retry_after)
             if waited + wait > policy.max_wait_seconds:
                 raise ApiUnavailableError(
-                    f"gave up on GET {parts.path} after {attempt} attempts: waiting {wait:.0f}s "
-                    f"more would pass max_wait_seconds={policy.max_wait_seconds:g}; "
-                    f"last error: {failure}"
+                    f"gave up on GET {request.path} after {attempt} attempts: waiting "
+                    f"{wait:.0f}s more would pass max_wait_seconds={policy.max_wait_seconds:g}; "
+                    f"last error: {last.failure}"
                 )
-            with self._stats:
-                self.retries[reason] += 1
-            self.logger.warning(
-                "Retrying GET %s in %.1fs (attempt %d of %d): %s",
-                parts.path,
-                wait,
-                attempt + 1,
-                policy.max_attempts,
-                failure,
-            )
+            self._note_retry(request, attempt, wait, last)
             time.sleep(wait)
             waited += wait
+        if last.error is not None and last.status in (401, 404):
+            raise last.error
         raise ApiUnavailableError(
-            f"gave up on GET {parts.path} after {policy.max_attempts} attempts "
-            f"(max_attempts); last error: {failure}"
+            f"gave up on GET {request.path} after {policy.max_attempts} attempts "
+            f"(max_attempts); last error: {last.failure}"
         )
-
-    def skipped(self, path: str) -> bool:
-        """Whether ``path``'s subaccount was skipped (it answered 404) during this run."""
-        return account_in(path) in self.skipped_accounts
 
     def pages(self, path: str, params: dict[str, Any], records_key: str) -> Iterator[list[dict]]:
         """Each page's records, following the next-page link to the end.
@@ -279,52 +303,117 @@ class TwilioClient:
         Two envelopes exist: the 2010 API's (records under ``records_key``,
         relative ``next_page_uri``) and the product APIs' (records under
         ``meta.key``, absolute ``meta.next_page_url``). Either link carries
-        PageSize, the filters and PageToken. A subaccount whose resources answer
-        404 (closed during the run) is skipped from then on, with a warning; a
-        404 of the main account is fatal.
+        PageSize, the filters and PageToken. Every page is checked for its shape
+        before it counts: a 200 without its records list is retried, never taken
+        for the last page.
         """
-        account = account_in(path)
-        if account in self.skipped_accounts:
-            return
-        try:
-            body = self.get(path, params)
-            while True:
-                meta = body.get("meta")
-                if isinstance(meta, dict):
-                    yield body.get(meta.get("key") or records_key) or []
-                    next_link = meta.get("next_page_url")
-                else:
-                    yield body.get(records_key) or []
-                    next_link = body.get("next_page_uri")
-                if not next_link:
-                    return
-                body = self.get(next_link)
-        except NotFoundError as exc:
-            if account is None or account == self.account_sid:
-                raise
-            self.skipped_accounts.add(account)
-            self.logger.warning(
-                "Skipping subaccount %s for the rest of this run: %s (closed?). "
-                "Its bookmarks stay at what was read; the next run picks it up if it reopens",
-                account,
-                exc,
-            )
+        shape = list_shape(records_key)
+        body = self.get(path, params, shape)
+        while True:
+            meta = body.get("meta")
+            if isinstance(meta, dict):
+                yield body[meta.get("key") or records_key]
+                next_link = meta.get("next_page_url")
+            else:
+                yield body[records_key]
+                next_link = body.get("next_page_uri")
+            if not next_link:
+                return
+            body = self.get(next_link, None, shape)
 
-    def _shrink_page(
-        self, query: dict[str, Any], endpoint: str, why: str, stated_max: int | None
-    ) -> bool:
+    def _request(self, path_or_url: str, params: dict[str, Any] | None) -> Request:
+        parts = urlsplit(self.url(path_or_url))
+        query: dict[str, Any] = dict(parse_qsl(parts.query, keep_blank_values=True))
+        query.update(params or {})
+        endpoint = _endpoint(parts.path)
+        if "PageSize" in query and endpoint in self.page_sizes:
+            query["PageSize"] = min(int(query["PageSize"]), self.page_sizes[endpoint])
+        return Request(f"{parts.scheme}://{parts.netloc}{parts.path}", parts.path, query, endpoint)
+
+    def _attempt(self, request: Request, shape: Shape | None) -> Outcome:
+        """Send the request once and classify what came back."""
+        try:
+            with self.limit.slot() as generation:
+                with self._stats:
+                    self.requests_made += 1
+                response = self.session.get(request.url, params=request.query, timeout=self.timeout)
+                content = response.content  # a reset mid-body raises here
+        except TRANSIENT_ERRORS as exc:
+            failure = f"{type(exc).__name__}: {exc}".split("\n")[0][:200]
+            if not self.answered and _unreachable(exc):
+                return Outcome(retry="unreachable", failure=failure)
+            reason = "timeout" if isinstance(exc, requests.Timeout) else "connection"
+            return Outcome(retry=reason, failure=failure)
+        self.answered = True
+        self._note_server_date(response)
+        status = response.status_code
+        if status < 400:
+            return self._success(status, content, shape)
+        code, message = _error_fields(response)
+        failure = f"HTTP {status}" + (f" code {code}" if code else "") + f": {message}"
+        if status == 400 and code == TwilioCode.PAGE_SIZE_TOO_LARGE:
+            stated = _STATED_MAX_PAGE_SIZE.search(message)
+            return Outcome(
+                failure=failure,
+                status=status,
+                error=self._fatal(response),
+                stated_page_size=int(stated.group(1)) if stated else 0,
+            )
+        if status in (401, 404):
+            return Outcome(
+                retry=str(status), failure=failure, status=status, error=self._fatal(response)
+            )
+        if status not in RETRYABLE_STATUS:
+            return Outcome(failure=failure, status=status, error=self._fatal(response))
+        if status == 429:
+            self.limit.throttled(generation)
+        return Outcome(
+            retry=str(status), failure=failure, status=status, retry_after=_retry_after(response)
+        )
+
+    def _success(self, status: int, content: bytes, shape: Shape | None) -> Outcome:
+        try:
+            body = orjson.loads(content)
+        except orjson.JSONDecodeError:
+            return Outcome(
+                retry="invalid body", failure=f"HTTP {status} with a body that is not JSON"
+            )
+        if not isinstance(body, dict):
+            return Outcome(
+                retry="invalid body",
+                failure=f"HTTP {status} with a JSON body that is not an object",
+            )
+        problem = shape(body) if shape is not None else None
+        if problem is not None:
+            return Outcome(retry="invalid body", failure=f"HTTP {status} with {problem}")
+        self.limit.succeeded()
+        return Outcome(body=body)
+
+    def _note_retry(self, request: Request, attempt: int, wait: float, outcome: Outcome) -> None:
+        with self._stats:
+            self.retries[outcome.retry or "?"] += 1
+        self.logger.warning(
+            "Retrying GET %s in %.1fs (attempt %d of %d): %s",
+            request.path,
+            wait,
+            attempt + 1,
+            self.retry.max_attempts,
+            outcome.failure,
+        )
+
+    def _shrink_page(self, request: Request, why: str, stated_max: int | None) -> bool:
         """Lower the request's PageSize (and the endpoint's) after ``why``; False at the floor."""
-        if "PageSize" not in query:
+        if "PageSize" not in request.query:
             return False
-        current = int(query["PageSize"])
-        smaller = smaller_page_size(current, stated_max)
+        current = int(request.query["PageSize"])
+        smaller = smaller_page_size(current, stated_max or None)
         if smaller is None:
             return False
-        query["PageSize"] = smaller
-        self.page_sizes[endpoint] = smaller
+        request.query["PageSize"] = smaller
+        self.page_sizes[request.endpoint] = smaller
         self.logger.warning(
             "GET %s failed at PageSize=%d (%s); using PageSize=%d for this endpoint from now on",
-            endpoint,
+            request.endpoint,
             current,
             why,
             smaller,
@@ -354,15 +443,13 @@ class TwilioClient:
                 self.server_date = parsed.astimezone(dt.timezone.utc).date()
 
 
-def summary(clients: list[TwilioClient]) -> str:
+def summary(clients: list[TwilioClient], skipped: list[str]) -> str:
     """One line on what a run's HTTP went through: requests, retries, fallbacks, skips."""
     retries: Counter[str] = Counter()
     page_sizes: dict[str, int] = {}
-    skipped: set[str] = set()
     for client in clients:
         retries.update(client.retries)
         page_sizes.update(client.page_sizes)
-        skipped |= client.skipped_accounts
     reasons = ", ".join(f"{reason}: {n}" for reason, n in sorted(retries.items()))
     parts = [
         f"{sum(c.requests_made for c in clients)} requests",
@@ -376,5 +463,5 @@ def summary(clients: list[TwilioClient]) -> str:
         if limit.lowest < limit.maximum:
             parts.append(f"concurrency cut from {limit.maximum} to {limit.lowest} by 429s")
     if skipped:
-        parts.append(f"skipped subaccounts {', '.join(sorted(skipped))}")
+        parts.append(f"skipped {', '.join(skipped)}")
     return "HTTP summary: " + "; ".join(parts)

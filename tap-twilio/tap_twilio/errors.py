@@ -1,6 +1,19 @@
-"""Errors the tap reports to the user: each one says, in one line, what to fix."""
+"""Errors the tap reports to the user, and the Twilio error codes it acts on.
+
+Each error says, in one line, what to fix; the CLI prints ``tap-twilio: <message>``.
+"""
 
 from __future__ import annotations
+
+
+class TwilioCode:
+    """Twilio's error codes (twilio.com/docs/api/errors) that change what the tap does."""
+
+    AUTHENTICATION = 20003  # 401: the credentials were refused
+    RETENTION = 20004  # 400: "Date range ... outside of retention window of 400 days"
+    PAGE_SIZE_TOO_LARGE = 20007  # 400: ask again with smaller pages
+    NOT_FOUND = 20404  # 404: no such resource (or none for this account)
+    TOO_MANY_REQUESTS = 20429  # 429: over the concurrency limit
 
 
 class TapTwilioError(Exception):
@@ -25,7 +38,7 @@ class ApiError(TapTwilioError):
 
 
 class NotFoundError(ApiError):
-    """HTTP 404: the resource (or a closed subaccount) does not exist."""
+    """HTTP 404: the resource does not exist (for this account)."""
 
 
 class ApiUnavailableError(TapTwilioError):

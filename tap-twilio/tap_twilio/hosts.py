@@ -4,7 +4,8 @@ Twilio's hosts are ``https://<product>.twilio.com``; a region and an edge turn
 them into ``https://<product>.<edge>.<region>.twilio.com``, as Twilio's helper
 libraries do (an edge without a region means region ``us1``). A base URL set
 explicitly (``base_url`` for the 2010 API, ``product_base_urls`` for the
-others) is used as is: region and edge never rewrite it.
+others, or ``products_base_url`` with each product under ``/<product>``) is
+used as is: region and edge never rewrite it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from tap_twilio.errors import ConfigError
 API = "api"  # the 2010 REST API (api.twilio.com/2010-04-01)
 # Product APIs the tap reads, by their host name on twilio.com.
 PRODUCTS = ("monitor", "messaging", "conversations", "studio", "verify", "trunking", "insights")
+APIS = (API, *PRODUCTS)
 
 _REGION = re.compile(r"^[a-z]{2}[0-9]$")  # us1, ie1, au1, jp1, ...
 _EDGE = re.compile(r"^[a-z]+(-[a-z]+)*$")  # ashburn, dublin, sydney, sao-paulo, ...
@@ -29,6 +31,15 @@ def twilio_url(host: str, *, region: str | None = None, edge: str | None = None)
     if edge and not region:
         region = "us1"
     return "https://" + ".".join(part for part in (host, edge, region, "twilio.com") if part)
+
+
+def setting_for(host: str, config: Mapping[str, Any]) -> str:
+    """The setting that decides ``host``'s base URL, for error messages."""
+    if host == API:
+        return "base_url" if config.get("base_url") else "region/edge"
+    if (config.get("product_base_urls") or {}).get(host):
+        return f"product_base_urls.{host}"
+    return "products_base_url" if config.get("products_base_url") else "region/edge"
 
 
 def base_urls(config: Mapping[str, Any]) -> dict[str, str]:
@@ -48,9 +59,15 @@ def base_urls(config: Mapping[str, Any]) -> dict[str, str]:
         raise ConfigError(
             f"product_base_urls has unknown product {unknown[0]!r}; known: {', '.join(PRODUCTS)}"
         )
+    shared = config.get("products_base_url")
+    if shared:
+        if not _URL.match(shared):
+            raise ConfigError(f"products_base_url {shared!r} is not an http(s) URL")
+        for product in PRODUCTS:
+            overrides.setdefault(product, f"{shared.rstrip('/')}/{product}")
     overrides[API] = config.get("base_url")
     result = {}
-    for host in (API, *PRODUCTS):
+    for host in APIS:
         url = overrides.get(host)
         if url:
             if not _URL.match(url):

@@ -1,10 +1,13 @@
-"""Time windows: which UTC days an incremental stream reads on this run.
+"""Time windows: which UTC days an incremental stream reads on this run, and how.
 
-Twilio's date filters (``DateSent>=``, ``StartTime<=``, ``StartDate``) are
-inclusive and day-granular, so windows are whole days that never overlap: each
-day is read exactly once per run. A run starts at the bookmark's day minus the
-lookback (late status and price changes), never before ``start_date`` and never
-outside Twilio's retention.
+Twilio's date filters (``DateSent>``/``DateSent<``, ``StartDate``/``EndDate``,
+the product APIs' instants) are inclusive, so windows are spans of whole UTC
+days that never overlap: each day is read exactly once per run. A run starts at
+the bookmark's day minus the lookback (late status and price changes), never
+before ``start_date`` and never outside Twilio's retention, and ends at
+Twilio's today (or ``end_date``). A span is one day, a fixed number of days
+(usage records), or sized to the density seen (``SizedSpans``); ``DateFilter``
+turns a span into the request's parameters.
 """
 
 from __future__ import annotations
@@ -13,14 +16,40 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 UTC = dt.timezone.utc
-RETENTION_ERROR = 20004  # "Date range ... outside of retention window of 400 days"
 _RETENTION_DAYS = re.compile(r"retention window of (\d+) days", re.IGNORECASE)
 
 
 def utc_today() -> dt.date:
     return dt.datetime.now(UTC).date()
+
+
+@dataclass(frozen=True)
+class DateFilter:
+    """The pair of list parameters that bound a span of whole UTC days, both inclusive.
+
+    The 2010 API filters on days (``DateSent>=2024-01-01``); the product APIs on
+    instants, so a span runs from the first to the last second of its days.
+    """
+
+    lower: str
+    upper: str
+    instants: bool = False
+
+    @classmethod
+    def days(cls, name: str) -> DateFilter:
+        """The 2010 API's ``<name>>`` and ``<name><`` (Twilio's ``>=`` and ``<=``)."""
+        return cls(f"{name}>", f"{name}<")
+
+    def params(self, first: dt.date, last: dt.date) -> dict[str, str]:
+        if self.instants:
+            return {
+                self.lower: f"{first.isoformat()}T00:00:00Z",
+                self.upper: f"{last.isoformat()}T23:59:59Z",
+            }
+        return {self.lower: first.isoformat(), self.upper: last.isoformat()}
 
 
 def start_day(
@@ -125,11 +154,10 @@ def after_retention_error(
     floor = today - dt.timedelta(days=int(stated.group(1)) - 1) if stated else day
     resume = max(day + dt.timedelta(days=1), floor)
     logger.warning(
-        "%s: Twilio refused %s as outside its retention window (code %d: %s); "
+        "%s: Twilio refused %s as outside its retention window (%s); "
         "skipping to %s, older days can no longer be read",
         stream,
         day.isoformat(),
-        RETENTION_ERROR,
         message,
         resume.isoformat(),
     )

@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -70,12 +71,14 @@ def run_tap_logged(
     requests: list[tuple[str, dict[str, str]]] = []
     original = TwilioClient.get
 
-    def logged_get(self: TwilioClient, path_or_url: str, params: dict | None = None) -> dict:
+    def logged_get(
+        self: TwilioClient, path_or_url: str, params: dict | None = None, shape: Any = None
+    ) -> dict:
         parts = urlsplit(path_or_url)
         query = dict(parse_qsl(parts.query))
         query.update({k: str(v) for k, v in (params or {}).items()})
         requests.append((parts.path, query))
-        return original(self, path_or_url, params)
+        return original(self, path_or_url, params, shape)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(TwilioClient, "get", logged_get)

@@ -7,25 +7,33 @@ from pathlib import Path
 
 import pytest
 
+from tap_twilio import client as client_module
+from tap_twilio.client import EDGE_RETRIES, EDGE_WAIT_SECONDS
 from tap_twilio.errors import AuthenticationError
 from tap_twilio.tap import TapTwilio
 from tests.emulated import EMULATOR, tap_config
 from tests.helpers import run_cli, run_tap
 
 
-def test_wrong_token_fails_on_first_request_without_retrying() -> None:
+def test_wrong_token_fails_on_the_first_request() -> None:
     with pytest.raises(AuthenticationError, match="account_sid and auth_token") as caught:
         run_tap(tap_config(auth_token="wrong-token"))
     assert "20003" in str(caught.value)
     assert "wrong-token" not in str(caught.value)
 
 
-def test_wrong_token_is_not_retried() -> None:
-    """One request, no backoff: the failure is immediate."""
+def test_wrong_token_is_asked_again_twice_then_fails_within_a_second(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Twilio's edge answers some 401s transiently: a 401 is believed on its third answer,
+    after waits of 0.25 s and 0.5 s (recorded here, not slept)."""
+    waits: list[float] = []
+    monkeypatch.setattr(client_module.time, "sleep", waits.append)
     tap = TapTwilio(config=tap_config(auth_token="wrong-token"))
     with pytest.raises(AuthenticationError):
         tap.sync_all()
-    assert tap.client.requests_made == 1
+    assert tap.session.client().requests_made == 1 + EDGE_RETRIES
+    assert waits == [EDGE_WAIT_SECONDS, 2 * EDGE_WAIT_SECONDS]
 
 
 def test_cli_wrong_credentials_one_line(tmp_path: Path) -> None:

@@ -240,6 +240,6 @@ def test_a_concurrency_cap_shrinks_the_tap_and_loses_nothing(
     report = requests.get(f"{capped.url}/_emulator/faults", timeout=10).json()
     assert report["injected"]["concurrency"] >= 1  # more than two were in flight at first
     assert written(limited) == written(clean)
-    assert limited.tap.limit.lowest <= 2
+    assert limited.tap.session.limit.lowest <= 2
     assert "Twilio answered 429 (too many requests): concurrency 8 -> 4" in caplog.text
-    assert f"concurrency cut from 8 to {limited.tap.limit.lowest} by 429s" in caplog.text
+    assert f"concurrency cut from 8 to {limited.tap.session.limit.lowest} by 429s" in caplog.text

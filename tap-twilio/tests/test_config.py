@@ -57,7 +57,7 @@ def test_discovery_makes_no_request() -> None:
     catalog = tap.catalog_dict
     names = {entry["tap_stream_id"] for entry in catalog["streams"]}
     assert names == API_2010_STREAMS | NUMBER_INVENTORY | set(PRODUCT_STREAMS)
-    assert tap.requests_made == 0
+    assert tap.session.requests_made == 0
 
 
 API_2010_STREAMS = {

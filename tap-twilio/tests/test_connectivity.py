@@ -10,6 +10,7 @@ import pytest
 from tap_twilio import hosts
 from tap_twilio.client import TwilioClient
 from tap_twilio.errors import ConfigError
+from tap_twilio.streams import STREAM_TYPES
 from tap_twilio.tap import TapTwilio
 from tests.emulated import tap_config
 
@@ -17,7 +18,7 @@ MINIMAL = {"account_sid": "AC" + "0" * 32, "auth_token": "x" * 32}
 
 
 def urls(**settings: object) -> dict[str, str]:
-    return TapTwilio(config={**MINIMAL, **settings}).base_urls
+    return dict(TapTwilio(config={**MINIMAL, **settings}).settings.base_urls)
 
 
 def test_default_hosts() -> None:
@@ -55,6 +56,17 @@ def test_explicit_base_urls_are_used_as_is() -> None:
     assert result["studio"] == "https://studio.dublin.ie1.twilio.com"
 
 
+def test_one_setting_points_every_product_at_one_base() -> None:
+    result = urls(
+        base_url="http://127.0.0.1:8765",
+        products_base_url="http://127.0.0.1:8765/",
+        product_base_urls={"monitor": "http://127.0.0.1:9999/m"},
+    )
+    assert result["studio"] == "http://127.0.0.1:8765/studio"
+    assert result["insights"] == "http://127.0.0.1:8765/insights"
+    assert result["monitor"] == "http://127.0.0.1:9999/m"  # the specific setting wins
+
+
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
@@ -63,6 +75,7 @@ def test_explicit_base_urls_are_used_as_is() -> None:
         ({"product_base_urls": {"video": "http://x"}}, "product_base_urls has unknown product"),
         ({"product_base_urls": {"studio": "studio.example"}}, "product_base_urls.studio"),
         ({"base_url": "ftp://example.com"}, "base_url 'ftp://example.com' is not an http"),
+        ({"products_base_url": "localhost:8765"}, "products_base_url 'localhost:8765' is not"),
     ],
 )
 def test_bad_connectivity_settings_are_named(settings: dict, message: str) -> None:
@@ -76,8 +89,9 @@ def client(base_url: str) -> TwilioClient:
         username="AC",
         password="secret",
         credential_hint="",
-        account_sid="AC" + "0" * 32,
+        host_setting="base_url",
         timeout=1,
+        connect_timeout=1,
         user_agent="test",
         logger=logging.getLogger("test"),
     )
@@ -106,14 +120,7 @@ def test_next_page_links_are_rebased_onto_the_configured_base() -> None:
     )
 
 
-def test_hosts_module_lists_the_products_read() -> None:
-    assert hosts.PRODUCTS == (
-        "monitor",
-        "messaging",
-        "conversations",
-        "studio",
-        "verify",
-        "trunking",
-        "insights",
-    )
-    assert set(TapTwilio(config=tap_config()).base_urls) == {"api", *hosts.PRODUCTS}
+def test_every_product_host_serves_a_stream() -> None:
+    """No product is configured that no stream reads, and none read is missing a host."""
+    assert {stream.api for stream in STREAM_TYPES} == {"api", *hosts.PRODUCTS}
+    assert set(TapTwilio(config=tap_config()).settings.base_urls) == {"api", *hosts.PRODUCTS}

@@ -1,11 +1,12 @@
 """The tap's fast RECORD path writes what the SDK's own path writes.
 
-``tap_twilio.output`` replaces two of the SDK's per-record steps: conforming a
-record to its schema and serializing the message. Here both are run side by
-side with the SDK's functions, on every record of every stream (each stream
-selected, the ones off by default too) and on values the SDK treats specially
-(unknown and nested unknown properties, booleans from numbers and strings,
-NaN and infinite numbers, dates, lists of objects, open objects).
+``tap_twilio.shortcuts`` and ``tap_twilio.output`` replace two of the SDK's
+per-record steps: conforming a record to its schema and serializing the message.
+Here both are run side by side with the SDK's functions, on every record of
+every stream (each stream selected, the ones off by default too) and on values
+the SDK treats specially (unknown and nested unknown properties, booleans from
+numbers and strings, NaN and infinite numbers, dates, lists of objects, open
+objects).
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib import RecordMessage, SchemaMessage, StateMessage
 from singer_sdk.singerlib.json import serialize_json
 
-from tap_twilio import output
-from tap_twilio.output import Conformer, dumps
+from tap_twilio import shortcuts
+from tap_twilio.output import dumps
+from tap_twilio.shortcuts import Conformer
 from tap_twilio.streams import STREAM_TYPES
 from tests.emulated import tap_config
 from tests.helpers import run_tap
@@ -157,7 +159,7 @@ def test_unknown_properties_are_dropped_and_named_once(caplog: pytest.LogCapture
     logger = logging.getLogger("test-output")
     with caplog.at_level(logging.WARNING, logger="test-output"):
         for _ in range(3):
-            output.warn_unmapped("odd", tuple(unmapped), logger)
+            shortcuts.warn_unmapped("odd", tuple(unmapped), logger)
     assert caplog.text.count("Properties ('nested.zzz', 'items.y', 'unknown') were present") == 1
 
 

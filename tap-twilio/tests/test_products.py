@@ -96,7 +96,8 @@ def test_product_bookmarks_are_per_account(full_sync: SyncResult) -> None:
                 if all(r.get(k) == v for k, v in context.items())
             ]
             assert partition["replication_key"] == key
-            assert partition["replication_key_value"] == max(r[key] for r in mine)
+            # Windows restart at the bookmark's day: it is the day of the newest record.
+            assert partition["replication_key_value"][:10] == max(r[key] for r in mine)[:10]
     # Executions are kept per flow; full-table children per account, not per parent record.
     executions = full_sync.final_state["bookmarks"]["executions"]["partitions"]
     assert {tuple(sorted(p["context"])) for p in executions} == {("account_sid", "flow_sid")}
@@ -125,7 +126,7 @@ def test_small_pages_follow_absolute_next_page_urls() -> None:
         assert sorted(map(json.dumps, small.records[stream])) == sorted(
             map(json.dumps, big.records[stream])
         )
-    assert small.tap.requests_made > big.tap.requests_made
+    assert small.tap.session.requests_made > big.tap.session.requests_made
 
 
 def test_each_endpoint_keeps_to_its_page_size_maximum() -> None:

@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING, ClassVar
 
 from tap_twilio import windows
 from tap_twilio.privacy import Fields
+from tap_twilio.statuses import FINAL_CALL_STATUSES, PENDING_CALL_STATUSES, PENDING_MESSAGE_STATUSES
 from tap_twilio.streams.base import (
     ACCOUNT,
     AccountsStream,
-    AccountStream,
     ChildStream,
-    DayWindowStream,
+    PerAccountStream,
+    WindowStream,
 )
+from tap_twilio.undated import Undated
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -28,27 +30,28 @@ __all__ = [
     "MonthlyUsageRecordsStream",
     "UsageRecordsStream",
 ]
-FINAL_CALL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
-class MessagesStream(DayWindowStream):
-    """SMS, MMS and WhatsApp messages, by the day they were sent.
+class MessagesStream(WindowStream):
+    """SMS, MMS and WhatsApp messages, by the day they were sent, and those not sent yet.
 
     Status and price change after a message is first read and Twilio has no
     ``date_updated`` filter, so each run re-reads ``lookback_days`` days.
+    Scheduled, queued and canceled messages have no ``date_sent``: ``undated``
+    finds them whatever the list's order, and follows each until it is final.
     """
 
     name = "messages"
     path = f"{ACCOUNT}/Messages.json"
     records_key = "messages"
-    primary_keys = ("sid",)
     replication_key = "date_sent"
-    filter_name = "DateSent"
+    window = windows.DateFilter.days("DateSent")
     retention_days = 400
+    undated = Undated(PENDING_MESSAGE_STATUSES, f"{ACCOUNT}/Messages/{{sid}}.json")
     spec = ("twilio_api_v2010", "api.v2010.account.message")
     private_fields = Fields(bodies=("body",), phones=("from", "to"))
 
-    def child_context(self, record: dict, context: Context | None) -> Context | None:
+    def get_child_context(self, record: dict, context: Context | None) -> Context | None:
         """Media are read only for messages that have some."""
         if not record.get("num_media"):
             return None
@@ -63,48 +66,46 @@ class MessageMediaStream(ChildStream):
     selected_by_default = False  # one request per MMS message: see ChildStream
     path = f"{ACCOUNT}/Messages/{{message_sid}}/Media.json"
     records_key = "media_list"
-    primary_keys = ("sid",)
     spec = ("twilio_api_v2010", "api.v2010.account.message.media")
 
 
-class CallsStream(DayWindowStream):
-    """Voice calls, parent and child legs, by the day they started."""
+class CallsStream(WindowStream):
+    """Voice calls, parent and child legs, by the day they started, and those not started."""
 
     name = "calls"
     path = f"{ACCOUNT}/Calls.json"
     records_key = "calls"
-    primary_keys = ("sid",)
     replication_key = "start_time"
-    filter_name = "StartTime"
+    window = windows.DateFilter.days("StartTime")
+    undated = Undated(PENDING_CALL_STATUSES, f"{ACCOUNT}/Calls/{{sid}}.json")
     spec = ("twilio_api_v2010", "api.v2010.account.call")
     private_fields = Fields(
         phones=("from", "to", "forwarded_from"), phone_displays=("from_formatted", "to_formatted")
     )
 
-    def child_context(self, record: dict, context: Context | None) -> Context | None:
+    def get_child_context(self, record: dict, context: Context | None) -> Context | None:
         """Events are read for calls that have ended: Twilio serves them after the end."""
         if record.get("status") not in FINAL_CALL_STATUSES:
             return None
         return {"account_sid": record["account_sid"], "call_sid": record["sid"]}
 
 
-class IncomingPhoneNumbersStream(AccountStream):
+class IncomingPhoneNumbersStream(PerAccountStream):
     """The account's own phone numbers."""
 
     name = "incoming_phone_numbers"
     path = f"{ACCOUNT}/IncomingPhoneNumbers.json"
     records_key = "incoming_phone_numbers"
-    primary_keys = ("sid",)
     spec = ("twilio_api_v2010", "api.v2010.account.incoming_phone_number")
     # friendly_name defaults to the number, formatted for display.
     private_fields = Fields(phones=("phone_number",), phone_displays=("friendly_name",))
 
 
-class UsageRecordsStream(AccountStream):
+class UsageRecordsStream(WindowStream):
     """Daily usage per category: what Twilio bills, finalized late (see ``as_of``).
 
-    Read in spans of days, each emitted oldest first so the bookmark only ever
-    passes days that were fully written; the last ``lookback_days`` days are
+    Read in spans of 31 days, each emitted oldest day first so the bookmark only
+    ever passes days that were fully written; the last ``lookback_days`` days are
     read again on every run because Twilio keeps updating them.
     """
 
@@ -113,8 +114,9 @@ class UsageRecordsStream(AccountStream):
     records_key = "usage_records"
     primary_keys = ("account_sid", "category", "start_date")
     replication_key = "start_date"
-    is_sorted = True
-    check_sorted = False
+    window = windows.DateFilter("StartDate", "EndDate")
+    span_days = 31  # a page per category and day
+    sort_fields = ("start_date", "category")
     # Every subaccount is read on its own; Twilio's default would add theirs in.
     params: ClassVar[dict[str, str]] = {"IncludeSubaccounts": "false"}
     spec = ("twilio_api_v2010", "api.v2010.account.usage.usage_record.usage_record_daily")
@@ -125,38 +127,13 @@ class UsageRecordsStream(AccountStream):
         last_read = min(dt.date.fromisoformat(str(bookmark)[:10]), today) if bookmark else None
         return windows.start_day(
             bookmark=last_read,
-            start_date=self._tap.start_date,  # type: ignore[attr-defined]
-            lookback_days=int(self.config.get("lookback_days", 3)),
+            start_date=self.settings.start_date,
+            lookback_days=self.settings.lookback_days,
             today=today,
             retention_days=None,
             stream=self.name,
             logger=self.logger,
         )
-
-    def get_records(self, context: Context | None) -> Iterable[dict]:
-        path = self.url_path(context)
-        today = max(windows.utc_today(), self._tap.server_today())  # type: ignore[attr-defined]
-        spans = self.spans(self.first_day(context, today), today)
-        for _, records in self._tap.in_order(spans, lambda span: self.read_span(path, *span)):  # type: ignore[attr-defined]
-            if self.client.skipped(path):
-                return  # closed mid-run: this span may miss pages, so the state stops here
-            yield from records
-
-    def read_span(self, path: str, lo: dt.date, hi: dt.date) -> list[list[dict]]:
-        """The records of days ``lo`` to ``hi``, oldest day first (one chunk: sorted whole).
-
-        If the subaccount closed while they were read, none: sorted, a partial
-        span could put the bookmark past days it misses.
-        """
-        span = list(self.read(path, {"StartDate": lo.isoformat(), "EndDate": hi.isoformat()}))
-        if self.client.skipped(path):
-            return [[]]
-        span.sort(key=lambda r: (r["start_date"], r["category"]))
-        return [span]
-
-    def spans(self, first: dt.date, today: dt.date) -> Iterable[tuple[dt.date, dt.date]]:
-        """Requests of 31 days: a page per category and day."""
-        return windows.spans(first, today, 31)
 
 
 class MonthlyUsageRecordsStream(UsageRecordsStream):
@@ -176,6 +153,6 @@ class MonthlyUsageRecordsStream(UsageRecordsStream):
     def first_day(self, context: Context | None, today: dt.date) -> dt.date:
         return windows.month_start(super().first_day(context, today))
 
-    def spans(self, first: dt.date, today: dt.date) -> Iterable[tuple[dt.date, dt.date]]:
+    def spans(self, first: dt.date, last: dt.date) -> Iterable[tuple[dt.date, dt.date]]:
         """One request: a span that is not month-aligned would cut a month in two."""
-        return [(first, today)]
+        return iter([(first, last)])

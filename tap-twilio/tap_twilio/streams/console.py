@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from tap_twilio.privacy import Fields
-from tap_twilio.streams.base import ACCOUNT, AccountStream, ChildStream, sid_field
+from tap_twilio.streams.base import ACCOUNT, ChildStream, PerAccountStream, sid_field
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
 
-class AccountBalanceStream(AccountStream):
+class AccountBalanceStream(PerAccountStream):
     """The account's balance, in its currency: one record per account and run."""
 
     name = "account_balance"
@@ -22,16 +22,15 @@ class AccountBalanceStream(AccountStream):
     spec = ("twilio_api_v2010", "api.v2010.account.balance")
 
 
-class AddressesStream(AccountStream):
+class AddressesStream(PerAccountStream):
     """Addresses registered for regulatory and emergency use."""
 
     name = "addresses"
     path = f"{ACCOUNT}/Addresses.json"
     records_key = "addresses"
-    primary_keys = ("sid",)
     spec = ("twilio_api_v2010", "api.v2010.account.address")
 
-    def child_context(self, record: dict, context: Context | None) -> Context | None:
+    def get_child_context(self, record: dict, context: Context | None) -> Context | None:
         return {"account_sid": record["account_sid"], "address_sid": record["sid"]}
 
 
@@ -51,23 +50,21 @@ class DependentPhoneNumbersStream(ChildStream):
     }
 
 
-class ApplicationsStream(AccountStream):
+class ApplicationsStream(PerAccountStream):
     """TwiML applications: the webhook URLs numbers and calls use."""
 
     name = "applications"
     path = f"{ACCOUNT}/Applications.json"
     records_key = "applications"
-    primary_keys = ("sid",)
     spec = ("twilio_api_v2010", "api.v2010.account.application")
 
 
-class KeysStream(AccountStream):
+class KeysStream(PerAccountStream):
     """API keys (never their secrets, which Twilio shows only once)."""
 
     name = "keys"
     path = f"{ACCOUNT}/Keys.json"
     records_key = "keys"
-    primary_keys = ("sid",)
     spec = ("twilio_api_v2010", "api.v2010.account.key")
     from_context = ("account_sid",)
     added_fields: ClassVar[dict[str, dict]] = {
@@ -75,32 +72,29 @@ class KeysStream(AccountStream):
     }
 
 
-class OutgoingCallerIdsStream(AccountStream):
+class OutgoingCallerIdsStream(PerAccountStream):
     """Numbers verified as caller IDs for outgoing calls."""
 
     name = "outgoing_caller_ids"
     path = f"{ACCOUNT}/OutgoingCallerIds.json"
     records_key = "outgoing_caller_ids"
-    primary_keys = ("sid",)
     spec = ("twilio_api_v2010", "api.v2010.account.outgoing_caller_id")
     private_fields = Fields(phones=("phone_number",), phone_displays=("friendly_name",))
 
 
-class ShortCodesStream(AccountStream):
+class ShortCodesStream(PerAccountStream):
     """SMS short codes."""
 
     name = "short_codes"
     path = f"{ACCOUNT}/SMS/ShortCodes.json"
     records_key = "short_codes"
-    primary_keys = ("sid",)
     spec = ("twilio_api_v2010", "api.v2010.account.short_code")
 
 
-class UsageTriggersStream(AccountStream):
+class UsageTriggersStream(PerAccountStream):
     """Usage triggers: alerts on a usage category, with their current value."""
 
     name = "usage_triggers"
     path = f"{ACCOUNT}/Usage/Triggers.json"
     records_key = "usage_triggers"
-    primary_keys = ("sid",)
     spec = ("twilio_api_v2010", "api.v2010.account.usage.usage_trigger")

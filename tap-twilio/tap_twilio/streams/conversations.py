@@ -18,7 +18,6 @@ class ConversationsStream(ProductStream):
     path = "/v1/Conversations"
     records_key = "conversations"
     max_page_size = 100
-    primary_keys = ("sid",)
     spec = ("twilio_conversations_v1", "conversations.v1.conversation")
     child_context_keys: ClassVar[dict[str, str]] = {"conversation_sid": "sid"}
 
@@ -33,7 +32,6 @@ class ConversationMessagesStream(ProductChildStream):
     path = "/v1/Conversations/{conversation_sid}/Messages"
     records_key = "messages"
     max_page_size = 100
-    primary_keys = ("sid",)
     spec = ("twilio_conversations_v1", "conversations.v1.conversation.conversation_message")
     private_fields = Fields(bodies=("body",), phones=("author",))
 
@@ -48,7 +46,6 @@ class ConversationParticipantsStream(ProductChildStream):
     path = "/v1/Conversations/{conversation_sid}/Participants"
     records_key = "participants"
     max_page_size = 100
-    primary_keys = ("sid",)
     spec = ("twilio_conversations_v1", "conversations.v1.conversation.conversation_participant")
     private_fields = Fields(phones=("messaging_binding.address", "messaging_binding.proxy_address"))
 
@@ -61,7 +58,6 @@ class UsersStream(ProductStream):
     path = "/v1/Users"
     records_key = "users"
     max_page_size = 50
-    primary_keys = ("sid",)
     spec = ("twilio_conversations_v1", "conversations.v1.user")
     child_context_keys: ClassVar[dict[str, str]] = {"user_sid": "sid"}
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
+from tap_twilio import windows
 from tap_twilio.privacy import Fields
-from tap_twilio.streams.base import ProductWindowStream, day_bounds
+from tap_twilio.streams.base import ProductWindowStream
 
 
 class CallSummariesStream(ProductWindowStream):
@@ -23,10 +22,7 @@ class CallSummariesStream(ProductWindowStream):
     records_key = "call_summaries"
     primary_keys = ("call_sid",)
     replication_key = "start_time"
+    window = windows.DateFilter("StartTime", "EndTime", instants=True)
     retention_days = 30
     spec = ("twilio_insights_v1", "insights.v1.call_summaries")
     private_fields = Fields(phones=("from.caller", "from.callee", "to.caller", "to.callee"))
-
-    def window_params(self, day: dt.date) -> dict[str, str]:
-        start, end = day_bounds(day)
-        return {"StartTime": start, "EndTime": end}

@@ -15,7 +15,6 @@ class MessagingServicesStream(ProductStream):
     api = "messaging"
     path = "/v1/Services"
     records_key = "services"
-    primary_keys = ("sid",)
     spec = ("twilio_messaging_v1", "messaging.v1.service")
     child_context_keys: ClassVar[dict[str, str]] = {"service_sid": "sid"}
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
+from tap_twilio import windows
 from tap_twilio.privacy import Fields
-from tap_twilio.streams.base import ProductStream, ProductWindowStream, day_bounds
+from tap_twilio.streams.base import ProductStream, ProductWindowStream
 
 
 class AlertsStream(ProductWindowStream):
@@ -19,14 +18,10 @@ class AlertsStream(ProductWindowStream):
     api = "monitor"
     path = "/v1/Alerts"
     records_key = "alerts"
-    primary_keys = ("sid",)
     replication_key = "date_generated"
+    window = windows.DateFilter("StartDate", "EndDate", instants=True)
     retention_days = 30
     spec = ("twilio_monitor_v1", "monitor.v1.alert")
-
-    def window_params(self, day: dt.date) -> dict[str, str]:
-        start, end = day_bounds(day)
-        return {"StartDate": start, "EndDate": end}
 
 
 class MonitorEventsStream(ProductStream):
@@ -40,6 +35,5 @@ class MonitorEventsStream(ProductStream):
     api = "monitor"
     path = "/v1/Events"
     records_key = "events"
-    primary_keys = ("sid",)
     spec = ("twilio_monitor_v1", "monitor.v1.event")
     private_fields = Fields(blobs=("event_data",))

@@ -30,11 +30,11 @@ class AvailablePhoneNumberCountriesStream(TwilioStream):
     spec = ("twilio_api_v2010", "api.v2010.account.available_phone_number_country")
 
     def url_path(self, context: Context | None) -> str:
-        return self.path.format(account_sid=self.config["account_sid"])
+        return self.path.format(account_sid=self.settings.account_sid)
 
-    def child_context(self, record: dict, context: Context | None) -> Context | None:
+    def get_child_context(self, record: dict, context: Context | None) -> Context | None:
         return {
-            "account_sid": self.config["account_sid"],
+            "account_sid": self.settings.account_sid,
             "country_code": record["country_code"],
             "number_types": tuple(sorted(record.get("subresource_uris") or {})),
         }
@@ -48,10 +48,10 @@ class _AvailableNumbersStream(ChildStream):
     state_partitioning_keys = ()  # one inventory, not one per account
     number_type: ClassVar[str]  # the country's subresource key: local, mobile, toll_free
 
-    def get_records(self, context: Context | None) -> Iterable[dict]:
+    def records(self, context: Context | None) -> Iterable[dict]:
         if self.number_type not in (context or {}).get("number_types", ()):
             return []
-        return super().get_records(context)
+        return super().records(context)
 
 
 class AvailablePhoneNumbersLocalStream(_AvailableNumbersStream):

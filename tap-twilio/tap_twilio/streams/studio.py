@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import ClassVar
 
+from tap_twilio import windows
 from tap_twilio.privacy import Fields
-from tap_twilio.streams.base import (
-    ProductChildStream,
-    ProductStream,
-    ProductWindowStream,
-    day_bounds,
-)
+from tap_twilio.streams.base import ProductChildStream, ProductStream, ProductWindowStream
 
 
 class FlowsStream(ProductStream):
@@ -19,7 +14,6 @@ class FlowsStream(ProductStream):
     api = "studio"
     path = "/v2/Flows"
     records_key = "flows"
-    primary_keys = ("sid",)
     spec = ("twilio_studio_v2", "studio.v2.flow")
     child_context_keys: ClassVar[dict[str, str]] = {"flow_sid": "sid"}
 
@@ -36,15 +30,11 @@ class ExecutionsStream(ProductWindowStream):
     api = "studio"
     path = "/v2/Flows/{flow_sid}/Executions"
     records_key = "executions"
-    primary_keys = ("sid",)
     replication_key = "date_created"
+    window = windows.DateFilter("DateCreatedFrom", "DateCreatedTo", instants=True)
     spec = ("twilio_studio_v2", "studio.v2.flow.execution")
     private_fields = Fields(phones=("contact_channel_address",), blobs=("context",))
     child_context_keys: ClassVar[dict[str, str]] = {"execution_sid": "sid"}
-
-    def window_params(self, day: dt.date) -> dict[str, str]:
-        start, end = day_bounds(day)
-        return {"DateCreatedFrom": start, "DateCreatedTo": end}
 
 
 class ExecutionStepsStream(ProductChildStream):
@@ -56,6 +46,5 @@ class ExecutionStepsStream(ProductChildStream):
     api = "studio"
     path = "/v2/Flows/{flow_sid}/Executions/{execution_sid}/Steps"
     records_key = "steps"
-    primary_keys = ("sid",)
     spec = ("twilio_studio_v2", "studio.v2.flow.execution.execution_step")
     private_fields = Fields(blobs=("context",))

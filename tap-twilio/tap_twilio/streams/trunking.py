@@ -10,5 +10,4 @@ class TrunksStream(ProductStream):
     api = "trunking"
     path = "/v1/Trunks"
     records_key = "trunks"
-    primary_keys = ("sid",)
     spec = ("twilio_trunking_v1", "trunking.v1.trunk")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
+from tap_twilio import windows
 from tap_twilio.privacy import Fields
-from tap_twilio.streams.base import ProductStream, ProductWindowStream, day_bounds
+from tap_twilio.streams.base import ProductStream, ProductWindowStream
 
 
 class VerifyServicesStream(ProductStream):
@@ -13,7 +12,6 @@ class VerifyServicesStream(ProductStream):
     api = "verify"
     path = "/v2/Services"
     records_key = "services"
-    primary_keys = ("sid",)
     spec = ("twilio_verify_v2", "verify.v2.service")
 
 
@@ -28,11 +26,7 @@ class VerificationAttemptsStream(ProductWindowStream):
     api = "verify"
     path = "/v2/Attempts"
     records_key = "attempts"
-    primary_keys = ("sid",)
     replication_key = "date_created"
+    window = windows.DateFilter("DateCreatedAfter", "DateCreatedBefore", instants=True)
     spec = ("twilio_verify_v2", "verify.v2.verification_attempt")
     private_fields = Fields(phones=("channel_data.to",))
-
-    def window_params(self, day: dt.date) -> dict[str, str]:
-        start, end = day_bounds(day)
-        return {"DateCreatedAfter": start, "DateCreatedBefore": end}

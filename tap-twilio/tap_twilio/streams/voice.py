@@ -6,15 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
+from tap_twilio import windows
 from tap_twilio.privacy import Fields
 from tap_twilio.streams.api2010 import CallsStream
-from tap_twilio.streams.base import (
-    ACCOUNT,
-    AccountStream,
-    ChildStream,
-    DayWindowStream,
-    sid_field,
-)
+from tap_twilio.streams.base import ACCOUNT, ChildStream, PerAccountStream, WindowStream, sid_field
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -50,30 +45,29 @@ class CallEventsStream(ChildStream):
         },
     }
 
-    def get_records(self, context: Context | None) -> Iterable[dict]:
-        for sequence, record in enumerate(super().get_records(context)):
+    def records(self, context: Context | None) -> Iterable[dict]:
+        for sequence, record in enumerate(super().records(context)):
             yield {**record, "sequence": sequence}
 
 
-class ConferencesStream(DayWindowStream):
+class ConferencesStream(WindowStream):
     """Conferences, by the day they were last updated, in every status.
 
-    Twilio lists only ``in-progress`` conferences by default since 2026-07-13,
-    so each day is read once per status, in lifecycle order (a conference that
-    moves on during the run is read again in its new status, never missed).
+    Twilio lists only ``in-progress`` conferences by default from 2026-09-30
+    (changelog, 2026-07-08), so each day is read once per status, in lifecycle
+    order (a conference that moves on during the run is read again in its new
+    status, never missed).
     """
 
     name = "conferences"
     path = f"{ACCOUNT}/Conferences.json"
     records_key = "conferences"
-    primary_keys = ("sid",)
     replication_key = "date_updated"
-    filter_name = "DateUpdated"
+    window = windows.DateFilter.days("DateUpdated")
     param_sets = tuple({"Status": status} for status in CONFERENCE_STATUSES)
-    sweep_undated = False
     spec = ("twilio_api_v2010", "api.v2010.account.conference")
 
-    def child_context(self, record: dict, context: Context | None) -> Context | None:
+    def get_child_context(self, record: dict, context: Context | None) -> Context | None:
         """Participants are listed only while a conference runs: Twilio keeps no history."""
         if record.get("status") == "completed":
             return None
@@ -91,7 +85,7 @@ class ConferenceParticipantsStream(ChildStream):
     spec = ("twilio_api_v2010", "api.v2010.account.conference.participant")
 
 
-class RecordingsStream(DayWindowStream):
+class RecordingsStream(WindowStream):
     """Call and conference recordings, by the day they were created.
 
     Deleted recordings are included (``IncludeSoftDeleted``) with status
@@ -101,31 +95,27 @@ class RecordingsStream(DayWindowStream):
     name = "recordings"
     path = f"{ACCOUNT}/Recordings.json"
     records_key = "recordings"
-    primary_keys = ("sid",)
     replication_key = "date_created"
-    filter_name = "DateCreated"
+    window = windows.DateFilter.days("DateCreated")
     retention_days = 400
     params: ClassVar[dict[str, str]] = {"IncludeSoftDeleted": "true"}
-    sweep_undated = False
     spec = ("twilio_api_v2010", "api.v2010.account.recording")
 
 
-class TranscriptionsStream(AccountStream):
+class TranscriptionsStream(PerAccountStream):
     """Transcriptions of recordings (the list has no date filter: read in full)."""
 
     name = "transcriptions"
     path = f"{ACCOUNT}/Transcriptions.json"
     records_key = "transcriptions"
-    primary_keys = ("sid",)
     spec = ("twilio_api_v2010", "api.v2010.account.transcription")
     private_fields = Fields(bodies=("transcription_text",))
 
 
-class QueuesStream(AccountStream):
+class QueuesStream(PerAccountStream):
     """Call queues, with their size and average wait when read."""
 
     name = "queues"
     path = f"{ACCOUNT}/Queues.json"
     records_key = "queues"
-    primary_keys = ("sid",)
     spec = ("twilio_api_v2010", "api.v2010.account.queue")

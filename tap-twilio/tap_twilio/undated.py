@@ -1,0 +1,160 @@
+"""Records whose filter date is still null: found whatever the list's order, never lost.
+
+A message has no ``date_sent`` while it is scheduled, queued, accepted, sending
+or receiving, and never gets one if it is canceled or fails before sending; a
+call has no ``start_time`` until it is dialled. A date filter never matches
+them, so the day windows cannot see them. Twilio documents its lists as "newest
+first" by that date and says nothing of where undated records sit, so this
+module is right under each order a server may use: undated first, undated last,
+or everything by ``date_created``.
+
+Each run, per account, before the day windows:
+
+1. **Sweep** the unfiltered list, newest first, emitting every undated record.
+   The first sweep of an account reads the whole list. Later sweeps stop early
+   only once the server has shown that undated records are not all at the end of
+   its lists (an undated record followed by a dated one, in any sweep): then they
+   stop at the first dated record created before the previous sweep's newest
+   record (less ``MARGIN``). Until then, and forever on a server that puts them
+   last, every sweep reads the whole list.
+2. **Re-read by SID** each record a previous run saw undated and still pending
+   (scheduled, queued...) that this sweep did not see, until it is dated or
+   final: a scheduled message canceled long after it was created keeps no date
+   and may sit anywhere in the list. A 404 means it was deleted: it is dropped.
+
+State, per account: the pending SIDs, the floor of the next sweep, and whether
+the server is known not to put undated records last. Cost in requests: the
+sweep reads records/page_size pages (the whole list until the order is known,
+then about the records created since the last run), plus one request per
+pending record the sweep did not see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tap_twilio.client import instance_shape
+from tap_twilio.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
+
+    from tap_twilio.streams.base import WindowStream
+
+STATE_KEY = "undated"
+MARGIN = dt.timedelta(hours=1)  # clock skew and late writes between two sweeps
+ORDER_SEEN = "undated_not_last"  # the session's note that this server lists them early
+
+
+@dataclass(frozen=True)
+class Undated:
+    """How a stream finds its records with a null filter date, and which still change."""
+
+    pending_statuses: frozenset[str]  # undated statuses that change later: re-read them
+    instance_path: str  # the record by SID, e.g. ".../Messages/{sid}.json"
+
+    def records(self, stream: WindowStream, context: Context | None) -> Iterator[dict]:
+        """Every undated record the account has, and each pending one's latest version."""
+        state = stream.get_context_state(context)
+        memo: dict[str, Any] = dict(state.get(STATE_KEY) or {})
+        floor = memo.get("floor")
+        early_stop = bool(memo.get("not_last")) or bool(stream.session.learned.get(ORDER_SEEN))
+        sweep = _Sweep(floor if early_stop else None)
+        for record in self._sweep(stream, context, sweep):
+            yield record
+        pending = {
+            sid
+            for sid in memo.get("pending", ())
+            if sid not in sweep.seen and sid not in sweep.dated
+        }
+        for record in self._reread(stream, context, sorted(pending)):
+            if self._is_pending(stream, record):
+                sweep.pending.add(record["sid"])
+            yield record
+        if sweep.not_last:
+            stream.session.learned[ORDER_SEEN] = True
+        state[STATE_KEY] = {
+            "pending": sorted(sweep.pending),
+            "floor": sweep.next_floor(floor),
+            "not_last": bool(memo.get("not_last")) or sweep.not_last,
+        }
+
+    def _sweep(
+        self, stream: WindowStream, context: Context | None, sweep: _Sweep
+    ) -> Iterator[dict]:
+        rk = stream.replication_key
+        assert stream.records_key is not None
+        params = {**stream.params, "PageSize": stream.page_size}
+        client = stream.client_for(context)
+        for page in client.pages(stream.url_path(context), params, stream.records_key):
+            records = [stream.prepare(record) for record in page]
+            for record in records:
+                if sweep.observe(record, rk):
+                    if self._is_pending(stream, record):
+                        sweep.pending.add(record["sid"])
+                    yield record
+            if sweep.done:
+                return
+
+    def _reread(
+        self, stream: WindowStream, context: Context | None, sids: list[str]
+    ) -> Iterator[dict]:
+        """The pending records the sweep did not meet, read by SID (concurrently)."""
+        path = self.instance_path.format(**(context or {}), sid="{sid}")
+        client = stream.client_for(context)
+        shape = instance_shape(("sid",))
+
+        def fetch(sid: str) -> Iterator[list[dict]]:
+            try:
+                yield [stream.prepare(client.get(path.format(sid=sid), None, shape))]
+            except NotFoundError:
+                yield []  # deleted: nothing left to follow
+
+        for _, records in stream.session.in_order(sids, fetch):
+            yield from records
+
+    def _is_pending(self, stream: WindowStream, record: dict) -> bool:
+        return (
+            record.get(stream.replication_key) is None
+            and record.get("status") in self.pending_statuses
+        )
+
+
+class _Sweep:
+    """What one sweep has seen, and whether it may stop."""
+
+    def __init__(self, floor: str | None) -> None:
+        self.floor = floor  # stop at a dated record created before this (None: read all)
+        self.seen: set[str] = set()  # undated SIDs met
+        self.dated: set[str] = set()  # SIDs met with a date (no longer pending)
+        self.pending: set[str] = set()
+        self.newest_created: str | None = None
+        self.not_last = False  # an undated record came before a dated one
+        self.done = False
+        self._undated_met = False
+
+    def observe(self, record: dict, rk: str) -> bool:
+        """Take in one record in list order; True if it is undated (to emit)."""
+        created = record.get("date_created")
+        if created and (self.newest_created is None or created > self.newest_created):
+            self.newest_created = created
+        if record.get(rk) is None:
+            self._undated_met = True
+            self.seen.add(record["sid"])
+            return True
+        self.dated.add(record["sid"])
+        if self._undated_met:
+            self.not_last = True
+        if self.floor is not None and created and created < self.floor:
+            self.done = True
+        return False
+
+    def next_floor(self, previous: str | None) -> str | None:
+        """Where the next sweep may stop: this one's newest record, less the margin."""
+        if self.newest_created is None:
+            return previous
+        newest = dt.datetime.fromisoformat(self.newest_created)
+        return (newest - MARGIN).isoformat()
