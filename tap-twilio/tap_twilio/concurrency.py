@@ -40,6 +40,7 @@ class AdaptiveLimit:
         self.maximum = maximum
         self.limit = maximum
         self.lowest = maximum  # for the run's summary
+        self.peak = 0  # most requests in flight at once, for the summary and tests
         self.logger = logger
         self._in_flight = 0
         self._generation = 0  # bumped by each cut: one cut per burst of 429s
@@ -53,6 +54,7 @@ class AdaptiveLimit:
             while self._in_flight >= self.limit:
                 self._cond.wait()
             self._in_flight += 1
+            self.peak = max(self.peak, self._in_flight)
             generation = self._generation
         try:
             yield generation

@@ -243,3 +243,14 @@ def test_a_concurrency_cap_shrinks_the_tap_and_loses_nothing(
     assert limited.tap.session.limit.lowest <= 2
     assert "Twilio answered 429 (too many requests): concurrency 8 -> 4" in caplog.text
     assert f"concurrency cut from 8 to {limited.tap.session.limit.lowest} by 429s" in caplog.text
+
+
+def test_child_lists_are_fetched_ahead_concurrently_and_written_in_order() -> None:
+    """Children (one list per parent record) go through the same pool as windows."""
+    children = {"messages", "message_media", "calls", "call_events"}
+    sequential = run_tap(tap_config(max_concurrency=1), streams=children)
+    concurrent = run_tap(tap_config(max_concurrency=8), streams=children)
+    assert written(concurrent) == written(sequential)
+    assert len(sequential.records["call_events"]) > 100
+    assert sequential.tap.session.limit.peak == 1
+    assert concurrent.tap.session.limit.peak > 1

@@ -198,3 +198,17 @@ def test_stream_maps_flattening_or_deselection_take_the_sdk_path() -> None:
     # Flattened, an object without declared properties becomes its JSON text.
     assert isinstance(plain.records["accounts"][0]["subresource_uris"], dict)
     assert isinstance(flat.records["accounts"][0]["subresource_uris"], str)
+
+
+def test_without_the_shortcuts_the_sdk_writes_the_same_records_and_state(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On an SDK version the shortcuts were not checked against, the SDK's public path runs."""
+    streams = {"accounts", "messages", "message_media", "conferences", "conference_participants"}
+    fast = run_tap(tap_config(), streams=streams)
+    monkeypatch.setattr(shortcuts, "ENABLED", False)
+    plain = run_tap(tap_config(), streams=streams)
+    assert plain.records == fast.records
+    assert plain.final_state == fast.final_state
+    assert fast.schemas["message_media"] == 1
+    assert plain.schemas["message_media"] > 1  # the SDK writes one per parent record
