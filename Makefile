@@ -80,6 +80,8 @@ test: install lint browser
 	$(BIN)/python -m pytest -q tests
 
 lint: $(VENV)/.installed
+	$(BIN)/python tap-twilio/scripts/sync_about.py --check
+	$(BIN)/python transform/scripts/sync_sources.py --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint transform

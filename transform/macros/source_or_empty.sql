@@ -1,21 +1,29 @@
-{#- A raw table as a subquery with its columns cast to the types the staging model
-    declares, or, when the table does not exist, an empty relation of exactly that
-    shape. A loader creates a stream's table only once it has loaded a record, and a
-    user may select any subset of the tap's streams: every staging model still builds,
-    so `dbt build` works whichever streams were loaded.
+{#- A raw table as a subquery with its columns cast to their declared types, or, when
+    the table does not exist, an empty relation of exactly that shape. A loader creates
+    a stream's table only once it has loaded a record, and a user may select any subset
+    of the tap's streams: every staging model still builds, so `dbt build` works
+    whichever streams were loaded.
 
-    columns: raw column name -> type, in order. A SQL type, or 'money' (a price:
-    decimal(18, 5), see to_money) or 'json' (an object or array, as the warehouse's JSON
-    type: json in DuckDB, jsonb in PostgreSQL).
-    The loader's _sdc_batched_at and _sdc_extracted_at are always added. -#}
-{% macro source_or_empty(source_name, table_name, columns) -%}
+    columns: raw column name -> type, in order; by default the columns and data_type
+    of the source's YAML (generated from the tap's schemas by
+    scripts/sync_sources.py). A SQL type, or 'money' (a price: decimal(18, 5), see
+    to_money) or 'json' (an object or array, as the warehouse's JSON type: json in
+    DuckDB, jsonb in PostgreSQL). The loader's _sdc_batched_at and _sdc_extracted_at
+    are always added. -#}
+{% macro source_or_empty(source_name, table_name, columns=none) -%}
     {%- set relation = source(source_name, table_name) -%}
-    {#- a unit test's given rows stand in for the table: no schema, nothing to look up -#}
-    {%- set loaded = not execute or relation.schema is none
-        or load_relation(relation) is not none -%}
-    {%- set typed = dict(columns, _sdc_batched_at='timestamp', _sdc_extracted_at='timestamp') -%}
+    {#- a unit test: its given rows stand in for the table, typed as they are given -#}
+    {%- set unit_test = execute and relation.schema is none -%}
+    {%- set loaded = not execute or unit_test or load_relation(relation) is not none -%}
+    {%- set declared = columns if columns is not none
+        else source_columns(source_name, table_name) -%}
+    {%- set typed = {} if unit_test
+        else dict(declared, _sdc_batched_at='timestamp', _sdc_extracted_at='timestamp') -%}
 (
     select
+    {%- if unit_test %}
+        *
+    {%- endif %}
     {%- for name, type in typed.items() %}
         {{ typed_column('"' ~ name ~ '"' if loaded else none, type) }} as "{{ name }}"
         {{- "," if not loop.last }}
@@ -26,6 +34,22 @@
     where 1 = 0
     {%- endif %}
 )
+{%- endmacro %}
+
+{#- The columns a source table declares in YAML, with their data_type, in order
+    (empty while dbt parses: the graph is not there yet). -#}
+{% macro source_columns(source_name, table_name) -%}
+    {%- set found = {} -%}
+    {%- if execute -%}
+        {%- for node in graph.get('sources', {}).values() -%}
+            {%- if node.source_name == source_name and node.name == table_name -%}
+                {%- for column in node.columns.values() -%}
+                    {%- do found.update({column.name: column.data_type}) -%}
+                {%- endfor -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{- return(found) -}}
 {%- endmacro %}
 
 {#- One column cast to its declared type; a typed null when expression is none.

@@ -5,26 +5,11 @@
 {#- Usage records: one row per account, category and period (a day or a calendar
     month), the latest version (as_of: Twilio keeps recomputing recent periods). -#}
 {% macro stg_twilio_usage_records(table_name, period_start) -%}
-{%- set columns = {
-    'account_sid': 'text',
-    'category': 'text',
-    'start_date': 'date',
-    'end_date': 'date',
-    'description': 'text',
-    'count': 'decimal(18, 5)',
-    'count_unit': 'text',
-    'usage': 'decimal(18, 5)',
-    'usage_unit': 'text',
-    'price': 'money',
-    'price_unit': 'text',
-    'as_of': 'text',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', table_name, columns),
+        source_or_empty('twilio', table_name),
         'account_sid, category, start_date',
         'as_of desc, _sdc_batched_at desc'
     ) }}
@@ -42,7 +27,7 @@ renamed as (
         "usage" as usage_amount,
         usage_unit,
         -- usage prices are already positive amounts billed
-        price,
+        {{ to_money('price') }} as price,
         upper(price_unit) as currency,
         as_of,
         _sdc_batched_at as loaded_at
@@ -55,27 +40,11 @@ select * from renamed
 {#- Numbers for sale of one type (Twilio's inventory, read through the main account):
     one row per country and number, as last read. -#}
 {% macro stg_twilio_available_phone_numbers(table_name, number_type) -%}
-{%- set columns = {
-    'iso_country': 'text',
-    'phone_number': 'text',
-    'friendly_name': 'text',
-    'locality': 'text',
-    'region': 'text',
-    'postal_code': 'text',
-    'rate_center': 'text',
-    'lata': 'text',
-    'latitude': 'double precision',
-    'longitude': 'double precision',
-    'address_requirements': 'text',
-    'beta': 'boolean',
-    'capabilities': 'json',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', table_name, columns),
+        source_or_empty('twilio', table_name),
         'iso_country, phone_number',
         '_sdc_extracted_at desc, _sdc_batched_at desc'
     ) }}

@@ -13,6 +13,8 @@ from tap_twilio.streams.base import ProductChildStream, ProductStream
 
 
 class ConversationsStream(ProductStream):
+    """Conversations: chats across SMS, WhatsApp and in-app messaging, with their state."""
+
     name = "conversations"
     api = "conversations"
     path = "/v1/Conversations"

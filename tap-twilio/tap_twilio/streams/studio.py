@@ -10,6 +10,8 @@ from tap_twilio.streams.base import ProductChildStream, ProductStream, ProductWi
 
 
 class FlowsStream(ProductStream):
+    """Studio flows: the call and message handlers built in Studio."""
+
     name = "flows"
     api = "studio"
     path = "/v2/Flows"

@@ -6,6 +6,8 @@ from tap_twilio.streams.base import ProductStream
 
 
 class TrunksStream(ProductStream):
+    """Elastic SIP trunks: connections between a PBX and Twilio."""
+
     name = "trunks"
     api = "trunking"
     path = "/v1/Trunks"

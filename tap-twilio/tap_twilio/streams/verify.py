@@ -8,6 +8,8 @@ from tap_twilio.streams.base import ProductStream, ProductWindowStream
 
 
 class VerifyServicesStream(ProductStream):
+    """Verify services: each sends one-time codes under its own name and settings."""
+
     name = "verify_services"
     api = "verify"
     path = "/v2/Services"

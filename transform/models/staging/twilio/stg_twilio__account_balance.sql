@@ -1,14 +1,8 @@
-{%- set columns = {
-    'account_sid': 'text',
-    'balance': 'money',
-    'currency': 'text',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'account_balance', columns),
+        source_or_empty('twilio', 'account_balance'),
         'account_sid',
         '_sdc_extracted_at desc, _sdc_batched_at desc'
     ) }}
@@ -17,7 +11,7 @@ source as (
 renamed as (
     select
         account_sid,
-        balance as balance_amount,
+        {{ to_money('balance') }} as balance_amount,
         upper(currency) as currency,
         _sdc_extracted_at as read_at,
         _sdc_batched_at as loaded_at

@@ -1,18 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'owner_account_sid': 'text',
-    'friendly_name': 'text',
-    'status': 'text',
-    'type': 'text',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'accounts', columns),
+        source_or_empty('twilio', 'accounts'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}

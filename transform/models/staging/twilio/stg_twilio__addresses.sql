@@ -1,26 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'friendly_name': 'text',
-    'customer_name': 'text',
-    'street': 'text',
-    'street_secondary': 'text',
-    'city': 'text',
-    'region': 'text',
-    'postal_code': 'text',
-    'iso_country': 'text',
-    'emergency_enabled': 'boolean',
-    'validated': 'boolean',
-    'verified': 'boolean',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'addresses', columns),
+        source_or_empty('twilio', 'addresses'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}

@@ -1,24 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'error_code': 'integer',
-    'log_level': 'text',
-    'alert_text': 'text',
-    'more_info': 'text',
-    'request_method': 'text',
-    'request_url': 'text',
-    'resource_sid': 'text',
-    'service_sid': 'text',
-    'date_generated': 'timestamp',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'alerts', columns),
+        source_or_empty('twilio', 'alerts'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}
@@ -28,7 +12,7 @@ renamed as (
     select
         sid as alert_sid,
         account_sid,
-        error_code,
+        cast(error_code as integer) as error_code,
         log_level,
         alert_text,
         more_info as more_info_url,

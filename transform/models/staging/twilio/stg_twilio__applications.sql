@@ -1,30 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'friendly_name': 'text',
-    'voice_url': 'text',
-    'voice_method': 'text',
-    'voice_fallback_url': 'text',
-    'voice_fallback_method': 'text',
-    'voice_caller_id_lookup': 'boolean',
-    'status_callback': 'text',
-    'status_callback_method': 'text',
-    'sms_url': 'text',
-    'sms_method': 'text',
-    'sms_fallback_url': 'text',
-    'sms_fallback_method': 'text',
-    'sms_status_callback': 'text',
-    'message_status_callback': 'text',
-    'public_application_connect_enabled': 'boolean',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'applications', columns),
+        source_or_empty('twilio', 'applications'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}

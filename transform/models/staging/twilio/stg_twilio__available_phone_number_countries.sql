@@ -1,14 +1,8 @@
-{%- set columns = {
-    'country_code': 'text',
-    'country': 'text',
-    'beta': 'boolean',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'available_phone_number_countries', columns),
+        source_or_empty('twilio', 'available_phone_number_countries'),
         'country_code',
         '_sdc_extracted_at desc, _sdc_batched_at desc'
     ) }}

@@ -1,16 +1,8 @@
-{%- set columns = {
-    'call_sid': 'text',
-    'sequence': 'integer',
-    'account_sid': 'text',
-    'request': 'json',
-    'response': 'json',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'call_events', columns),
+        source_or_empty('twilio', 'call_events'),
         'call_sid, sequence',
         '_sdc_extracted_at desc, _sdc_batched_at desc'
     ) }}

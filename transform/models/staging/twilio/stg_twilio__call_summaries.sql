@@ -1,26 +1,8 @@
-{%- set columns = {
-    'call_sid': 'text',
-    'account_sid': 'text',
-    'call_type': 'text',
-    'call_state': 'text',
-    'answered_by': 'text',
-    'processing_state': 'text',
-    'from': 'json',
-    'to': 'json',
-    'properties': 'json',
-    'tags': 'json',
-    'duration': 'integer',
-    'connect_duration': 'integer',
-    'start_time': 'timestamp',
-    'end_time': 'timestamp',
-    'created_time': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'call_summaries', columns),
+        source_or_empty('twilio', 'call_summaries'),
         'call_sid',
         '_sdc_extracted_at desc, _sdc_batched_at desc'
     ) }}

@@ -1,30 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'parent_call_sid': 'text',
-    'phone_number_sid': 'text',
-    'from': 'text',
-    'to': 'text',
-    'caller_name': 'text',
-    'forwarded_from': 'text',
-    'direction': 'text',
-    'status': 'text',
-    'answered_by': 'text',
-    'duration': 'integer',
-    'queue_time': 'integer',
-    'price': 'money',
-    'price_unit': 'text',
-    'start_time': 'timestamp',
-    'end_time': 'timestamp',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'calls', columns),
+        source_or_empty('twilio', 'calls'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}
@@ -52,7 +30,7 @@ renamed as (
         queue_time as queue_time_ms,
 
         -- money: negative for a charge, null until priced
-        price,
+        {{ to_money('price') }} as price,
         upper(price_unit) as currency,
 
         -- timestamps (UTC)

@@ -1,25 +1,8 @@
-{%- set columns = {
-    'conference_sid': 'text',
-    'call_sid': 'text',
-    'account_sid': 'text',
-    'label': 'text',
-    'status': 'text',
-    'muted': 'boolean',
-    'hold': 'boolean',
-    'coaching': 'boolean',
-    'call_sid_to_coach': 'text',
-    'start_conference_on_enter': 'boolean',
-    'end_conference_on_exit': 'boolean',
-    'queue_time': 'integer',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'conference_participants', columns),
+        source_or_empty('twilio', 'conference_participants'),
         'conference_sid, call_sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}

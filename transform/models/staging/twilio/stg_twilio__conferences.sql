@@ -1,20 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'friendly_name': 'text',
-    'status': 'text',
-    'region': 'text',
-    'reason_conference_ended': 'text',
-    'call_sid_ending_conference': 'text',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'conferences', columns),
+        source_or_empty('twilio', 'conferences'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}

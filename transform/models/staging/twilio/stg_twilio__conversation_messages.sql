@@ -1,24 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'conversation_sid': 'text',
-    'participant_sid': 'text',
-    'author': 'text',
-    'body': 'text',
-    'index': 'integer',
-    'content_sid': 'text',
-    'attributes': 'text',
-    'media': 'json',
-    'delivery': 'json',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'conversation_messages', columns),
+        source_or_empty('twilio', 'conversation_messages'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}

@@ -1,22 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'conversation_sid': 'text',
-    'identity': 'text',
-    'role_sid': 'text',
-    'messaging_binding': 'json',
-    'last_read_message_index': 'integer',
-    'last_read_timestamp': 'text',
-    'attributes': 'text',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'conversation_participants', columns),
+        source_or_empty('twilio', 'conversation_participants'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}

@@ -1,22 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'chat_service_sid': 'text',
-    'messaging_service_sid': 'text',
-    'friendly_name': 'text',
-    'unique_name': 'text',
-    'state': 'text',
-    'attributes': 'text',
-    'timers': 'json',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'conversations', columns),
+        source_or_empty('twilio', 'conversations'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}

@@ -1,25 +1,8 @@
-{%- set columns = {
-    'address_sid': 'text',
-    'sid': 'text',
-    'account_sid': 'text',
-    'phone_number': 'text',
-    'friendly_name': 'text',
-    'address_requirements': 'text',
-    'emergency_status': 'text',
-    'emergency_address_sid': 'text',
-    'trunk_sid': 'text',
-    'voice_application_sid': 'text',
-    'sms_application_sid': 'text',
-    'capabilities': 'json',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'dependent_phone_numbers', columns),
+        source_or_empty('twilio', 'dependent_phone_numbers'),
         'address_sid, sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}

@@ -1,23 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'flow_sid': 'text',
-    'execution_sid': 'text',
-    'parent_step_sid': 'text',
-    'name': 'text',
-    'type': 'text',
-    'transitioned_from': 'text',
-    'transitioned_to': 'text',
-    'context': 'json',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'execution_steps', columns),
+        source_or_empty('twilio', 'execution_steps'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}

@@ -1,22 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'flow_sid': 'text',
-    'flow_version': 'integer',
-    'contact_sid': 'text',
-    'contact_channel_address': 'text',
-    'initiated_by': 'text',
-    'status': 'text',
-    'context': 'json',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'executions', columns),
+        source_or_empty('twilio', 'executions'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}

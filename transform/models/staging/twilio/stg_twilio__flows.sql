@@ -1,25 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'friendly_name': 'text',
-    'status': 'text',
-    'revision': 'integer',
-    'valid': 'boolean',
-    'commit_message': 'text',
-    'author_sid': 'text',
-    'webhook_url': 'text',
-    'definition': 'json',
-    'errors': 'json',
-    'warnings': 'json',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'flows', columns),
+        source_or_empty('twilio', 'flows'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}

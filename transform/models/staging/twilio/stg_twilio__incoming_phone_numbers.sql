@@ -1,21 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'phone_number': 'text',
-    'friendly_name': 'text',
-    'type': 'text',
-    'origin': 'text',
-    'status': 'text',
-    'capabilities': 'json',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'incoming_phone_numbers', columns),
+        source_or_empty('twilio', 'incoming_phone_numbers'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}

@@ -1,16 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'friendly_name': 'text',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'keys', columns),
+        source_or_empty('twilio', 'keys'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}

@@ -1,17 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'parent_sid': 'text',
-    'content_type': 'text',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'message_media', columns),
+        source_or_empty('twilio', 'message_media'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}

@@ -1,28 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'messaging_service_sid': 'text',
-    'from': 'text',
-    'to': 'text',
-    'body': 'text',
-    'num_segments': 'integer',
-    'num_media': 'integer',
-    'direction': 'text',
-    'status': 'text',
-    'error_code': 'integer',
-    'error_message': 'text',
-    'price': 'money',
-    'price_unit': 'text',
-    'date_created': 'timestamp',
-    'date_sent': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'messages', columns),
+        source_or_empty('twilio', 'messages'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}
@@ -49,7 +29,7 @@ renamed as (
         error_message,
 
         -- money: Twilio's price is negative for a charge and null until priced
-        price,
+        {{ to_money('price') }} as price,
         upper(price_unit) as currency,
 
         -- timestamps (UTC)

@@ -1,19 +1,8 @@
-{%- set columns = {
-    'service_sid': 'text',
-    'sid': 'text',
-    'account_sid': 'text',
-    'phone_number': 'text',
-    'country_code': 'text',
-    'capabilities': 'json',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'messaging_service_phone_numbers', columns),
+        source_or_empty('twilio', 'messaging_service_phone_numbers'),
         'service_sid, sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}

@@ -1,32 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'friendly_name': 'text',
-    'usecase': 'text',
-    'inbound_request_url': 'text',
-    'inbound_method': 'text',
-    'fallback_url': 'text',
-    'fallback_method': 'text',
-    'status_callback': 'text',
-    'use_inbound_webhook_on_number': 'boolean',
-    'sticky_sender': 'boolean',
-    'mms_converter': 'boolean',
-    'smart_encoding': 'boolean',
-    'area_code_geomatch': 'boolean',
-    'fallback_to_long_code': 'boolean',
-    'validity_period': 'integer',
-    'scan_message_content': 'text',
-    'synchronous_validation': 'boolean',
-    'us_app_to_person_registered': 'boolean',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'messaging_services', columns),
+        source_or_empty('twilio', 'messaging_services'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}

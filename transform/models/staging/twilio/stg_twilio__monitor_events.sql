@@ -1,23 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'event_type': 'text',
-    'description': 'text',
-    'resource_type': 'text',
-    'resource_sid': 'text',
-    'actor_type': 'text',
-    'actor_sid': 'text',
-    'source': 'text',
-    'source_ip_address': 'text',
-    'event_date': 'timestamp',
-    'event_data': 'json',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'monitor_events', columns),
+        source_or_empty('twilio', 'monitor_events'),
         'sid',
         '_sdc_extracted_at desc, _sdc_batched_at desc'
     ) }}

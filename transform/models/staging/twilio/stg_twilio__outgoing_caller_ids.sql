@@ -1,17 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'phone_number': 'text',
-    'friendly_name': 'text',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'outgoing_caller_ids', columns),
+        source_or_empty('twilio', 'outgoing_caller_ids'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}

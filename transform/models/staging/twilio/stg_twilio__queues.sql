@@ -1,19 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'friendly_name': 'text',
-    'current_size': 'integer',
-    'max_size': 'integer',
-    'average_wait_time': 'integer',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'queues', columns),
+        source_or_empty('twilio', 'queues'),
         'sid',
         '_sdc_extracted_at desc, _sdc_batched_at desc'
     ) }}

@@ -1,26 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'call_sid': 'text',
-    'conference_sid': 'text',
-    'source': 'text',
-    'status': 'text',
-    'channels': 'integer',
-    'duration': 'integer',
-    'error_code': 'integer',
-    'price': 'money',
-    'price_unit': 'text',
-    'media_url': 'text',
-    'start_time': 'timestamp',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'recordings', columns),
+        source_or_empty('twilio', 'recordings'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}
@@ -37,7 +19,7 @@ renamed as (
         channels,
         duration as duration_seconds,
         error_code,
-        price,
+        {{ to_money('price') }} as price,
         upper(price_unit) as currency,
         media_url,
         start_time as started_at,

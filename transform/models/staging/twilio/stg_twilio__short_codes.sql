@@ -1,21 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'short_code': 'text',
-    'friendly_name': 'text',
-    'sms_url': 'text',
-    'sms_method': 'text',
-    'sms_fallback_url': 'text',
-    'sms_fallback_method': 'text',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'short_codes', columns),
+        source_or_empty('twilio', 'short_codes'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}

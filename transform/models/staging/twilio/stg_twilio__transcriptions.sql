@@ -1,22 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'recording_sid': 'text',
-    'status': 'text',
-    'type': 'text',
-    'duration': 'integer',
-    'transcription_text': 'text',
-    'price': 'money',
-    'price_unit': 'text',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'transcriptions', columns),
+        source_or_empty('twilio', 'transcriptions'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}
@@ -31,7 +17,7 @@ renamed as (
         type as transcription_type,
         duration as duration_seconds,
         transcription_text,
-        price,
+        {{ to_money('price') }} as price,
         upper(price_unit) as currency,
         date_created as created_at,
         date_updated as updated_at,

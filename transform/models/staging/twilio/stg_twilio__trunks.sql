@@ -1,26 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'friendly_name': 'text',
-    'domain_name': 'text',
-    'secure': 'boolean',
-    'cnam_lookup_enabled': 'boolean',
-    'symmetric_rtp_enabled': 'boolean',
-    'transfer_mode': 'text',
-    'transfer_caller_id': 'text',
-    'disaster_recovery_url': 'text',
-    'disaster_recovery_method': 'text',
-    'auth_type': 'text',
-    'recording': 'json',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'trunks', columns),
+        source_or_empty('twilio', 'trunks'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}

@@ -1,24 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'friendly_name': 'text',
-    'usage_category': 'text',
-    'trigger_by': 'text',
-    'recurring': 'text',
-    'trigger_value': 'decimal(18, 5)',
-    'current_value': 'decimal(18, 5)',
-    'callback_url': 'text',
-    'callback_method': 'text',
-    'date_fired': 'timestamp',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'usage_triggers', columns),
+        source_or_empty('twilio', 'usage_triggers'),
         'sid',
         '_sdc_extracted_at desc, _sdc_batched_at desc'
     ) }}

@@ -1,26 +1,8 @@
-{%- set columns = {
-    'user_sid': 'text',
-    'conversation_sid': 'text',
-    'account_sid': 'text',
-    'chat_service_sid': 'text',
-    'participant_sid': 'text',
-    'friendly_name': 'text',
-    'unique_name': 'text',
-    'conversation_state': 'text',
-    'notification_level': 'text',
-    'unread_messages_count': 'integer',
-    'last_read_message_index': 'integer',
-    'created_by': 'text',
-    'attributes': 'text',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'user_conversations', columns),
+        source_or_empty('twilio', 'user_conversations'),
         'user_sid, conversation_sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}

@@ -1,22 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'chat_service_sid': 'text',
-    'role_sid': 'text',
-    'identity': 'text',
-    'friendly_name': 'text',
-    'is_online': 'boolean',
-    'is_notifiable': 'boolean',
-    'attributes': 'text',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'users', columns),
+        source_or_empty('twilio', 'users'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}

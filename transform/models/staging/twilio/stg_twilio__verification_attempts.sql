@@ -1,21 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'service_sid': 'text',
-    'verification_sid': 'text',
-    'channel': 'text',
-    'conversion_status': 'text',
-    'price': 'json',
-    'channel_data': 'json',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'verification_attempts', columns),
+        source_or_empty('twilio', 'verification_attempts'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}

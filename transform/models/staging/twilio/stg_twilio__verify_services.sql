@@ -1,26 +1,8 @@
-{%- set columns = {
-    'sid': 'text',
-    'account_sid': 'text',
-    'friendly_name': 'text',
-    'code_length': 'integer',
-    'lookup_enabled': 'boolean',
-    'skip_sms_to_landlines': 'boolean',
-    'psd2_enabled': 'boolean',
-    'dtmf_input_required': 'boolean',
-    'do_not_share_warning_enabled': 'boolean',
-    'custom_code_enabled': 'boolean',
-    'verify_event_subscription_enabled': 'boolean',
-    'tts_name': 'text',
-    'default_template_sid': 'text',
-    'date_created': 'timestamp',
-    'date_updated': 'timestamp',
-} -%}
-
 with
 
 source as (
     {{ latest_version(
-        source_or_empty('twilio', 'verify_services', columns),
+        source_or_empty('twilio', 'verify_services'),
         'sid',
         'date_updated desc, _sdc_batched_at desc'
     ) }}
