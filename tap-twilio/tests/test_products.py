@@ -13,7 +13,9 @@ from collections import Counter
 import pytest
 import requests
 
-from tap_twilio.streams.base import AccountsStream
+from tap_twilio import hosts
+from tap_twilio.streams import STREAM_TYPES
+from tap_twilio.streams.base import AccountsStream, WindowStream
 from tap_twilio.tap import TapTwilio
 from tests.emulated import EMULATOR, NOW, served_config, tap_config
 from tests.helpers import SyncResult, run_tap
@@ -21,29 +23,11 @@ from twilio_emulator import testing
 from twilio_emulator.emulator import EmulatorConfig
 from twilio_emulator.products import verify
 
-PRODUCT_STREAMS = (
-    "alerts",
-    "monitor_events",
-    "messaging_services",
-    "messaging_service_phone_numbers",
-    "conversations",
-    "conversation_messages",
-    "conversation_participants",
-    "users",
-    "user_conversations",
-    "flows",
-    "executions",
-    "execution_steps",
-    "verify_services",
-    "verification_attempts",
-    "trunks",
-    "call_summaries",
-)
+PRODUCT_STREAMS = tuple(stream.name for stream in STREAM_TYPES if stream.api != hosts.API)
 INCREMENTAL = {
-    "alerts": "date_generated",
-    "executions": "date_created",
-    "verification_attempts": "date_created",
-    "call_summaries": "start_time",
+    stream.name: stream.replication_key
+    for stream in STREAM_TYPES
+    if stream.api != hosts.API and issubclass(stream, WindowStream)
 }
 
 
