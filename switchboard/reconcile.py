@@ -15,9 +15,15 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Protocol
 
-CENT = Decimal("0.00001")
+import yaml
+
+DBT_PROJECT = Path(__file__).resolve().parent.parent / "transform" / "dbt_project.yml"
+
+# Twilio prices carry five decimals: every amount is compared at that precision.
+PRICE_QUANTUM = Decimal("0.00001")
 # dim_customers' counts, named as the truth names them.
 CUSTOMER_COUNTS = (
     "messages",
@@ -30,15 +36,24 @@ CUSTOMER_COUNTS = (
     "outbound_settled",
     "outbound_delivered",
 )
-PENDING = ("queued", "accepted", "scheduled", "sending")  # outbound, no outcome yet
-# fct_delivery_daily's outcome columns, from Twilio's final statuses.
+# Twilio's message statuses and the delivery outcome of each, as the marts read them.
+MESSAGE_STATUSES: dict[str, str] = yaml.safe_load(DBT_PROJECT.read_text())["vars"][
+    "message_statuses"
+]
+
+
+def _with_outcome(outcome: str) -> tuple[str, ...]:
+    return tuple(s for s, o in MESSAGE_STATUSES.items() if o == outcome)
+
+
+# fct_delivery_daily's outcome columns, from Twilio's statuses.
 DELIVERY_OUTCOMES = {
-    "messages_delivered": ("delivered", "read"),
+    "messages_delivered": _with_outcome("delivered"),
     "messages_read": ("read",),
-    "messages_unconfirmed": ("sent",),
-    "messages_undelivered": ("undelivered",),
-    "messages_failed": ("failed",),
-    "messages_pending": PENDING,
+    "messages_unconfirmed": _with_outcome("unconfirmed"),
+    "messages_undelivered": _with_outcome("undelivered"),
+    "messages_failed": _with_outcome("failed"),
+    "messages_pending": _with_outcome("pending"),
 }
 
 
@@ -52,7 +67,7 @@ def _rows(conn: Connection, sql: str) -> list[tuple]:
 
 def money(value: object) -> Decimal:
     """A truth string or a warehouse decimal, to the 0.00001 both are exact to."""
-    return Decimal(str(value)).quantize(CENT)
+    return Decimal(str(value)).quantize(PRICE_QUANTUM)
 
 
 def _account() -> dict:
@@ -149,8 +164,7 @@ def _dim_accounts(conn: Connection, schema: str, accounts: dict[str, dict]) -> N
 
 def _account_daily(conn: Connection, schema: str, accounts: dict[str, dict]) -> None:
     """fct_account_daily summed over its days, and its daily bill."""
-    statuses = ("accepted", "scheduled", "canceled", "queued", "sending", "sent", "failed",
-                "delivered", "undelivered", "receiving", "received", "read")  # fmt: skip
+    statuses = tuple(MESSAGE_STATUSES)
     status_sums = ", ".join(f"sum(messages_{s})" for s in statuses)
     for row in _rows(
         conn,
@@ -160,8 +174,8 @@ def _account_daily(conn: Connection, schema: str, accounts: dict[str, dict]) -> 
         f"count(distinct currency) "
         f"from {schema}.fct_account_daily group by 1",
     ):
-        account, total, *by_status = row[:14]
-        legs, seconds, minutes, messages_cost, calls_cost, currencies = row[14:]
+        account, total, *by_status = row[: 2 + len(statuses)]
+        legs, seconds, minutes, messages_cost, calls_cost, currencies = row[2 + len(statuses) :]
         accounts[account]["overview"] = {
             "messages_total": int(total),
             "messages_by_status": {

@@ -8,16 +8,15 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable
-from decimal import Decimal
 
 import requests
 
 from switchboard import meltano
 from switchboard.emulated import EmulatorProcess
+from switchboard.reconcile import money
 from tests.pipeline import Pipeline
 
 PIPELINE = ("tap-twilio", "target-duckdb", "dbt-duckdb:build")
-CENT = Decimal("0.00001")
 
 
 class Faults:
@@ -108,13 +107,13 @@ def usage_differences(pipeline: Pipeline, accounts: list[str], start: str) -> li
             "usage_records",
         ):
             key = (sid, record["category"], record["start_date"])
-            expected[key] = (Decimal(str(record["price"])).quantize(CENT), record["count"])
+            expected[key] = (money(record["price"]), record["count"])
     rows = pipeline.query(
         "select account_sid, category, cast(usage_date as varchar), price, usage_count "
         "from staging.stg_twilio__usage_records"
     )
     got = {
-        (sid, category, day): (Decimal(str(price)).quantize(CENT), str(int(count)))
+        (sid, category, day): (money(price), str(int(count)))
         for sid, category, day, price, count in rows
     }
     out = [f"{key}: emulator {value}, staging {got.get(key)}" for key, value in expected.items()

@@ -48,10 +48,9 @@ enriched as (
         parties.status,
         case
             when parties.is_inbound then 'received'
-            when parties.status in ('delivered', 'read') then 'delivered'
-            when parties.status = 'sent' then 'unconfirmed'
-            when parties.status = 'partially_delivered' then 'undelivered'
-            when parties.status in ('undelivered', 'failed', 'canceled') then parties.status
+            {%- for status, outcome in var('message_statuses').items() %}
+                when parties.status = '{{ status }}' then '{{ outcome }}'
+            {%- endfor %}
             else 'pending'
         end as delivery_outcome,
         parties.error_code,

@@ -4,10 +4,7 @@
 -- currency, and days with usage but no messages are kept. Days are UTC, like Twilio's
 -- usage records.
 
-{% set message_statuses = [
-    'accepted', 'scheduled', 'canceled', 'queued', 'sending', 'sent',
-    'failed', 'delivered', 'undelivered', 'receiving', 'received', 'read'
-] %}
+{% set message_statuses = var('message_statuses').keys() | list %}
 
 with
 
