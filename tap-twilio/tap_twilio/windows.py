@@ -43,6 +43,11 @@ class DateFilter:
         """The 2010 API's ``<name>>`` and ``<name><`` (Twilio's ``>=`` and ``<=``)."""
         return cls(f"{name}>", f"{name}<")
 
+    def between(self, start: dt.datetime, end: dt.datetime) -> dict[str, str]:
+        """Instants from ``start`` to ``end``, both included (a part of a day)."""
+        layout = "%Y-%m-%dT%H:%M:%SZ"
+        return {self.lower: start.strftime(layout), self.upper: end.strftime(layout)}
+
     def params(self, first: dt.date, last: dt.date) -> dict[str, str]:
         if self.instants:
             return {

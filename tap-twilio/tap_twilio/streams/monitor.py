@@ -11,7 +11,8 @@ class AlertsStream(ProductWindowStream):
     """Errors and warnings Twilio raised (failed deliveries, failed calls, webhook errors).
 
     Twilio keeps 30 days of alerts and rejects older queries, so the start is
-    clamped to that, with a warning.
+    clamped to that, with a warning. A query returns at most 10,000 alerts: a span
+    that reaches it is read again day by day, then in halves of a day.
     """
 
     name = "alerts"
@@ -21,6 +22,7 @@ class AlertsStream(ProductWindowStream):
     replication_key = "date_generated"
     window = windows.DateFilter("StartDate", "EndDate", instants=True)
     retention_days = 30
+    max_results = 10_000
     spec = ("twilio_monitor_v1", "monitor.v1.alert")
 
 
