@@ -180,17 +180,19 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
             "grown back. 1 reads one request at a time."
         ),
     ),
+    # Whole seconds (integers): Meltano 4.4's `decimal` kind cannot write a value set
+    # from the environment into the tap's config (Decimal is not JSON serializable).
     th.Property(
         "request_timeout",
-        th.NumberType(exclusive_minimum=0),
+        th.IntegerType(minimum=1),
         default=60,
         title="Request Timeout",
         description="Seconds to wait for each HTTP response before retrying.",
     ),
     th.Property(
         "connect_timeout",
-        th.NumberType(exclusive_minimum=0),
-        default=5,
+        th.IntegerType(minimum=1),
+        default=3,
         title="Connect Timeout",
         description=(
             "Seconds to wait for a connection to open. A host that refuses connections "
@@ -209,7 +211,7 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
     ),
     th.Property(
         "max_wait_seconds",
-        th.NumberType(minimum=0),
+        th.IntegerType(minimum=0),
         default=600,
         title="Max Wait Seconds",
         description=(

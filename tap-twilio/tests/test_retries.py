@@ -154,7 +154,7 @@ def test_transient_fault_is_retried_to_an_exact_result(
 ) -> None:
     kind, reason = case  # the fault, and the reason the client counts its retries under
     # Timeouts cost their wait for real: fewer of them, and a short request timeout.
-    rate, timeout = (0.1, 0.3) if kind == "timeout" else (0.3, 5)
+    rate, timeout = (0.1, 1) if kind == "timeout" else (0.3, 5)
     faults.set(seed=1, rates={kind: rate}, retry_after=2, hang_seconds=10)
     result = run_tap(config_for(served, request_timeout=timeout), streams=STREAMS)
     injected = faults.injected()[kind]
@@ -248,7 +248,7 @@ def test_mixed_faults_at_twenty_percent(
              "504": 0.02, "reset": 0.02, "truncated": 0.02, "invalid-json": 0.01,
              "timeout": 0.01}  # fmt: skip
     faults.set(seed=11, rates=rates, hang_seconds=5)
-    result = run_tap(config_for(served, request_timeout=0.5), streams=STREAMS)
+    result = run_tap(config_for(served, request_timeout=1), streams=STREAMS)
     injected = faults.injected()
     assert sum(injected.values()) >= 10
     assert sum(result.tap.session.client().retries.values()) == sum(injected.values())
