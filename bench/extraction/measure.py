@@ -109,7 +109,8 @@ class _Sampler(threading.Thread):
             except (OSError, IndexError, ValueError):
                 continue
             self.cpu[pid] = (name, cpu)
-            self.peak[name] = max(self.peak[name], rss)
+            if rss:  # a zombie has no VmHWM: never count it as a 0 MB peak
+                self.peak[name] = max(self.peak[name], rss)
 
 
 def run(

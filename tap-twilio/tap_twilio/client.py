@@ -376,7 +376,7 @@ class TwilioClient:
             body = orjson.loads(content)
         except orjson.JSONDecodeError:
             return Outcome(
-                retry="invalid body", failure=f"HTTP {status} with a body that is not JSON"
+                retry="invalid body", failure=f"HTTP {status} with a body that is not valid JSON"
             )
         if not isinstance(body, dict):
             return Outcome(
