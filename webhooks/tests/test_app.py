@@ -34,7 +34,7 @@ def test_message_status_is_stored_with_its_columns(harness: Harness) -> None:
     assert response.content == b""
     [row] = harness.rows()
     assert {k: v for k, v in row.items() if k not in ("seq", "received_at")} == {
-        "dedupe_key": "token:tok-1",
+        "dedupe_key": f"message:{SID}:undelivered:ErrorCode=30003",
         "kind": "message_status",
         "account_sid": "AC" + "1" * 32,
         "resource_sid": SID,

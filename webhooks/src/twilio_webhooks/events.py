@@ -2,11 +2,15 @@
 
 Each parser takes a request that already passed signature validation and returns
 its events, or raises ``Malformed`` with a one-line reason (the app answers 400).
-Every event carries its deduplication key: Twilio's ``I-Twilio-Idempotency-Token``
-when the request has one (it stays the same when Twilio retries), else the
-natural key of what happened (message + status, call + status + SequenceNumber,
-CloudEvent id). Unknown parameters are kept in the payload: Twilio adds new ones
-without notice.
+Unknown parameters are kept in the payload: Twilio adds new ones without notice.
+
+An event's identity (its deduplication key) is built only from what Twilio signs:
+message + status (+ the signed fields that tell two receipts of one status apart),
+call + status + SequenceNumber, CloudEvent id. ``I-Twilio-Idempotency-Token`` is a
+header the signature does not cover, so anyone holding one captured callback could
+re-send it with new tokens; the token is recorded with the event, never part of its
+identity: a retry (same content, same token) and a replay (same content, any token)
+are both the event already stored.
 """
 
 from __future__ import annotations
@@ -28,6 +32,10 @@ EVENT_STREAM = "event_stream"
 KINDS = (MESSAGE_STATUS, CALL_STATUS, INCOMING_MESSAGE, EVENT_STREAM)
 
 MAX_TEXT = 256  # longest SID, status, type or token we accept in a typed column
+# Signed parameters that make two callbacks of one message and one status two events:
+# a carrier's second delivery receipt (RawDlrDoneDate), another error (ErrorCode), a
+# channel's own event (EventType, e.g. WhatsApp's DELIVERED and READ).
+MESSAGE_DISTINCT = ("ErrorCode", "RawDlrDoneDate", "EventType")
 _INTEGER = re.compile(r"-?[0-9]{1,12}")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # How Twilio writes a callback's Timestamp; anything else goes through email.utils.
@@ -143,6 +151,25 @@ def _required(fields: Mapping[str, str], label: str, *names: str) -> str:
     return value
 
 
+def identity(kind: str, *parts: str) -> str:
+    """A deduplication key: ``kind:part:part…``, each ``%`` and ``:`` escaped, so two
+    different lists of parts can never give one key."""
+    escaped = (
+        p.replace("%", "%25").replace(":", "%3A") if ":" in p or "%" in p else p for p in parts
+    )
+    return ":".join((kind, *escaped))
+
+
+def _distinct(fields: Mapping[str, str]) -> list[str]:
+    """``Name=value`` of each ``MESSAGE_DISTINCT`` parameter the callback carries."""
+    out = []
+    for name in MESSAGE_DISTINCT:
+        value = _text(fields.get(name), name)
+        if value is not None:
+            out.append(f"{name}={value}")
+    return out
+
+
 def _callback(
     form: Form,
     *,
@@ -155,11 +182,11 @@ def _callback(
     sequence_number: int | None = None,
     occurred_at: str | None = None,
 ) -> list[Event]:
-    """The one event of a form callback: keyed by its token when it has one."""
+    """The one event of a form callback, keyed by what Twilio signed (never the token)."""
     fields = form.fields
     return [
         Event(
-            dedupe_key=f"token:{token}" if token else natural_key,
+            dedupe_key=natural_key,
             kind=kind,
             account_sid=_required(fields, "AccountSid", "AccountSid"),
             resource_sid=sid,
@@ -184,7 +211,7 @@ def message_status(form: Form, *, token: str | None, received_at: str) -> list[E
         kind=MESSAGE_STATUS,
         sid=sid,
         status=status,
-        natural_key=f"message:{sid}:{status}",
+        natural_key=identity("message", sid, status, *_distinct(form.fields)),
         token=token,
         received_at=received_at,
     )
@@ -202,7 +229,7 @@ def incoming_message(form: Form, *, token: str | None, received_at: str) -> list
         kind=INCOMING_MESSAGE,
         sid=sid,
         status=status,
-        natural_key=f"message:{sid}:{status}",
+        natural_key=identity("message", sid, status),
         token=token,
         received_at=received_at,
     )
@@ -221,7 +248,7 @@ def call_status(form: Form, *, token: str | None, received_at: str) -> list[Even
         kind=CALL_STATUS,
         sid=sid,
         status=status,
-        natural_key=f"call:{sid}:{status}:{'' if sequence is None else sequence}",
+        natural_key=identity("call", sid, status, "" if sequence is None else str(sequence)),
         token=token,
         received_at=received_at,
         sequence_number=sequence,
@@ -261,7 +288,7 @@ def event_stream(body: str | bytes, *, token: str | None, received_at: str) -> l
         )
         events.append(
             Event(
-                dedupe_key=f"event:{event_id}",
+                dedupe_key=identity("event", event_id),
                 kind=EVENT_STREAM,
                 account_sid=_text(_pick(data, "accountSid", "AccountSid"), f"{where}: accountSid"),
                 resource_sid=_text(
