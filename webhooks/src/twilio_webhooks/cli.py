@@ -14,7 +14,8 @@ import uvicorn
 
 from .app import create_app
 from .config import DEFAULT_MAX_BODY, ConfigError, from_environment
-from .store import GroupCommitter, describe_url, open_backend
+from .masking import mask_credentials
+from .store import GroupCommitter, open_backend
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -74,11 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"twilio-webhooks: {exc}", file=sys.stderr)
         return 2
-    store = describe_url(settings.store_url)
+    store = mask_credentials(settings.store_url)
     try:
         backend = open_backend(settings.store_url)
     except Exception as exc:
-        print(f"twilio-webhooks: cannot open the store {store}: {exc}", file=sys.stderr)
+        error = mask_credentials(f"cannot open the store {store}: {exc}", settings.store_url)
+        print(f"twilio-webhooks: {error}", file=sys.stderr)
         return 2
     committer = GroupCommitter(backend)
     print(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 from ..events import COLUMNS, Event
 
@@ -54,13 +53,3 @@ class Backend(Protocol):
     def count(self) -> int: ...
 
     def close(self) -> None: ...
-
-
-def describe_url(url: str) -> str:
-    """The store URL without its password, for logs and errors."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    return parts._replace(netloc=f"{user}:***@{netloc}").geturl()
