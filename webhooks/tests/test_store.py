@@ -213,3 +213,29 @@ def test_one_loop_iterations_requests_share_one_commit(tmp_path: Path) -> None:
         committer.close()
     with sqlite3.connect(path) as db:  # a fresh connection: what is on disk
         assert db.execute("select count(*) from webhook_events").fetchone()[0] == 51
+
+
+def test_the_health_probe_commits_a_heartbeat_and_recovers(store_url: str) -> None:
+    """The probe writes one heartbeat row, committed; on PostgreSQL a dropped connection
+    fails one probe, and the writer's recover() makes the next one pass."""
+    backend = open_backend(store_url)
+    try:
+        backend.probe()
+        backend.probe()
+        if store_url.startswith("postgresql"):
+            import psycopg
+
+            rows = backend._conn.execute("select count(*) from webhook_health").fetchone()
+            assert rows == (1,)
+            with psycopg.connect(store_url, autocommit=True) as admin:
+                admin.execute("select pg_terminate_backend(%s)", (backend._conn.info.backend_pid,))
+            with pytest.raises(psycopg.OperationalError):
+                backend.probe()
+            backend.recover()
+            backend.probe()
+        else:
+            with sqlite3.connect(sqlite_path(store_url)) as db:
+                assert db.execute("select count(*) from webhook_health").fetchone() == (1,)
+        assert backend.count() == 0  # the events table is untouched
+    finally:
+        backend.close()

@@ -187,8 +187,10 @@ class Receiver:
                 return b"".join(chunks)
 
     async def healthz(self, request: Request) -> Response:
-        if not self.committer.alive:
-            return JSONResponse({"status": "store writer stopped"}, status_code=503)
+        """ok only when a heartbeat commits now: a store that cannot commit is unhealthy."""
+        problem = await self.committer.probe(self.settings.health_timeout)
+        if problem is not None:
+            return JSONResponse({"status": problem}, status_code=503)
         return JSONResponse({"status": "ok"})
 
     async def metrics_text(self, request: Request) -> Response:

@@ -13,7 +13,7 @@ import sys
 import uvicorn
 
 from .app import create_app
-from .config import DEFAULT_MAX_BODY, ConfigError, from_environment
+from .config import DEFAULT_HEALTH_TIMEOUT, DEFAULT_MAX_BODY, ConfigError, from_environment
 from .masking import mask_credentials
 from .store import GroupCommitter, open_backend
 
@@ -56,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--max-body-bytes", type=int, default=DEFAULT_MAX_BODY, help="larger bodies get 413"
     )
+    serve.add_argument(
+        "--health-timeout",
+        type=float,
+        default=DEFAULT_HEALTH_TIMEOUT,
+        help="/healthz answers 503 when its heartbeat commit takes longer (seconds)",
+    )
     serve.add_argument("--log-level", default="info", help="log level")
     return parser
 
@@ -71,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             public_url=args.public_url,
             trusted_proxies=args.trusted_proxy,
             max_body_bytes=args.max_body_bytes,
+            health_timeout=args.health_timeout,
         )
     except ConfigError as exc:
         print(f"twilio-webhooks: {exc}", file=sys.stderr)

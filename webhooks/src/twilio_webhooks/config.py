@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 DEFAULT_STORE = "sqlite:///var/lib/twilio-webhooks/events.sqlite3"
 DEFAULT_MAX_BODY = 1024 * 1024
+DEFAULT_HEALTH_TIMEOUT = 2.0  # seconds /healthz waits for its heartbeat commit
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -35,6 +36,7 @@ class Settings:
     # Peers whose X-Forwarded-Proto/Host/Port are believed. Empty: nobody's.
     trusted_proxies: tuple[Network, ...] = ()
     max_body_bytes: int = DEFAULT_MAX_BODY
+    health_timeout: float = DEFAULT_HEALTH_TIMEOUT
 
     def __post_init__(self) -> None:
         if not self.auth_tokens and not self.shared_keys:
@@ -46,6 +48,8 @@ class Settings:
             raise ConfigError("--public-url must start with https:// or http://")
         if self.max_body_bytes < 1024:
             raise ConfigError("--max-body-bytes must be at least 1024")
+        if not self.health_timeout > 0:
+            raise ConfigError("--health-timeout must be more than 0 seconds")
 
 
 def parse_tokens(text: str) -> tuple[str, ...]:
@@ -88,6 +92,7 @@ def from_environment(
     public_url: str | None = None,
     trusted_proxies: list[str] | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY,
+    health_timeout: float = DEFAULT_HEALTH_TIMEOUT,
 ) -> Settings:
     env = os.environ if environ is None else environ
     return Settings(
@@ -97,4 +102,5 @@ def from_environment(
         public_url=public_url.rstrip("/") if public_url else None,
         trusted_proxies=parse_proxies(trusted_proxies or []),
         max_body_bytes=max_body_bytes,
+        health_timeout=health_timeout,
     )

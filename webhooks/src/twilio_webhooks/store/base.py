@@ -8,6 +8,8 @@ from typing import Any, Protocol
 from ..events import COLUMNS, Event
 
 TABLE = "webhook_events"
+# One row, rewritten by each health probe: a real commit, without touching the events.
+HEALTH_TABLE = "webhook_health"
 READ_COLUMNS = ("seq", *COLUMNS)
 COLUMN_TYPES = {  # the same in both backends, after seq
     "dedupe_key": "text not null unique",
@@ -40,6 +42,11 @@ class StoreError(RuntimeError):
 class Backend(Protocol):
     def write(self, events: Sequence[Event]) -> list[bool]:
         """Insert in one committed transaction; True where new, False where a duplicate."""
+        ...
+
+    def probe(self) -> None:
+        """Commit one small write (the heartbeat row), as durably as ``write``; raises when
+        the store cannot commit. ``/healthz`` calls it through the writer thread."""
         ...
 
     def recover(self) -> None:
