@@ -1,18 +1,21 @@
 """The ASGI app: four webhook endpoints, ``/healthz`` and ``/metrics``.
 
 Every webhook request goes through the same steps, and the first that fails
-answers: content type (415), size (413), encoding (400), signature (403),
-content (400), commit (503). Only then 200. Nothing is stored before the
+answers: content type (415), size (413), body slower than ``body_timeout`` (408,
+connection closed), encoding (400), signature (403), content (400), commit (503).
+Only then 200. Nothing is stored before the
 signature is checked, and the answer leaves only after the commit. Logs name the
 endpoint and the reason, never a body, a signature or a secret.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -128,10 +131,10 @@ class Receiver:
             self.metrics.rejected[exc.reason] += 1
             log.warning("rejected %s (%s): %s", endpoint.path, exc.status, exc.detail)
             body = (exc.detail + "\n").encode()
-            return exc.status, (
-                [(b"content-type", TEXT), (b"content-length", b"%d" % len(body))],
-                body,
-            )
+            headers = [(b"content-type", TEXT), (b"content-length", b"%d" % len(body))]
+            if exc.status == 408:  # the rest of the body may never come: free the connection
+                headers.append((b"connection", b"close"))
+            return exc.status, (headers, body)
         new = sum(inserted)
         self.metrics.stored[endpoint.name] += new
         self.metrics.duplicates[endpoint.name] += len(inserted) - new
@@ -173,6 +176,10 @@ class Receiver:
                 raise Rejected(400, "malformed", "bad Content-Length")
             if int(declared) > limit:
                 raise Rejected(413, "too_large", f"the body exceeds {limit} bytes")
+        return await _within(self.settings.body_timeout, self._read(limit, receive))
+
+    @staticmethod
+    async def _read(limit: int, receive: Receive) -> bytes:
         chunks, size = [], 0
         while True:
             message = await receive()
@@ -198,6 +205,34 @@ class Receiver:
             self.metrics.render(self.committer.stats),
             media_type="text/plain; version=0.0.4; charset=utf-8",
         )
+
+
+async def _within(seconds: float, reading: Coroutine[Any, Any, bytes]) -> bytes:
+    """``await reading``, or 408 once ``seconds`` have passed (stalled or dripping bodies).
+    A timer that cancels this task, rather than ``asyncio.wait_for``: no extra task per
+    request on the hot path."""
+    task = asyncio.current_task()
+    assert task is not None
+    expired = False
+
+    def expire() -> None:
+        nonlocal expired
+        expired = True
+        task.cancel()
+
+    timer = asyncio.get_running_loop().call_later(seconds, expire)
+    try:
+        return await reading
+    except asyncio.CancelledError:
+        if not expired:  # cancelled by someone else (shutdown): not ours to handle
+            raise
+        if hasattr(task, "uncancel"):  # Python 3.11+: this cancellation is handled
+            task.uncancel()
+        raise Rejected(
+            408, "body_timeout", f"the body did not arrive within {seconds:g}s"
+        ) from None
+    finally:
+        timer.cancel()
 
 
 def _token(value: str | None) -> str | None:

@@ -13,7 +13,13 @@ import sys
 import uvicorn
 
 from .app import create_app
-from .config import DEFAULT_HEALTH_TIMEOUT, DEFAULT_MAX_BODY, ConfigError, from_environment
+from .config import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_HEALTH_TIMEOUT,
+    DEFAULT_MAX_BODY,
+    ConfigError,
+    from_environment,
+)
 from .masking import mask_credentials
 from .store import GroupCommitter, open_backend
 
@@ -57,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
         "--max-body-bytes", type=int, default=DEFAULT_MAX_BODY, help="larger bodies get 413"
     )
     serve.add_argument(
+        "--body-timeout",
+        type=float,
+        default=DEFAULT_BODY_TIMEOUT,
+        help="a request body slower than this (seconds, in all) gets 408 and a closed connection",
+    )
+    serve.add_argument(
         "--health-timeout",
         type=float,
         default=DEFAULT_HEALTH_TIMEOUT,
@@ -78,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             trusted_proxies=args.trusted_proxy,
             max_body_bytes=args.max_body_bytes,
             health_timeout=args.health_timeout,
+            body_timeout=args.body_timeout,
         )
     except ConfigError as exc:
         print(f"twilio-webhooks: {exc}", file=sys.stderr)

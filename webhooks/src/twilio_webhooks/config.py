@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 DEFAULT_STORE = "sqlite:///var/lib/twilio-webhooks/events.sqlite3"
 DEFAULT_MAX_BODY = 1024 * 1024
 DEFAULT_HEALTH_TIMEOUT = 2.0  # seconds /healthz waits for its heartbeat commit
+# Seconds a request's whole body may take to arrive: Twilio sends at most a few hundred
+# kB at once; a client slower than this only holds a connection (and memory) open.
+DEFAULT_BODY_TIMEOUT = 10.0
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -37,6 +40,7 @@ class Settings:
     trusted_proxies: tuple[Network, ...] = ()
     max_body_bytes: int = DEFAULT_MAX_BODY
     health_timeout: float = DEFAULT_HEALTH_TIMEOUT
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
 
     def __post_init__(self) -> None:
         if not self.auth_tokens and not self.shared_keys:
@@ -50,6 +54,8 @@ class Settings:
             raise ConfigError("--max-body-bytes must be at least 1024")
         if not self.health_timeout > 0:
             raise ConfigError("--health-timeout must be more than 0 seconds")
+        if not self.body_timeout > 0:
+            raise ConfigError("--body-timeout must be more than 0 seconds")
 
 
 def parse_tokens(text: str) -> tuple[str, ...]:
@@ -93,6 +99,7 @@ def from_environment(
     trusted_proxies: list[str] | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY,
     health_timeout: float = DEFAULT_HEALTH_TIMEOUT,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
 ) -> Settings:
     env = os.environ if environ is None else environ
     return Settings(
@@ -103,4 +110,5 @@ def from_environment(
         trusted_proxies=parse_proxies(trusted_proxies or []),
         max_body_bytes=max_body_bytes,
         health_timeout=health_timeout,
+        body_timeout=body_timeout,
     )

@@ -19,6 +19,7 @@ REJECT_REASONS = (
     "malformed",
     "unsupported_media_type",
     "too_large",
+    "body_timeout",
     "store_unavailable",
 )
 
