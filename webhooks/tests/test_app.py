@@ -394,6 +394,29 @@ def test_behind_a_tls_proxy(tmp_path: Path) -> None:
             h.committer.close()
 
 
+def test_behind_a_proxy_that_sends_rfc7239_forwarded(tmp_path: Path) -> None:
+    """The signature is checked against the public URL the Forwarded header names."""
+    body, headers = form_request(
+        TOKEN, "https://hooks.example.com/twilio/messages/status", message_params()
+    )
+    headers["Forwarded"] = "for=54.172.60.1;proto=https;host=hooks.example.com"
+    for trusted, expected in ((["10.1.0.0/16"], 200), ([], 403)):
+        h = make_harness(tmp_path / f"f{expected}.sqlite3", trusted_proxies=parse_proxies(trusted))
+        inner = h.client.app
+
+        async def from_proxy(scope, receive, send, inner=inner):
+            scope["client"] = ("10.1.2.3", 40000)
+            await inner(scope, receive, send)
+
+        try:
+            client = TestClient(from_proxy, base_url="http://10.0.0.5:8080")
+            r = client.post("/twilio/messages/status", content=body, headers=headers)
+            assert r.status_code == expected
+            assert h.count() == (1 if expected == 200 else 0)
+        finally:
+            h.committer.close()
+
+
 def test_metrics_count_what_happened(harness: Harness) -> None:
     params = message_params()
     for _ in range(3):

@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="IP_OR_CIDR",
-        help="believe X-Forwarded-Proto/Host/Port from this peer (repeatable)",
+        help="believe Forwarded and X-Forwarded-Proto/Host/Port from this peer (repeatable)",
     )
     serve.add_argument(
         "--max-body-bytes", type=int, default=DEFAULT_MAX_BODY, help="larger bodies get 413"

@@ -36,7 +36,7 @@ class Settings:
     store_url: str = field(default="", repr=False)
     # The URL Twilio calls, up to the path (scheme, host, port, any prefix a proxy strips).
     public_url: str | None = None
-    # Peers whose X-Forwarded-Proto/Host/Port are believed. Empty: nobody's.
+    # Peers whose Forwarded and X-Forwarded-Proto/Host/Port are believed. Empty: nobody's.
     trusted_proxies: tuple[Network, ...] = ()
     max_body_bytes: int = DEFAULT_MAX_BODY
     health_timeout: float = DEFAULT_HEALTH_TIMEOUT
