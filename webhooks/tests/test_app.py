@@ -348,6 +348,38 @@ def test_signed_but_malformed_event_batches_are_400(
     assert harness.count() == 0
 
 
+def _nested(depth: int) -> bytes:
+    """A CloudEvent whose data nests ``depth`` levels deep, the event itself counted."""
+    inner = b"[" * (depth - 2) + b"]" * (depth - 2)
+    return b'[{"id": "EZ1", "type": "t", "data": {"x": ' + inner + b"}}]"
+
+
+@pytest.mark.parametrize(
+    ("depth", "detail"),
+    [
+        (500, "event 0 nests deeper than 32 levels (the depth limit)"),
+        (33, "event 0 nests deeper than 32 levels (the depth limit)"),
+        (5000, "the body nests deeper than 32 levels (the depth limit)"),
+    ],
+)
+def test_deep_nesting_is_400_naming_the_depth_limit(
+    harness: Harness, depth: int, detail: str
+) -> None:
+    body = _nested(depth)
+    url, headers = json_request(TOKEN, BASE + "/twilio/event-streams", body)
+    response = harness.client.post(url[len(BASE) :], content=body, headers=headers)
+    assert (response.status_code, response.text) == (400, detail + "\n")
+    assert harness.count() == 0
+    assert harness.metric('twilio_webhooks_rejected_total{reason="malformed"}') == 1
+
+
+def test_nesting_up_to_the_limit_is_stored(harness: Harness) -> None:
+    body = _nested(32)
+    url, headers = json_request(TOKEN, BASE + "/twilio/event-streams", body)
+    assert harness.client.post(url[len(BASE) :], content=body, headers=headers).status_code == 200
+    assert harness.count() == 1
+
+
 def test_one_bad_event_rejects_the_whole_batch(harness: Harness) -> None:
     response = harness.post_events([cloud_event("EZ1"), {"id": "EZ2"}])
     assert response.status_code == 400

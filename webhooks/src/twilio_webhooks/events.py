@@ -36,6 +36,11 @@ MAX_TEXT = 256  # longest SID, status, type or token we accept in a typed column
 # a carrier's second delivery receipt (RawDlrDoneDate), another error (ErrorCode), a
 # channel's own event (EventType, e.g. WhatsApp's DELIVERED and READ).
 MESSAGE_DISTINCT = ("ErrorCode", "RawDlrDoneDate", "EventType")
+# How deep a CloudEvent's objects and arrays may nest (the event itself is level 1).
+# Twilio's nest 3 or 4 levels; the payload's JSON writer stops at 255, orjson's parser
+# at 1,024, each with its own unhelpful error.
+MAX_DEPTH = 32
+DEPTH_LIMIT = f"nests deeper than {MAX_DEPTH} levels (the depth limit)"
 _INTEGER = re.compile(r"-?[0-9]{1,12}")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # How Twilio writes a callback's Timestamp; anything else goes through email.utils.
@@ -263,11 +268,28 @@ def _pick(data: Mapping[str, Any], *names: str) -> Any:
     return None
 
 
+def _deeper_than(value: object, limit: int) -> bool:
+    """Whether objects and arrays nest more than ``limit`` levels (``value`` is level 1);
+    level by level, without recursion."""
+    level, current = 1, [value]
+    while current:
+        if level > limit:
+            return True
+        children: list[Any] = []
+        for item in current:
+            values = item.values() if isinstance(item, dict) else item
+            children.extend(v for v in values if isinstance(v, (dict, list)))
+        current, level = children, level + 1
+    return False
+
+
 def event_stream(body: str | bytes, *, token: str | None, received_at: str) -> list[Event]:
     """An Event Streams delivery: a JSON array of CloudEvents, each deduplicated by its id."""
     try:
         batch = orjson.loads(body)  # strict: no NaN, no lone surrogates, depth <= 1024
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError as exc:
+        if "depth limit" in str(exc):
+            raise Malformed(f"the body {DEPTH_LIMIT}") from None
         raise Malformed("the body is not JSON") from None
     if not isinstance(batch, list) or not batch:
         raise Malformed("the body must be a non-empty JSON array of CloudEvents")
@@ -276,6 +298,8 @@ def event_stream(body: str | bytes, *, token: str | None, received_at: str) -> l
         where = f"event {index}"
         if not isinstance(cloud_event, dict):
             raise Malformed(f"{where} is not a JSON object")
+        if _deeper_than(cloud_event, MAX_DEPTH):
+            raise Malformed(f"{where} {DEPTH_LIMIT}")
         event_id = _text(cloud_event.get("id"), f"{where}: id", required=True)
         event_type = _text(cloud_event.get("type"), f"{where}: type", required=True)
         data = cloud_event.get("data")
