@@ -13,9 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -25,6 +24,7 @@ from starlette.types import Receive, Scope, Send
 
 from . import events
 from .config import Settings
+from .deadlines import Deadlines
 from .events import Event, Malformed
 from .form import parse_form
 from .metrics import Metrics
@@ -108,6 +108,7 @@ class Receiver:
         self.committer = committer
         self.signatures = SignatureChecker(settings.auth_tokens, settings.shared_keys)
         self.metrics = Metrics()
+        self.deadlines = Deadlines()
 
     def route(self, endpoint: Endpoint) -> Route:
         return Route(
@@ -176,22 +177,29 @@ class Receiver:
                 raise Rejected(400, "malformed", "bad Content-Length")
             if int(declared) > limit:
                 raise Rejected(413, "too_large", f"the body exceeds {limit} bytes")
-        return await _within(self.settings.body_timeout, self._read(limit, receive))
-
-    @staticmethod
-    async def _read(limit: int, receive: Receive) -> bytes:
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise Rejected(400, "malformed", "the client disconnected mid-body")
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                raise Rejected(413, "too_large", f"the body exceeds {limit} bytes")
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
+        task = self.deadlines.start(self.settings.body_timeout)
+        try:
+            chunks, size = [], 0
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise Rejected(400, "malformed", "the client disconnected mid-body")
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    raise Rejected(413, "too_large", f"the body exceeds {limit} bytes")
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    return b"".join(chunks)
+        except asyncio.CancelledError:
+            if not self.deadlines.expired(task):  # cancelled for another reason (shutdown)
+                raise
+            timeout = self.settings.body_timeout
+            raise Rejected(
+                408, "body_timeout", f"the body did not arrive within {timeout:g}s"
+            ) from None
+        finally:
+            self.deadlines.finish(task)
 
     async def healthz(self, request: Request) -> Response:
         """ok only when a heartbeat commits now: a store that cannot commit is unhealthy."""
@@ -205,34 +213,6 @@ class Receiver:
             self.metrics.render(self.committer.stats),
             media_type="text/plain; version=0.0.4; charset=utf-8",
         )
-
-
-async def _within(seconds: float, reading: Coroutine[Any, Any, bytes]) -> bytes:
-    """``await reading``, or 408 once ``seconds`` have passed (stalled or dripping bodies).
-    A timer that cancels this task, rather than ``asyncio.wait_for``: no extra task per
-    request on the hot path."""
-    task = asyncio.current_task()
-    assert task is not None
-    expired = False
-
-    def expire() -> None:
-        nonlocal expired
-        expired = True
-        task.cancel()
-
-    timer = asyncio.get_running_loop().call_later(seconds, expire)
-    try:
-        return await reading
-    except asyncio.CancelledError:
-        if not expired:  # cancelled by someone else (shutdown): not ours to handle
-            raise
-        if hasattr(task, "uncancel"):  # Python 3.11+: this cancellation is handled
-            task.uncancel()
-        raise Rejected(
-            408, "body_timeout", f"the body did not arrive within {seconds:g}s"
-        ) from None
-    finally:
-        timer.cancel()
 
 
 def _token(value: str | None) -> str | None:

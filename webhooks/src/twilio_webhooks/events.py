@@ -159,20 +159,19 @@ def _required(fields: Mapping[str, str], label: str, *names: str) -> str:
 def identity(kind: str, *parts: str) -> str:
     """A deduplication key: ``kind:part:part…``, each ``%`` and ``:`` escaped, so two
     different lists of parts can never give one key."""
-    escaped = (
-        p.replace("%", "%25").replace(":", "%3A") if ":" in p or "%" in p else p for p in parts
-    )
-    return ":".join((kind, *escaped))
+    key = ":".join(parts)
+    if key.count(":") != len(parts) - 1 or "%" in key:  # a part holds ":" or "%"
+        key = ":".join(p.replace("%", "%25").replace(":", "%3A") for p in parts)
+    return f"{kind}:{key}"
 
 
 def _distinct(fields: Mapping[str, str]) -> list[str]:
     """``Name=value`` of each ``MESSAGE_DISTINCT`` parameter the callback carries."""
-    out = []
-    for name in MESSAGE_DISTINCT:
-        value = _text(fields.get(name), name)
-        if value is not None:
-            out.append(f"{name}={value}")
-    return out
+    return [
+        f"{name}={_text(fields[name], name)}"
+        for name in MESSAGE_DISTINCT
+        if fields.get(name)  # absent or empty: not part of the key
+    ]
 
 
 def _callback(

@@ -28,12 +28,16 @@ _QUOTED_PAIR = re.compile(r"\\(.)")
 
 def _joined(scope: Scope, name: bytes) -> str:
     """Every line of a header, in order, as one comma-separated list."""
-    return ",".join(v.decode("latin-1") for k, v in scope["headers"] if k == name)
+    return b",".join([v for k, v in scope["headers"] if k == name]).decode("latin-1")
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
-    """The value the nearest proxy set: the last of the comma-separated list."""
-    return _joined(scope, name).rsplit(",", 1)[-1].strip() or None
+    """The value the nearest proxy set: the last of the comma-separated list (that is,
+    of the header's last line)."""
+    for key, value in reversed(scope["headers"]):
+        if key == name:
+            return value.decode("latin-1").rsplit(",", 1)[-1].strip() or None
+    return None
 
 
 def _forwarded(scope: Scope) -> dict[str, str]:
