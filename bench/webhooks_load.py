@@ -83,7 +83,7 @@ def build_requests(port: int, count: int, prefix: str) -> list[bytes]:
             params = {
                 "AccountSid": "AC" + "1" * 32,
                 "ApiVersion": "2010-04-01",
-                "CallSid": f"CA{prefix}{i:030d}"[:34],
+                "CallSid": f"CA{prefix}{i:0{32 - len(prefix)}d}",
                 "CallStatus": "completed",
                 "CallbackSource": "call-progress-events",
                 "Direction": "outbound-api",
@@ -94,7 +94,7 @@ def build_requests(port: int, count: int, prefix: str) -> list[bytes]:
             }
         else:
             path = "/twilio/messages/status"
-            sid = f"SM{prefix}{i:030d}"[:34]
+            sid = f"SM{prefix}{i:0{32 - len(prefix)}d}"  # 34 characters, unique per i
             params = {
                 "AccountSid": "AC" + "1" * 32,
                 "ApiVersion": "2010-04-01",

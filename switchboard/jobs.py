@@ -69,13 +69,11 @@ def one_line_cause(lines: Iterable[str]) -> str:
 def run_step(task: str, environment: str, env: Mapping[str, str]) -> tuple[int, list[str]]:
     """``meltano run <task>``, streamed to our stdout; (exit code, last lines of output)."""
     tail: deque[str] = deque(maxlen=400)
-    process = subprocess.Popen(
-        [meltano.meltano_executable(), f"--environment={environment}", "run", *task.split()],
-        cwd=ROOT,
-        env={**os.environ, **meltano.MELTANO_ENV, **env},
+    process = meltano.popen(
+        [f"--environment={environment}", "run", *task.split()],
+        env=dict(env),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        text=True,
     )
     assert process.stdout is not None
     for line in process.stdout:

@@ -1,4 +1,24 @@
-"""Running Meltano from Python: the project's environment and one call per command."""
+"""Running Meltano from Python: the project's environment and one call per command.
+
+Every invocation goes through ``popen`` (``run`` waits for it), which keeps the
+plugins' secrets off the disk as far as Meltano lets us. Meltano writes each
+plugin's whole config, secrets included, to ``.meltano/run/<plugin>/*.config.json``
+and deletes it when the plugin ends, but not when the run is killed (``kill -9``,
+OOM, power cut). So, before each command: ``.meltano/run`` is made the owner's only
+(mode 700) and the configs a killed run left are deleted; and Meltano runs under
+umask 077, so what it and its plugins create (configs, logs, state, the warehouse
+with its phone numbers and message bodies) is the owner's only too.
+
+``meltano run`` called directly (a crontab, an orchestrator) skips all this. What
+still protects its secrets: ``.meltano/run`` stays mode 700 once any command here has
+run (Meltano never changes an existing folder's mode), so no other user can reach the
+configs it writes there whatever their own mode; ``umask 077`` in the crontab line
+(``UMask=0077`` in a systemd unit) makes them 600 as well; and
+``python -m switchboard.meltano`` (this module, before ``meltano run`` in the same
+line) deletes what a killed run left, as every command here does. Meltano 4.4 itself
+has no setting for the run folder's place or modes, and always writes a plugin's
+secrets into its config.json (meltano/meltano#6065, open since 2022).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +27,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,6 +38,9 @@ MELTANO_ENV = {
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     "DO_NOT_TRACK": "1",
 }
+UMASK = 0o077  # files Meltano and its plugins create: owner only
+RUN_DIR_MODE = 0o700
+STALE_CONFIGS = "*.config.json"  # tap.<uuid>.config.json, target.<uuid>.config.json, ...
 
 
 def meltano_executable() -> str:
@@ -29,6 +53,75 @@ def meltano_executable() -> str:
     return found
 
 
+def _is_meltano(argv: list[bytes]) -> bool:
+    """``meltano …`` or ``python …/bin/meltano …`` (how its script runs)."""
+    return any(Path(arg.decode(errors="replace")).name == "meltano" for arg in argv[:2])
+
+
+def meltano_running_in(project_root: Path) -> bool:
+    """Whether another Meltano process is working in this project now: its plugins'
+    configs are then live, not stale. Read from /proc; elsewhere, any Meltano counts."""
+    root, me = project_root.resolve(), os.getpid()
+    proc = Path("/proc")
+    if not proc.is_dir():
+        ps = subprocess.run(["ps", "-axww", "-o", "args="], capture_output=True, check=False)
+        return any(_is_meltano(line.split()) for line in ps.stdout.splitlines())
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            cwd = Path(os.readlink(entry / "cwd"))
+        except OSError:  # gone, or not ours to read
+            continue
+        if _is_meltano(argv) and (cwd == root or root in cwd.parents):
+            return True
+    return False
+
+
+def secure_run_dir(project_root: Path = ROOT) -> list[Path]:
+    """Make ``.meltano/run`` mode 700 and delete the plugin configs a killed run left
+    there; the paths deleted. While another Meltano runs in the project, nothing is
+    deleted (its configs are in use): the next command does it."""
+    if not (project_root / "meltano.yml").exists():
+        return []  # not a project (yet): `meltano init` makes its own
+    run_dir = project_root / ".meltano" / "run"
+    run_dir.mkdir(mode=RUN_DIR_MODE, parents=True, exist_ok=True)
+    run_dir.chmod(RUN_DIR_MODE)
+    if meltano_running_in(project_root):
+        return []
+    stale = sorted(run_dir.rglob(STALE_CONFIGS))
+    for path in stale:
+        path.unlink(missing_ok=True)
+    if stale:
+        print(
+            f"switchboard: deleted {len(stale)} plugin config(s) a killed Meltano run left "
+            f"in {run_dir}",
+            file=sys.stderr,
+            flush=True,
+        )
+    return stale
+
+
+def _invocation(args: list[str], env: dict[str, str] | None, project_root: Path) -> dict:
+    """The run folder secured; the Popen arguments of ``meltano <args>``."""
+    secure_run_dir(project_root)
+    return {
+        "args": [meltano_executable(), *args],
+        "cwd": project_root,
+        "env": {**os.environ, **MELTANO_ENV, **(env or {})},
+        "text": True,
+        "umask": UMASK,
+    }
+
+
+def popen(
+    args: list[str], *, env: dict[str, str] | None = None, project_root: Path = ROOT, **kwargs: Any
+) -> subprocess.Popen[str]:
+    """Start ``meltano <args>`` in ``project_root`` (e.g. to kill it, or stream its output)."""
+    return subprocess.Popen(**_invocation(args, env, project_root), **kwargs)
+
+
 def run(
     args: list[str],
     *,
@@ -38,13 +131,13 @@ def run(
     timeout: float | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``meltano <args>`` in ``project_root``; output captured or streamed."""
-    full_env = {**os.environ, **MELTANO_ENV, **(env or {})}
     return subprocess.run(
-        [meltano_executable(), *args],
-        cwd=project_root,
-        env=full_env,
-        text=True,
+        **_invocation(args, env, project_root),
         capture_output=capture,
         timeout=timeout,
         check=False,
     )
+
+
+if __name__ == "__main__":  # before a direct `meltano run`: python -m switchboard.meltano
+    secure_run_dir()

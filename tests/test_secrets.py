@@ -3,21 +3,29 @@
 The pipeline runs for real with known secrets (random per run), then every byte it
 printed or left behind is searched for them: Meltano's and the plugins' output,
 Meltano's run directory, dbt's logs and artifacts, the state, the warehouse file
-and the emulator's log.
+and the emulator's log. A run killed with SIGKILL mid-extraction, which Meltano
+cannot clean up after, is searched the same way once the next command has started.
 """
 
 from __future__ import annotations
 
 import base64
+import os
+import secrets
+import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import platformdirs
 import pytest
 import yaml
 
+from switchboard import meltano, pgserver
 from switchboard.emulated import EmulatorProcess, running_emulator
+from tests.chaos import Faults
 from tests.pipeline import ROOT, Pipeline
 
 pytestmark = pytest.mark.e2e
@@ -119,3 +127,164 @@ def test_the_scan_can_fail() -> None:
     header = b"Authorization: Basic " + base64.b64encode(b"AC123:s3cr3t-token-value")
     found = _scan({"log": b"... s3cr3t-token-value ...", "trace": header}, needles)
     assert found == ["secret found in log", "basic auth header found in trace"]
+
+
+def _write_config(path: Path, secret: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'{{"auth_token": "{secret}"}}')
+    path.chmod(0o644)
+
+
+def test_stale_plugin_configs_are_deleted_and_the_run_dir_made_private(tmp_path: Path) -> None:
+    """What a killed run leaves in .meltano/run: deleted before the next command; kept
+    while another Meltano works in the same project (its configs are live)."""
+    (tmp_path / "meltano.yml").write_text("project_id: test\n")
+    run_dir = tmp_path / ".meltano" / "run"
+    run_dir.mkdir(parents=True)
+    run_dir.chmod(0o755)
+    tap = run_dir / "tap-twilio" / "tap.0f0e.config.json"
+    target = run_dir / "target-duckdb" / "target.0f0f.config.json"
+    for path in (tap, target):
+        _write_config(path, "s3cr3t")
+    catalog = run_dir / "tap-twilio" / "tap.properties.json"
+    catalog.write_text("{}")
+
+    script = tmp_path / "bin" / "meltano"  # a stand-in Meltano, at work in the project
+    script.parent.mkdir()
+    script.write_text("import time\ntime.sleep(60)\n")
+    other = subprocess.Popen([sys.executable, str(script), "run"], cwd=tmp_path / ".meltano")
+    try:
+        deadline = time.monotonic() + 10
+        while not meltano.meltano_running_in(tmp_path):
+            assert time.monotonic() < deadline, "the stand-in Meltano was never seen"
+            time.sleep(0.05)
+        assert meltano.secure_run_dir(tmp_path) == []
+        assert tap.exists()
+        assert target.exists()
+    finally:
+        other.kill()
+        other.wait()
+
+    assert meltano.secure_run_dir(tmp_path) == [tap, target]
+    assert not tap.exists()
+    assert not target.exists()
+    assert catalog.exists()  # not a config: no secret, kept
+    assert run_dir.stat().st_mode & 0o777 == 0o700
+    assert meltano.secure_run_dir(tmp_path / "not-a-project") == []
+    assert not (tmp_path / "not-a-project").exists()
+
+
+def _everything_written(since: float, *roots: Path) -> Iterator[Path]:
+    for root in roots:
+        if root.is_dir():
+            for path in root.rglob("*"):
+                if path.is_file() and "venv" not in path.parts and path.stat().st_mtime >= since:
+                    yield path
+
+
+def _kill_mid_extraction(pipeline: Pipeline, env: dict[str, str], log: Path) -> list[Path]:
+    """``meltano run`` through the project's runner, SIGKILLed (the whole process tree at
+    once) while tap-twilio reads; the plugin configs the kill left behind."""
+    faults = Faults(pipeline.emulator)
+    faults.set(latency_ms=40)  # every request 40 ms slower: the kill lands mid-extraction
+    run_dir = ROOT / ".meltano" / "run"
+    before = faults.requests_served()
+    tasks = ["tap-twilio-webhooks", "target-duckdb", "tap-twilio", "target-duckdb"]
+    with log.open("w") as out:
+        process = meltano.popen(
+            ["--environment=dev", "run", *tasks],
+            env={**pipeline.env(), **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 300
+            while faults.requests_served() < before + 25:
+                assert process.poll() is None, (
+                    f"meltano run ended first:\n{log.read_text()[-3000:]}"
+                )
+                assert time.monotonic() < deadline, "tap-twilio never got going"
+                time.sleep(0.02)
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+            faults.clear()
+    return sorted(run_dir.rglob("*.config.json"))
+
+
+@pytest.fixture
+def webhook_store_server() -> Iterator[pgserver.PostgresServer]:
+    """A PostgreSQL server for the webhook store (trust auth: any password is accepted)."""
+    if pgserver.find_bin_dir() is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    with pgserver.temporary_postgres() as server:
+        yield server
+
+
+def test_a_killed_run_leaves_no_secret_behind(
+    pipeline: Pipeline, webhook_store_server: pgserver.PostgresServer, tmp_path: Path
+) -> None:
+    """SIGKILL mid-extraction: the configs Meltano could not delete are readable by the
+    owner only, in a folder only the owner can enter, and the next command deletes them.
+    Then every output, log and file the run and the next command wrote is searched for
+    each secret: auth token, API key secret, hash key and the webhook store's password."""
+    store_password = secrets.token_hex(16)
+    hash_key = secrets.token_hex(16)
+    emulator, server = pipeline.emulator, webhook_store_server
+    store_url = (
+        f"postgresql://{server.user}:{store_password}@{server.host}:{server.port}/{server.database}"
+    )
+    env = {
+        "TAP_TWILIO_API_KEY_SID": emulator.api_key_sid,  # used; the auth token is set too
+        "TAP_TWILIO_API_KEY_SECRET": emulator.api_key_secret,
+        "TAP_TWILIO_HASH_KEY": hash_key,
+        "TAP_TWILIO_PRIVACY_PHONE_NUMBERS": "hash",
+        "TAP_TWILIO_WEBHOOKS_STORE_URL": store_url,
+        # The killed run's job stays "running" in Meltano's database: keep it out of
+        # the project's, so other tests' runs are not refused.
+        "MELTANO_DATABASE_URI": f"sqlite:///{pipeline.workdir / 'meltano-killed.db'}",
+    }
+    started = time.time() - 1
+    killed_log = tmp_path / "killed-run.log"
+    left = _kill_mid_extraction(pipeline, env, killed_log)
+    assert any(p.parent.name == "tap-twilio" for p in left), (
+        f"the kill should have left tap-twilio's config: {left}"
+    )
+    assert (ROOT / ".meltano" / "run").stat().st_mode & 0o777 == 0o700
+    assert {oct(p.stat().st_mode & 0o777) for p in left} == {"0o600"}
+
+    after = pipeline.meltano("run", "tap-twilio-webhooks", "target-duckdb", env=env)
+    assert after.returncode == 0, (after.stdout + after.stderr)[-3000:]
+    assert not [p for p in left if p.exists()], "the next command kept the stale configs"
+
+    texts = {
+        "killed run output": killed_log.read_bytes(),
+        "next run output": (after.stdout + after.stderr).encode(),
+        "emulator log": emulator.log_path.read_bytes(),  # type: ignore[attr-defined]
+    }
+    for path in _everything_written(
+        started,
+        pipeline.workdir,
+        ROOT / ".meltano",
+        ROOT / "output",
+        platformdirs.user_log_path("meltano"),
+    ):
+        texts[str(path)] = path.read_bytes()
+    logs = platformdirs.user_log_path("meltano") / "elt"  # Meltano 4 keeps run logs there
+    assert any(where.startswith(str(logs)) for where in texts), "Meltano's run logs are searched"
+    token = _needles(emulator.auth_token, emulator.account_sid)
+    key = _needles(emulator.api_key_secret, emulator.api_key_sid)
+    needles = {
+        **{f"auth token ({kind})": needle for kind, needle in token.items()},
+        **{f"API key secret ({kind})": needle for kind, needle in key.items()},
+        "hash key": hash_key.encode(),
+        "store password": store_password.encode(),
+    }
+    assert _scan(texts, needles) == []
+    print(
+        f"killed run: {len(left)} configs left (mode 600, folder 700), deleted by the next "
+        f"command; {len(texts)} outputs and files searched, no secret found"
+    )

@@ -34,7 +34,7 @@ def test_message_status_is_stored_with_its_columns(harness: Harness) -> None:
     assert response.content == b""
     [row] = harness.rows()
     assert {k: v for k, v in row.items() if k not in ("seq", "received_at")} == {
-        "dedupe_key": "token:tok-1",
+        "dedupe_key": f"message:{SID}:undelivered:ErrorCode=30003",
         "kind": "message_status",
         "account_sid": "AC" + "1" * 32,
         "resource_sid": SID,
@@ -348,6 +348,38 @@ def test_signed_but_malformed_event_batches_are_400(
     assert harness.count() == 0
 
 
+def _nested(depth: int) -> bytes:
+    """A CloudEvent whose data nests ``depth`` levels deep, the event itself counted."""
+    inner = b"[" * (depth - 2) + b"]" * (depth - 2)
+    return b'[{"id": "EZ1", "type": "t", "data": {"x": ' + inner + b"}}]"
+
+
+@pytest.mark.parametrize(
+    ("depth", "detail"),
+    [
+        (500, "event 0 nests deeper than 32 levels (the depth limit)"),
+        (33, "event 0 nests deeper than 32 levels (the depth limit)"),
+        (5000, "the body nests deeper than 32 levels (the depth limit)"),
+    ],
+)
+def test_deep_nesting_is_400_naming_the_depth_limit(
+    harness: Harness, depth: int, detail: str
+) -> None:
+    body = _nested(depth)
+    url, headers = json_request(TOKEN, BASE + "/twilio/event-streams", body)
+    response = harness.client.post(url[len(BASE) :], content=body, headers=headers)
+    assert (response.status_code, response.text) == (400, detail + "\n")
+    assert harness.count() == 0
+    assert harness.metric('twilio_webhooks_rejected_total{reason="malformed"}') == 1
+
+
+def test_nesting_up_to_the_limit_is_stored(harness: Harness) -> None:
+    body = _nested(32)
+    url, headers = json_request(TOKEN, BASE + "/twilio/event-streams", body)
+    assert harness.client.post(url[len(BASE) :], content=body, headers=headers).status_code == 200
+    assert harness.count() == 1
+
+
 def test_one_bad_event_rejects_the_whole_batch(harness: Harness) -> None:
     response = harness.post_events([cloud_event("EZ1"), {"id": "EZ2"}])
     assert response.status_code == 400
@@ -383,6 +415,29 @@ def test_behind_a_tls_proxy(tmp_path: Path) -> None:
 
         async def from_proxy(scope, receive, send, inner=inner):
             scope["client"] = ("10.1.2.3", 40000)  # the proxy's address
+            await inner(scope, receive, send)
+
+        try:
+            client = TestClient(from_proxy, base_url="http://10.0.0.5:8080")
+            r = client.post("/twilio/messages/status", content=body, headers=headers)
+            assert r.status_code == expected
+            assert h.count() == (1 if expected == 200 else 0)
+        finally:
+            h.committer.close()
+
+
+def test_behind_a_proxy_that_sends_rfc7239_forwarded(tmp_path: Path) -> None:
+    """The signature is checked against the public URL the Forwarded header names."""
+    body, headers = form_request(
+        TOKEN, "https://hooks.example.com/twilio/messages/status", message_params()
+    )
+    headers["Forwarded"] = "for=54.172.60.1;proto=https;host=hooks.example.com"
+    for trusted, expected in ((["10.1.0.0/16"], 200), ([], 403)):
+        h = make_harness(tmp_path / f"f{expected}.sqlite3", trusted_proxies=parse_proxies(trusted))
+        inner = h.client.app
+
+        async def from_proxy(scope, receive, send, inner=inner):
+            scope["client"] = ("10.1.2.3", 40000)
             await inner(scope, receive, send)
 
         try:

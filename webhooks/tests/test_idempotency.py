@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 import threading
 from pathlib import Path
 
 from tests.conftest import (
+    BASE,
     TOKEN,
     Harness,
     call_params,
@@ -16,7 +18,8 @@ from tests.conftest import (
     http_post,
     message_params,
 )
-from twilio_webhooks.testing import form_request, running_receiver
+from twilio_webhooks.events import identity
+from twilio_webhooks.testing import form_request, json_request, running_receiver
 
 
 def test_retries_with_the_same_token_are_stored_once(harness: Harness) -> None:
@@ -46,17 +49,88 @@ def test_without_a_token_the_natural_key_deduplicates(harness: Harness) -> None:
     ]
 
 
-def test_a_token_identifies_one_webhook_delivery(harness: Harness) -> None:
-    """Two webhooks with different tokens are two deliveries, even for the same status."""
+def test_a_replay_with_50_new_tokens_is_stored_once(harness: Harness) -> None:
+    """The token is an unsigned header: one captured callback re-sent with 50 new tokens
+    is the same event, stored once and counted 50 times as a duplicate."""
+    url = "https://hooks.example.com/twilio/messages/status"
+    body, headers = form_request(TOKEN, url, message_params(), token="captured")
+    assert (
+        harness.client.post("/twilio/messages/status", content=body, headers=headers).status_code
+        == 200
+    )
+    for n in range(50):
+        replayed = {**headers, "I-Twilio-Idempotency-Token": f"forged-{n}"}
+        response = harness.client.post("/twilio/messages/status", content=body, headers=replayed)
+        assert response.status_code == 200
+    [row] = harness.rows()
+    assert row["idempotency_token"] == "captured"  # the first delivery's, kept for tracing
+    assert harness.metric('twilio_webhooks_stored_total{endpoint="message_status"}') == 1
+    assert harness.metric('twilio_webhooks_duplicates_total{endpoint="message_status"}') == 50
+
+
+def test_replays_with_new_tokens_are_duplicates_on_every_endpoint(harness: Harness) -> None:
+    """Call progress, incoming messages and Event Streams: the token never makes a new event."""
+    for n in range(5):
+        token = f"forged-{n}"
+        call = harness.post_form("/twilio/calls/status", call_params(sequence=2), token=token)
+        assert call.status_code == 200
+        incoming = harness.post_form("/twilio/messages/incoming", message_params(), token=token)
+        assert incoming.status_code == 200
+        body = json.dumps([cloud_event("EZ1")]).encode()
+        url, headers = json_request(TOKEN, BASE + "/twilio/event-streams", body)
+        headers["I-Twilio-Idempotency-Token"] = token
+        assert (
+            harness.client.post(url[len(BASE) :], content=body, headers=headers).status_code == 200
+        )
+    assert harness.count() == 3
+    for endpoint in ("call_status", "incoming_message", "event_stream"):
+        assert harness.metric(f'twilio_webhooks_duplicates_total{{endpoint="{endpoint}"}}') == 4
+
+
+def test_a_token_copied_onto_another_callback_cannot_hide_it(harness: Harness) -> None:
+    """A token agrees or is ignored: two different signed callbacks are two events, even
+    when the second carries the first one's token."""
+    assert (
+        harness.post_form(
+            "/twilio/messages/status", message_params(status="sent"), token="t1"
+        ).status_code
+        == 200
+    )
     assert (
         harness.post_form("/twilio/messages/status", message_params(), token="t1").status_code
         == 200
     )
-    assert (
-        harness.post_form("/twilio/messages/status", message_params(), token="t2").status_code
-        == 200
-    )
-    assert harness.count() == 2
+    assert [r["status"] for r in harness.rows()] == ["sent", "delivered"]
+
+
+def test_distinct_receipts_of_one_status_are_not_merged(harness: Harness) -> None:
+    """Two delivery receipts for one message and status (a carrier's second DLR, another
+    error code, a channel's own event) are distinct signed facts: each is kept."""
+    sends = [
+        message_params(status="delivered", RawDlrDoneDate="2303222338"),
+        message_params(status="delivered", RawDlrDoneDate="2303222341"),
+        message_params(status="undelivered", ErrorCode="30003"),
+        message_params(status="undelivered", ErrorCode="30005"),
+        message_params(status="read", EventType="READ"),
+        message_params(status="read"),
+    ]
+    for params in sends * 2:  # and each one retried: stored once
+        assert harness.post_form("/twilio/messages/status", params).status_code == 200
+    sid = "SM" + "a" * 32
+    assert [r["dedupe_key"] for r in harness.rows()] == [
+        f"message:{sid}:delivered:RawDlrDoneDate=2303222338",
+        f"message:{sid}:delivered:RawDlrDoneDate=2303222341",
+        f"message:{sid}:undelivered:ErrorCode=30003",
+        f"message:{sid}:undelivered:ErrorCode=30005",
+        f"message:{sid}:read:EventType=READ",
+        f"message:{sid}:read",
+    ]
+
+
+def test_identity_parts_cannot_run_into_each_other() -> None:
+    assert identity("message", "SM1:sent", "x") != identity("message", "SM1", "sent:x")
+    assert identity("message", "SM1", "sent") == "message:SM1:sent"
+    assert identity("call", "CA1", "ringing", "") == "call:CA1:ringing:"
 
 
 def test_event_streams_deduplicate_per_cloud_event_id(harness: Harness) -> None:

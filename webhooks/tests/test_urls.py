@@ -93,3 +93,61 @@ def test_configured_public_url_wins() -> None:
 
 def test_missing_host_header_falls_back_to_the_server_address() -> None:
     assert public_url(scope({}), settings()) == "http://10.0.0.5:8080/twilio/messages/status"
+
+
+TRUSTED = settings(trusted_proxies=parse_proxies(["10.0.0.0/24"]))
+
+
+def test_rfc7239_forwarded_from_a_trusted_proxy() -> None:
+    s = scope(
+        {
+            "host": "10.0.0.5:8080",
+            "forwarded": "for=198.51.100.7;proto=https;host=hooks.example.com",
+        }
+    )
+    assert public_url(s, TRUSTED) == "https://hooks.example.com/twilio/messages/status"
+    # Quoted values, a port in the host, parameter names in any case.
+    s = scope(
+        {
+            "host": "x",
+            "forwarded": 'For="[2001:db8::1]:4711";Proto=HTTPS;Host="hooks.example.com:8443"',
+        }
+    )
+    assert public_url(s, TRUSTED) == "https://hooks.example.com:8443/twilio/messages/status"
+
+
+def test_forwarded_uses_the_element_the_nearest_proxy_added() -> None:
+    """A client's own element first, then our proxy's: only the last one counts, in one
+    header line or over several."""
+    forged = "proto=http;host=evil.example.com"
+    ours = "for=198.51.100.7;proto=https;host=hooks.example.com"
+    s = scope({"host": "x", "forwarded": f"{forged}, {ours}"})
+    assert public_url(s, TRUSTED) == "https://hooks.example.com/twilio/messages/status"
+    s = scope({"host": "x"})
+    s["headers"] += [(b"forwarded", forged.encode()), (b"forwarded", ours.encode())]
+    assert public_url(s, TRUSTED) == "https://hooks.example.com/twilio/messages/status"
+    # The nearest element names no host: the request's own Host, not the client's element.
+    s = scope({"host": "hooks.example.com", "forwarded": f"{forged}, for=198.51.100.7;proto=https"})
+    assert public_url(s, TRUSTED) == "https://hooks.example.com/twilio/messages/status"
+
+
+def test_forwarded_before_x_forwarded_and_ignored_from_others() -> None:
+    headers = {
+        "host": "internal:8080",
+        "forwarded": "proto=https;host=hooks.example.com",
+        "x-forwarded-proto": "http",
+        "x-forwarded-host": "other.example.com",
+    }
+    assert public_url(scope(headers), TRUSTED) == "https://hooks.example.com/twilio/messages/status"
+    untrusted = scope(headers, client="203.0.113.9")
+    assert public_url(untrusted, TRUSTED) == "http://internal:8080/twilio/messages/status"
+    assert public_url(scope(headers), settings()) == "http://internal:8080/twilio/messages/status"
+
+
+def test_x_forwarded_over_several_header_lines_uses_the_last() -> None:
+    s = scope({"host": "internal:8080"})
+    s["headers"] += [
+        (b"x-forwarded-host", b"evil.example.com"),
+        (b"x-forwarded-host", b"hooks.example.com"),
+    ]
+    assert public_url(s, TRUSTED) == "http://hooks.example.com/twilio/messages/status"

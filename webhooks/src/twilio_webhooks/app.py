@@ -1,14 +1,16 @@
 """The ASGI app: four webhook endpoints, ``/healthz`` and ``/metrics``.
 
 Every webhook request goes through the same steps, and the first that fails
-answers: content type (415), size (413), encoding (400), signature (403),
-content (400), commit (503). Only then 200. Nothing is stored before the
+answers: content type (415), size (413), body slower than ``body_timeout`` (408,
+connection closed), encoding (400), signature (403), content (400), commit (503).
+Only then 200. Nothing is stored before the
 signature is checked, and the answer leaves only after the commit. Logs name the
 endpoint and the reason, never a body, a signature or a secret.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -22,6 +24,7 @@ from starlette.types import Receive, Scope, Send
 
 from . import events
 from .config import Settings
+from .deadlines import Deadlines
 from .events import Event, Malformed
 from .form import parse_form
 from .metrics import Metrics
@@ -105,6 +108,7 @@ class Receiver:
         self.committer = committer
         self.signatures = SignatureChecker(settings.auth_tokens, settings.shared_keys)
         self.metrics = Metrics()
+        self.deadlines = Deadlines()
 
     def route(self, endpoint: Endpoint) -> Route:
         return Route(
@@ -128,10 +132,10 @@ class Receiver:
             self.metrics.rejected[exc.reason] += 1
             log.warning("rejected %s (%s): %s", endpoint.path, exc.status, exc.detail)
             body = (exc.detail + "\n").encode()
-            return exc.status, (
-                [(b"content-type", TEXT), (b"content-length", b"%d" % len(body))],
-                body,
-            )
+            headers = [(b"content-type", TEXT), (b"content-length", b"%d" % len(body))]
+            if exc.status == 408:  # the rest of the body may never come: free the connection
+                headers.append((b"connection", b"close"))
+            return exc.status, (headers, body)
         new = sum(inserted)
         self.metrics.stored[endpoint.name] += new
         self.metrics.duplicates[endpoint.name] += len(inserted) - new
@@ -173,22 +177,35 @@ class Receiver:
                 raise Rejected(400, "malformed", "bad Content-Length")
             if int(declared) > limit:
                 raise Rejected(413, "too_large", f"the body exceeds {limit} bytes")
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise Rejected(400, "malformed", "the client disconnected mid-body")
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                raise Rejected(413, "too_large", f"the body exceeds {limit} bytes")
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
+        task = self.deadlines.start(self.settings.body_timeout)
+        try:
+            chunks, size = [], 0
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise Rejected(400, "malformed", "the client disconnected mid-body")
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    raise Rejected(413, "too_large", f"the body exceeds {limit} bytes")
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    return b"".join(chunks)
+        except asyncio.CancelledError:
+            if not self.deadlines.expired(task):  # cancelled for another reason (shutdown)
+                raise
+            timeout = self.settings.body_timeout
+            raise Rejected(
+                408, "body_timeout", f"the body did not arrive within {timeout:g}s"
+            ) from None
+        finally:
+            self.deadlines.finish(task)
 
     async def healthz(self, request: Request) -> Response:
-        if not self.committer.alive:
-            return JSONResponse({"status": "store writer stopped"}, status_code=503)
+        """ok only when a heartbeat commits now: a store that cannot commit is unhealthy."""
+        problem = await self.committer.probe(self.settings.health_timeout)
+        if problem is not None:
+            return JSONResponse({"status": problem}, status_code=503)
         return JSONResponse({"status": "ok"})
 
     async def metrics_text(self, request: Request) -> Response:

@@ -13,8 +13,15 @@ import sys
 import uvicorn
 
 from .app import create_app
-from .config import DEFAULT_MAX_BODY, ConfigError, from_environment
-from .store import GroupCommitter, describe_url, open_backend
+from .config import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_HEALTH_TIMEOUT,
+    DEFAULT_MAX_BODY,
+    ConfigError,
+    from_environment,
+)
+from .masking import mask_credentials
+from .store import GroupCommitter, open_backend
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,10 +57,22 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="IP_OR_CIDR",
-        help="believe X-Forwarded-Proto/Host/Port from this peer (repeatable)",
+        help="believe Forwarded and X-Forwarded-Proto/Host/Port from this peer (repeatable)",
     )
     serve.add_argument(
         "--max-body-bytes", type=int, default=DEFAULT_MAX_BODY, help="larger bodies get 413"
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=float,
+        default=DEFAULT_BODY_TIMEOUT,
+        help="a request body slower than this (seconds, in all) gets 408 and a closed connection",
+    )
+    serve.add_argument(
+        "--health-timeout",
+        type=float,
+        default=DEFAULT_HEALTH_TIMEOUT,
+        help="/healthz answers 503 when its heartbeat commit takes longer (seconds)",
     )
     serve.add_argument("--log-level", default="info", help="log level")
     return parser
@@ -70,15 +89,18 @@ def main(argv: list[str] | None = None) -> int:
             public_url=args.public_url,
             trusted_proxies=args.trusted_proxy,
             max_body_bytes=args.max_body_bytes,
+            health_timeout=args.health_timeout,
+            body_timeout=args.body_timeout,
         )
     except ConfigError as exc:
         print(f"twilio-webhooks: {exc}", file=sys.stderr)
         return 2
-    store = describe_url(settings.store_url)
+    store = mask_credentials(settings.store_url)
     try:
         backend = open_backend(settings.store_url)
     except Exception as exc:
-        print(f"twilio-webhooks: cannot open the store {store}: {exc}", file=sys.stderr)
+        error = mask_credentials(f"cannot open the store {store}: {exc}", settings.store_url)
+        print(f"twilio-webhooks: {error}", file=sys.stderr)
         return 2
     committer = GroupCommitter(backend)
     print(

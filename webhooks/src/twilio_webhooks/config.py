@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 
 DEFAULT_STORE = "sqlite:///var/lib/twilio-webhooks/events.sqlite3"
 DEFAULT_MAX_BODY = 1024 * 1024
+DEFAULT_HEALTH_TIMEOUT = 2.0  # seconds /healthz waits for its heartbeat commit
+# Seconds a request's whole body may take to arrive: Twilio sends at most a few hundred
+# kB at once; a client slower than this only holds a connection (and memory) open.
+DEFAULT_BODY_TIMEOUT = 10.0
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -32,9 +36,11 @@ class Settings:
     store_url: str = field(default="", repr=False)
     # The URL Twilio calls, up to the path (scheme, host, port, any prefix a proxy strips).
     public_url: str | None = None
-    # Peers whose X-Forwarded-Proto/Host/Port are believed. Empty: nobody's.
+    # Peers whose Forwarded and X-Forwarded-Proto/Host/Port are believed. Empty: nobody's.
     trusted_proxies: tuple[Network, ...] = ()
     max_body_bytes: int = DEFAULT_MAX_BODY
+    health_timeout: float = DEFAULT_HEALTH_TIMEOUT
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
 
     def __post_init__(self) -> None:
         if not self.auth_tokens and not self.shared_keys:
@@ -46,6 +52,10 @@ class Settings:
             raise ConfigError("--public-url must start with https:// or http://")
         if self.max_body_bytes < 1024:
             raise ConfigError("--max-body-bytes must be at least 1024")
+        if not self.health_timeout > 0:
+            raise ConfigError("--health-timeout must be more than 0 seconds")
+        if not self.body_timeout > 0:
+            raise ConfigError("--body-timeout must be more than 0 seconds")
 
 
 def parse_tokens(text: str) -> tuple[str, ...]:
@@ -88,6 +98,8 @@ def from_environment(
     public_url: str | None = None,
     trusted_proxies: list[str] | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY,
+    health_timeout: float = DEFAULT_HEALTH_TIMEOUT,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
 ) -> Settings:
     env = os.environ if environ is None else environ
     return Settings(
@@ -97,4 +109,6 @@ def from_environment(
         public_url=public_url.rstrip("/") if public_url else None,
         trusted_proxies=parse_proxies(trusted_proxies or []),
         max_body_bytes=max_body_bytes,
+        health_timeout=health_timeout,
+        body_timeout=body_timeout,
     )

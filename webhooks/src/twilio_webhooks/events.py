@@ -2,11 +2,15 @@
 
 Each parser takes a request that already passed signature validation and returns
 its events, or raises ``Malformed`` with a one-line reason (the app answers 400).
-Every event carries its deduplication key: Twilio's ``I-Twilio-Idempotency-Token``
-when the request has one (it stays the same when Twilio retries), else the
-natural key of what happened (message + status, call + status + SequenceNumber,
-CloudEvent id). Unknown parameters are kept in the payload: Twilio adds new ones
-without notice.
+Unknown parameters are kept in the payload: Twilio adds new ones without notice.
+
+An event's identity (its deduplication key) is built only from what Twilio signs:
+message + status (+ the signed fields that tell two receipts of one status apart),
+call + status + SequenceNumber, CloudEvent id. ``I-Twilio-Idempotency-Token`` is a
+header the signature does not cover, so anyone holding one captured callback could
+re-send it with new tokens; the token is recorded with the event, never part of its
+identity: a retry (same content, same token) and a replay (same content, any token)
+are both the event already stored.
 """
 
 from __future__ import annotations
@@ -28,6 +32,15 @@ EVENT_STREAM = "event_stream"
 KINDS = (MESSAGE_STATUS, CALL_STATUS, INCOMING_MESSAGE, EVENT_STREAM)
 
 MAX_TEXT = 256  # longest SID, status, type or token we accept in a typed column
+# Signed parameters that make two callbacks of one message and one status two events:
+# a carrier's second delivery receipt (RawDlrDoneDate), another error (ErrorCode), a
+# channel's own event (EventType, e.g. WhatsApp's DELIVERED and READ).
+MESSAGE_DISTINCT = ("ErrorCode", "RawDlrDoneDate", "EventType")
+# How deep a CloudEvent's objects and arrays may nest (the event itself is level 1).
+# Twilio's nest 3 or 4 levels; the payload's JSON writer stops at 255, orjson's parser
+# at 1,024, each with its own unhelpful error.
+MAX_DEPTH = 32
+DEPTH_LIMIT = f"nests deeper than {MAX_DEPTH} levels (the depth limit)"
 _INTEGER = re.compile(r"-?[0-9]{1,12}")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # How Twilio writes a callback's Timestamp; anything else goes through email.utils.
@@ -143,6 +156,24 @@ def _required(fields: Mapping[str, str], label: str, *names: str) -> str:
     return value
 
 
+def identity(kind: str, *parts: str) -> str:
+    """A deduplication key: ``kind:part:part…``, each ``%`` and ``:`` escaped, so two
+    different lists of parts can never give one key."""
+    key = ":".join(parts)
+    if key.count(":") != len(parts) - 1 or "%" in key:  # a part holds ":" or "%"
+        key = ":".join(p.replace("%", "%25").replace(":", "%3A") for p in parts)
+    return f"{kind}:{key}"
+
+
+def _distinct(fields: Mapping[str, str]) -> list[str]:
+    """``Name=value`` of each ``MESSAGE_DISTINCT`` parameter the callback carries."""
+    return [
+        f"{name}={_text(fields[name], name)}"
+        for name in MESSAGE_DISTINCT
+        if fields.get(name)  # absent or empty: not part of the key
+    ]
+
+
 def _callback(
     form: Form,
     *,
@@ -155,11 +186,11 @@ def _callback(
     sequence_number: int | None = None,
     occurred_at: str | None = None,
 ) -> list[Event]:
-    """The one event of a form callback: keyed by its token when it has one."""
+    """The one event of a form callback, keyed by what Twilio signed (never the token)."""
     fields = form.fields
     return [
         Event(
-            dedupe_key=f"token:{token}" if token else natural_key,
+            dedupe_key=natural_key,
             kind=kind,
             account_sid=_required(fields, "AccountSid", "AccountSid"),
             resource_sid=sid,
@@ -184,7 +215,7 @@ def message_status(form: Form, *, token: str | None, received_at: str) -> list[E
         kind=MESSAGE_STATUS,
         sid=sid,
         status=status,
-        natural_key=f"message:{sid}:{status}",
+        natural_key=identity("message", sid, status, *_distinct(form.fields)),
         token=token,
         received_at=received_at,
     )
@@ -202,7 +233,7 @@ def incoming_message(form: Form, *, token: str | None, received_at: str) -> list
         kind=INCOMING_MESSAGE,
         sid=sid,
         status=status,
-        natural_key=f"message:{sid}:{status}",
+        natural_key=identity("message", sid, status),
         token=token,
         received_at=received_at,
     )
@@ -221,7 +252,7 @@ def call_status(form: Form, *, token: str | None, received_at: str) -> list[Even
         kind=CALL_STATUS,
         sid=sid,
         status=status,
-        natural_key=f"call:{sid}:{status}:{'' if sequence is None else sequence}",
+        natural_key=identity("call", sid, status, "" if sequence is None else str(sequence)),
         token=token,
         received_at=received_at,
         sequence_number=sequence,
@@ -236,11 +267,28 @@ def _pick(data: Mapping[str, Any], *names: str) -> Any:
     return None
 
 
+def _deeper_than(value: object, limit: int) -> bool:
+    """Whether objects and arrays nest more than ``limit`` levels (``value`` is level 1);
+    level by level, without recursion."""
+    level, current = 1, [value]
+    while current:
+        if level > limit:
+            return True
+        children: list[Any] = []
+        for item in current:
+            values = item.values() if isinstance(item, dict) else item
+            children.extend(v for v in values if isinstance(v, (dict, list)))
+        current, level = children, level + 1
+    return False
+
+
 def event_stream(body: str | bytes, *, token: str | None, received_at: str) -> list[Event]:
     """An Event Streams delivery: a JSON array of CloudEvents, each deduplicated by its id."""
     try:
         batch = orjson.loads(body)  # strict: no NaN, no lone surrogates, depth <= 1024
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError as exc:
+        if "depth limit" in str(exc):
+            raise Malformed(f"the body {DEPTH_LIMIT}") from None
         raise Malformed("the body is not JSON") from None
     if not isinstance(batch, list) or not batch:
         raise Malformed("the body must be a non-empty JSON array of CloudEvents")
@@ -249,6 +297,8 @@ def event_stream(body: str | bytes, *, token: str | None, received_at: str) -> l
         where = f"event {index}"
         if not isinstance(cloud_event, dict):
             raise Malformed(f"{where} is not a JSON object")
+        if _deeper_than(cloud_event, MAX_DEPTH):
+            raise Malformed(f"{where} {DEPTH_LIMIT}")
         event_id = _text(cloud_event.get("id"), f"{where}: id", required=True)
         event_type = _text(cloud_event.get("type"), f"{where}: type", required=True)
         data = cloud_event.get("data")
@@ -261,7 +311,7 @@ def event_stream(body: str | bytes, *, token: str | None, received_at: str) -> l
         )
         events.append(
             Event(
-                dedupe_key=f"event:{event_id}",
+                dedupe_key=identity("event", event_id),
                 kind=EVENT_STREAM,
                 account_sid=_text(_pick(data, "accountSid", "AccountSid"), f"{where}: accountSid"),
                 resource_sid=_text(

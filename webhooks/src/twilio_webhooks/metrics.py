@@ -19,6 +19,7 @@ REJECT_REASONS = (
     "malformed",
     "unsupported_media_type",
     "too_large",
+    "body_timeout",
     "store_unavailable",
 )
 
@@ -87,6 +88,13 @@ class Metrics:
                 "# HELP twilio_webhooks_store_failures_total Commits that failed (answered 503).",
                 "# TYPE twilio_webhooks_store_failures_total counter",
                 f"twilio_webhooks_store_failures_total {commits.failures}",
+                "# HELP twilio_webhooks_store_probes_total Health probes (a heartbeat commit).",
+                "# TYPE twilio_webhooks_store_probes_total counter",
+                f"twilio_webhooks_store_probes_total {commits.probes}",
+                "# HELP twilio_webhooks_store_probe_failures_total Probes that could not commit "
+                "(/healthz answered 503).",
+                "# TYPE twilio_webhooks_store_probe_failures_total counter",
+                f"twilio_webhooks_store_probe_failures_total {commits.probe_failures}",
             ]
         return "\n".join(lines) + "\n"
 

@@ -16,7 +16,8 @@ from typing import Any
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 
-from .store import Backend, describe_url, open_backend, sqlite_path
+from .masking import mask_credentials
+from .store import Backend, open_backend, sqlite_path
 
 PAGE = 5000
 BIGINT = {"minimum": 0, "maximum": 2**63 - 1}
@@ -99,14 +100,17 @@ class TapTwilioWebhooks(Tap):
             path = sqlite_path(url)
             if not Path(path).exists():
                 raise ConfigError(
-                    f"store_url: no webhook store at {path}; start `twilio-webhooks serve "
-                    "--store` on it first, or unset store_url"
+                    mask_credentials(
+                        f"store_url: no webhook store at {path}; start `twilio-webhooks serve "
+                        "--store` on it first, or unset store_url",
+                        url,
+                    )
                 )
         try:
             return open_backend(url)
         except Exception as exc:
             raise ConfigError(
-                f"store_url: cannot open {describe_url(url)}: {type(exc).__name__}"
+                mask_credentials(f"store_url: cannot open {url}: {type(exc).__name__}", url)
             ) from None
 
     def discover_streams(self) -> list[Stream]:

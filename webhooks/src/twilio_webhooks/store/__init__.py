@@ -8,7 +8,7 @@ tap) resume from the last ``seq`` they saw and never miss a row.
 
 from __future__ import annotations
 
-from .base import Backend, StoredEvent, StoreError, describe_url
+from .base import Backend, StoredEvent, StoreError
 from .group_commit import CommitStats, GroupCommitter
 from .sqlite import SqliteBackend
 
@@ -38,7 +38,6 @@ __all__ = [
     "GroupCommitter",
     "StoreError",
     "StoredEvent",
-    "describe_url",
     "open_backend",
     "sqlite_path",
 ]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 from ..events import COLUMNS, Event
 
 TABLE = "webhook_events"
+# One row, rewritten by each health probe: a real commit, without touching the events.
+HEALTH_TABLE = "webhook_health"
 READ_COLUMNS = ("seq", *COLUMNS)
 COLUMN_TYPES = {  # the same in both backends, after seq
     "dedupe_key": "text not null unique",
@@ -43,6 +44,11 @@ class Backend(Protocol):
         """Insert in one committed transaction; True where new, False where a duplicate."""
         ...
 
+    def probe(self) -> None:
+        """Commit one small write (the heartbeat row), as durably as ``write``; raises when
+        the store cannot commit. ``/healthz`` calls it through the writer thread."""
+        ...
+
     def recover(self) -> None:
         """Make the connection usable again after ``write`` raised."""
         ...
@@ -54,13 +60,3 @@ class Backend(Protocol):
     def count(self) -> int: ...
 
     def close(self) -> None: ...
-
-
-def describe_url(url: str) -> str:
-    """The store URL without its password, for logs and errors."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    return parts._replace(netloc=f"{user}:***@{netloc}").geturl()

@@ -8,6 +8,10 @@ answers 2xx after that, never before.
 Requests from the event loop are handed to the writer once per loop iteration (one
 queue item, one wake-up of the writer thread for all of them), not one by one: each
 wake-up is a fight for the GIL with the busy event loop.
+
+Health probes (``/healthz``) go through the same queue and thread: a probe is a real
+commit on the connection the events use, so it fails when their commits would, and
+it waits behind them when the writer is slow. Probes waiting together share one.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ class CommitStats:
     events: int = 0
     failures: int = 0
     seconds: float = 0.0
+    probes: int = 0
+    probe_failures: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
@@ -44,6 +50,7 @@ class _Job(NamedTuple):
     events: Sequence[Event]
     future: Future[list[bool]] | asyncio.Future[list[bool]]
     loop: asyncio.AbstractEventLoop | None = None  # set for asyncio futures
+    probe: bool = False  # a health probe: no events, one heartbeat commit
 
 
 def _settle(outcomes: list[tuple[asyncio.Future, list[bool] | BaseException]]) -> None:
@@ -94,6 +101,21 @@ class GroupCommitter:
         pending.append(_Job(events, future, loop))
         return await future
 
+    async def probe(self, timeout: float) -> str | None:
+        """None when a heartbeat commits within ``timeout`` seconds, else why not."""
+        if not self.alive:
+            return "store writer stopped"
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[bool]] = loop.create_future()
+        self._queue.put([_Job((), future, loop, probe=True)])
+        try:
+            await asyncio.wait_for(future, timeout)
+        except asyncio.TimeoutError:
+            return f"store did not commit within {timeout:g}s"
+        except StoreError as exc:
+            return str(exc)
+        return None
+
     def _hand_off(self, loop: asyncio.AbstractEventLoop) -> None:
         self._queue.put(self._pending.pop(loop))
 
@@ -124,6 +146,32 @@ class GroupCommitter:
             self._commit(jobs)
 
     def _commit(self, jobs: list[_Job]) -> None:
+        probes = [job for job in jobs if job.probe]
+        if probes:
+            jobs = [job for job in jobs if not job.probe]
+        if jobs:
+            self._commit_events(jobs)
+        if probes:
+            self._probe(probes)
+
+    def _probe(self, jobs: list[_Job]) -> None:
+        """One heartbeat commit answers every probe waiting."""
+        try:
+            self.backend.probe()
+        except Exception as exc:
+            self._recover()
+            with self.stats.lock:
+                self.stats.probes += 1
+                self.stats.probe_failures += 1
+            log.error("store probe failed: %s", type(exc).__name__)
+            failed = StoreError(f"store cannot commit: {type(exc).__name__}")
+            self._resolve(jobs, [failed] * len(jobs))
+            return
+        with self.stats.lock:
+            self.stats.probes += 1
+        self._resolve(jobs, [[] for _ in jobs])
+
+    def _commit_events(self, jobs: list[_Job]) -> None:
         events = [event for job in jobs for event in job.events]
         started = time.perf_counter()
         try:
@@ -132,7 +180,7 @@ class GroupCommitter:
             self._recover()
             if len(jobs) > 1:  # one bad request must not fail the others: retry each alone
                 for job in jobs:
-                    self._commit([job])
+                    self._commit_events([job])
                 return
             with self.stats.lock:
                 self.stats.failures += 1

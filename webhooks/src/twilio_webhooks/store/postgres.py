@@ -16,11 +16,18 @@ from itertools import chain
 import psycopg
 
 from ..events import COLUMNS, Event
-from .base import READ_COLUMNS, TABLE, StoredEvent, create_table_sql
+from .base import HEALTH_TABLE, READ_COLUMNS, TABLE, StoredEvent, create_table_sql
 
 LOCK_KEY = 0x7457_4862  # "tWHb": this table's advisory lock
 
 SCHEMA = create_table_sql("seq bigint generated always as identity primary key")
+HEALTH_SCHEMA = (
+    f"create table if not exists {HEALTH_TABLE} (id integer primary key, at timestamptz)"
+)
+PROBE = (
+    f"insert into {HEALTH_TABLE} (id, at) values (1, now()) "
+    "on conflict (id) do update set at = excluded.at"
+)
 ROW = f"({', '.join(['%s'] * len(COLUMNS))})"
 ROWS_PER_INSERT = 65_535 // len(COLUMNS)  # PostgreSQL's limit on bound parameters
 
@@ -44,6 +51,7 @@ class PostgresBackend:
             with self._conn.transaction():
                 self._conn.execute("select pg_advisory_xact_lock(%s)", (LOCK_KEY,))
                 self._conn.execute(SCHEMA)
+                self._conn.execute(HEALTH_SCHEMA)
 
     def _connect(self) -> psycopg.Connection:
         return psycopg.connect(self._url, autocommit=True, connect_timeout=10)
@@ -63,6 +71,9 @@ class PostgresBackend:
             inserted.append(event.dedupe_key in fresh)
             fresh.discard(event.dedupe_key)
         return inserted
+
+    def probe(self) -> None:
+        self._conn.execute(PROBE)  # autocommit: committed, WAL flushed (synchronous_commit)
 
     def recover(self) -> None:
         if self._conn.broken or self._conn.closed:

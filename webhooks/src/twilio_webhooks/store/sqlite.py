@@ -16,12 +16,17 @@ from itertools import chain
 from pathlib import Path
 
 from ..events import COLUMNS, Event
-from .base import READ_COLUMNS, TABLE, StoredEvent, create_table_sql
+from .base import HEALTH_TABLE, READ_COLUMNS, TABLE, StoredEvent, create_table_sql
 
 SCHEMA = create_table_sql("seq integer primary key autoincrement")
 ROW = f"({', '.join('?' * len(COLUMNS))})"
 ROWS_PER_INSERT = 32_766 // len(COLUMNS)  # SQLite's default limit on bound parameters
 SELECT = f"select {', '.join(READ_COLUMNS)} from {TABLE} where seq > ? order by seq limit ?"
+HEALTH_SCHEMA = f"create table if not exists {HEALTH_TABLE} (id integer primary key, at text)"
+PROBE = (
+    f"insert into {HEALTH_TABLE} (id, at) values (1, strftime('%Y-%m-%dT%H:%M:%f', 'now')) "
+    "on conflict (id) do update set at = excluded.at"
+)
 
 
 # The keys a batch added: the rows after the last seq before it (one writer).
@@ -46,6 +51,7 @@ class SqliteBackend:
         self._conn.execute("pragma synchronous=full")  # fsync the WAL on every commit
         if create:
             self._conn.execute(SCHEMA)
+            self._conn.execute(HEALTH_SCHEMA)
         self._last_seq = self._conn.execute(
             f"select coalesce(max(seq), 0) from {TABLE}"
         ).fetchone()[0]
@@ -71,6 +77,9 @@ class SqliteBackend:
             inserted.append(event.dedupe_key in fresh)
             fresh.discard(event.dedupe_key)
         return inserted
+
+    def probe(self) -> None:
+        self._conn.execute(PROBE)  # autocommit: a WAL frame written and fsynced
 
     def recover(self) -> None:
         if self._conn.in_transaction:  # only if a statement died half-way
