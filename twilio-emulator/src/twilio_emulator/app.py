@@ -14,16 +14,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import resources
+from .apis import ADMIN, PREFIXES
 from .emulator import Emulator
 from .errors import TwilioError, bad_request, not_found
 from .faults import FaultInjector, FaultPlan, Faults
 from .faults import admin as faults_admin
 from .http import emulator, error_response, json_response
-from .resources.product import PREFIXES
 from .store import Clock
 from .timefmt import iso_z
 from .truth import compute_truth
@@ -52,7 +52,7 @@ class TwilioHeaders:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        if not path.startswith("/_emulator/"):
+        if not path.startswith(ADMIN + "/"):
             self.served[path.split("/", 2)[1]] += 1
         self.in_flight += 1
         started = time.perf_counter()
@@ -182,18 +182,17 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 def create_app(emu: Emulator, faults: FaultPlan | None = None) -> Starlette:
     """The emulator's app; ``faults`` is the initial fault plan (see ``faults.py``)."""
-    routes = [
-        Route("/_emulator/health", health),
-        Route("/_emulator/info", info),
-        Route("/_emulator/clock", clock, methods=["GET", "POST"]),
-        Route("/_emulator/truth", truth),
-        Route("/_emulator/outbox", outbox),
-        Route("/_emulator/webhooks", webhooks),
-        Route("/_emulator/faults", faults_admin, methods=["GET", "POST", "DELETE"]),
-        Route("/_emulator/requests", served),
+    routes: list[BaseRoute] = [
+        Route(f"{ADMIN}/health", health),
+        Route(f"{ADMIN}/info", info),
+        Route(f"{ADMIN}/clock", clock, methods=["GET", "POST"]),
+        Route(f"{ADMIN}/truth", truth),
+        Route(f"{ADMIN}/outbox", outbox),
+        Route(f"{ADMIN}/webhooks", webhooks),
+        Route(f"{ADMIN}/faults", faults_admin, methods=["GET", "POST", "DELETE"]),
+        Route(f"{ADMIN}/requests", served),
     ]
-    for module in resources.ALL:
-        routes += module.ROUTES
+    routes += resources.mounts()
     app = Starlette(
         routes=routes,
         exception_handlers={TwilioError: _twilio_error, HTTPException: _http_error},

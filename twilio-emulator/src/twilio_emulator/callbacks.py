@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from .activity import Call, Message, error_message
+from .apis import API_VERSION
 from .store import Store
 from .timefmt import DAY, rfc2822
 from .world import Account
 
-API_VERSION = "2010-04-01"
 USER_AGENT = "TwilioProxy/1.1"
 FORM = "application/x-www-form-urlencoded; charset=utf-8"
 # The longest a record takes to go from created to its final status (a one-hour

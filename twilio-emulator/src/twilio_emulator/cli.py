@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve",
         help="serve the API",
-        description="Serve the Twilio REST API (2010-04-01) on a local port.",
+        description="Serve the Twilio REST API and product APIs on a local port.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind")
@@ -86,7 +86,7 @@ def _fault_arguments(serve: argparse.ArgumentParser) -> None:
     kinds = "; ".join(f"{kind}: {what}" for kind, what in KINDS.items())
     group = serve.add_argument_group(
         "faults",
-        "Inject the failures the real Twilio API produces, on /2010-04-01 only (never on "
+        "Inject the failures the real Twilio API produces, on the 2010 API only (never on "
         "/_emulator). Random faults are repeatable: a hash of (seed, URL, times asked). "
         "The whole plan can be read and replaced at runtime: GET, POST (JSON with the same "
         "names: seed, rates, retry_after, latency_ms, max_concurrent, hang_seconds, "

@@ -1,7 +1,7 @@
 """Faults on command: the errors, stalls, resets and limits the real Twilio API throws.
 
 A ``FaultPlan`` says what to inject; ``FaultInjector`` (ASGI middleware) applies it
-to every request of the REST API (``/2010-04-01/...``). The admin API under
+to every request of the REST API (``apis.API_2010``). The admin API under
 ``/_emulator/`` is never faulted, so a test can always read the truth and change
 the plan while one emulator process serves a whole fault matrix.
 
@@ -28,11 +28,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .apis import API_2010
 from .errors import TwilioError, bad_request, not_found, unauthorized
 from .store import Clock
 from .timefmt import DAY, parse_filter_day
 
-API_PREFIX = "/2010-04-01/"
+API_PREFIX = API_2010 + "/"
 
 # Random faults, by the name used in rates (CLI ``--fault KIND=RATE``, JSON ``rates``).
 KINDS: dict[str, str] = {
@@ -48,7 +49,7 @@ KINDS: dict[str, str] = {
     "timeout": "no answer until the client hangs up (or hang_seconds pass)",
 }
 
-_ACCOUNT = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/")
+_ACCOUNT = re.compile(rf"^{API_2010}/Accounts/(AC[0-9a-fA-F]{{32}})/")
 # Lists whose history Twilio keeps for a limited time, and the filter that dates them.
 _RETAINED = (
     (re.compile(r"/Messages\.json$"), "DateSent"),

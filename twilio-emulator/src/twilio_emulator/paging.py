@@ -107,7 +107,7 @@ class _Desc:
 
 @dataclass(frozen=True)
 class PageRequest:
-    path: str  # e.g. /2010-04-01/Accounts/AC.../Messages.json
+    path: str  # the full path, e.g. .../Accounts/AC.../Messages.json
     filters: tuple[tuple[str, str], ...]  # the request's own query filters, in request order
     page_size: int
     page: int

@@ -6,12 +6,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..apis import API_2010
 from ..http import account_for, emulator, json_response, principal, query_items
 from ..paging import SequenceListing, list_envelope, parse_page_request
 from ..timefmt import rfc2822
 from ..world import Account
 
-API = "/2010-04-01"
+MOUNT = API_2010
 _SUBRESOURCES = {
     "available_phone_numbers": "AvailablePhoneNumbers",
     "calls": "Calls",
@@ -37,7 +38,7 @@ _SUBRESOURCES = {
 
 
 def render(account: Account) -> dict:
-    base = f"{API}/Accounts/{account.sid}"
+    base = f"{API_2010}/Accounts/{account.sid}"
     return {
         "auth_token": account.auth_token,  # Twilio really returns it; taps must drop it
         "date_created": rfc2822(account.created),
@@ -73,6 +74,6 @@ async def fetch_account(request: Request) -> Response:
 
 
 ROUTES = [
-    Route(f"{API}/Accounts.json", list_accounts),
-    Route(f"{API}/Accounts/{{Sid}}.json", fetch_account),
+    Route("/Accounts.json", list_accounts),
+    Route("/Accounts/{Sid}.json", fetch_account),
 ]

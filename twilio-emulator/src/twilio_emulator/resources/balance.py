@@ -7,11 +7,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..apis import API_2010
 from ..billing import balance
 from ..catalog import money_str
 from ..http import account_for, emulator, json_response
 
-API = "/2010-04-01"
+MOUNT = API_2010
 
 
 async def fetch_balance(request: Request) -> Response:
@@ -27,4 +28,4 @@ async def fetch_balance(request: Request) -> Response:
     )
 
 
-ROUTES = [Route(f"{API}/Accounts/{{AccountSid}}/Balance.json", fetch_balance)]
+ROUTES = [Route("/Accounts/{AccountSid}/Balance.json", fetch_balance)]

@@ -8,23 +8,24 @@ from starlette.routing import Route
 
 from .. import created
 from ..activity import Message, error_message
+from ..apis import API_2010, API_VERSION
 from ..catalog import money_str
 from ..http import account_for, emulator, form_params, json_response, owned, query_items
 from ..paging import list_envelope, parse_page_request
 from ..timefmt import rfc2822
 from .traffic import DayListing, DayRange
 
-API = "/2010-04-01"
+MOUNT = API_2010
 
 
 def render(message: Message, now: int) -> dict:
     status, sent, updated, priced = message.state_at(now)
     final = status == message.final_status
     error = message.error_code if final else None
-    base = f"{API}/Accounts/{message.account_sid}/Messages/{message.sid}"
+    base = f"{API_2010}/Accounts/{message.account_sid}/Messages/{message.sid}"
     return {
         "account_sid": message.account_sid,
-        "api_version": "2010-04-01",
+        "api_version": API_VERSION,
         "body": message.body,
         "date_created": rfc2822(message.created),
         "date_sent": rfc2822(sent),
@@ -97,7 +98,7 @@ async def fetch_message(request: Request) -> Response:
 
 
 ROUTES = [
-    Route(f"{API}/Accounts/{{AccountSid}}/Messages.json", list_messages, methods=["GET"]),
-    Route(f"{API}/Accounts/{{AccountSid}}/Messages.json", create_message, methods=["POST"]),
-    Route(f"{API}/Accounts/{{AccountSid}}/Messages/{{Sid}}.json", fetch_message),
+    Route("/Accounts/{AccountSid}/Messages.json", list_messages, methods=["GET"]),
+    Route("/Accounts/{AccountSid}/Messages.json", create_message, methods=["POST"]),
+    Route("/Accounts/{AccountSid}/Messages/{Sid}.json", fetch_message),
 ]

@@ -26,20 +26,6 @@ from ..world import Account
 
 Row = TypeVar("Row")
 
-# Product API -> the path prefix that stands for its host (https://monitor.twilio.com).
-PREFIXES = {
-    product: f"/{product}"
-    for product in (
-        "monitor",
-        "messaging",
-        "conversations",
-        "studio",
-        "verify",
-        "trunking",
-        "insights",
-    )
-}
-
 
 def account_of(request: Request) -> Account:
     """Product APIs have no account in the path: the credential's account is the one read.

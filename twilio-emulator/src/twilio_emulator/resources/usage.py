@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..apis import API_2010, API_VERSION
 from ..catalog import MONEY_SCALE, USAGE_CATEGORIES, USAGE_LEAVES, USAGE_ROLLUPS, money_str
 from ..emulator import Emulator
 from ..errors import bad_request, not_found
@@ -25,7 +26,7 @@ from ..store import UsageAmount
 from ..timefmt import date_to_day, day_iso, day_to_date, iso_offset, parse_filter_day
 from ..world import Account
 
-API = "/2010-04-01"
+MOUNT = API_2010
 SUBRESOURCES = {
     "all_time": "AllTime",
     "daily": "Daily",
@@ -61,11 +62,11 @@ def _units(category: str, currency: str) -> tuple[str, str, str]:
 def render(row: UsageRow, as_of: int, path: str) -> dict:
     account = row.account
     description, count_unit, usage_unit = _units(row.category, account.currency)
-    base = f"{API}/Accounts/{account.sid}/Usage/Records"
+    base = f"{API_2010}/Accounts/{account.sid}/Usage/Records"
     start, end = day_iso(row.start), day_iso(row.end)
     return {
         "account_sid": account.sid,
-        "api_version": "2010-04-01",
+        "api_version": API_VERSION,
         "as_of": iso_offset(as_of),
         "category": row.category,
         "count": str(row.amount.count),
@@ -207,6 +208,6 @@ async def list_usage_subresource(request: Request) -> Response:
 
 
 ROUTES = [
-    Route(f"{API}/Accounts/{{AccountSid}}/Usage/Records.json", list_usage),
-    Route(f"{API}/Accounts/{{AccountSid}}/Usage/Records/{{Kind}}.json", list_usage_subresource),
+    Route("/Accounts/{AccountSid}/Usage/Records.json", list_usage),
+    Route("/Accounts/{AccountSid}/Usage/Records/{Kind}.json", list_usage_subresource),
 ]

@@ -6,14 +6,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..apis import PREFIXES
 from ..catalog import money_str
 from ..http import emulator
 from ..products import verify
 from ..products.verify import Attempt, VerifyService
 from ..timefmt import iso_z
-from .product import PREFIXES, InstantRange, account_of, meta_list, page_request
+from .product import InstantRange, account_of, meta_list, page_request
 
-API = PREFIXES["verify"] + "/v2"
+MOUNT = PREFIXES["verify"]
+VERSION = "/v2"
+API = MOUNT + VERSION  # absolute path, for the URLs records carry
 _LINKS = {
     "verification_checks": "VerificationCheck",
     "verifications": "Verifications",
@@ -130,6 +133,6 @@ async def list_attempts(request: Request) -> Response:
 
 
 ROUTES = [
-    Route(f"{API}/Services", list_services),
-    Route(f"{API}/Attempts", list_attempts),
+    Route(f"{VERSION}/Services", list_services),
+    Route(f"{VERSION}/Attempts", list_attempts),
 ]
