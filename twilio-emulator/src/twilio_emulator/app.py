@@ -23,7 +23,7 @@ from .emulator import Emulator
 from .errors import TwilioError, bad_request, not_found
 from .faults import FaultInjector, FaultPlan, Faults
 from .faults import admin as faults_admin
-from .http import emulator, error_response, json_response
+from .http import credential_account, emulator, error_response, json_response
 from .store import Clock
 from .timefmt import iso_z
 from .truth import compute_truth
@@ -201,6 +201,11 @@ def create_app(emu: Emulator, faults: FaultPlan | None = None) -> Starlette:
     app.state.faults = Faults(faults)
     app.state.served = Counter()
     # The last added is the outermost: injected faults still carry Twilio's headers.
-    app.add_middleware(FaultInjector, faults=app.state.faults, clock=emu.clock)
+    app.add_middleware(
+        FaultInjector,
+        faults=app.state.faults,
+        clock=emu.clock,
+        account_of=credential_account(emu),
+    )
     app.add_middleware(TwilioHeaders, clock=emu.clock, served=app.state.served)
     return app

@@ -86,7 +86,8 @@ def _fault_arguments(serve: argparse.ArgumentParser) -> None:
     kinds = "; ".join(f"{kind}: {what}" for kind, what in KINDS.items())
     group = serve.add_argument_group(
         "faults",
-        "Inject the failures the real Twilio API produces, on the 2010 API only (never on "
+        "Inject the failures the real Twilio API produces, on the 2010 API and every product API "
+        "(Monitor, Messaging, Conversations, Studio, Verify, Trunking, Insights; never on "
         "/_emulator). Random faults are repeatable: a hash of (seed, URL, times asked). "
         "The whole plan can be read and replaced at runtime: GET, POST (JSON with the same "
         "names: seed, rates, retry_after, latency_ms, max_concurrent, hang_seconds, "

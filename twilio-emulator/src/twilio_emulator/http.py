@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from .emulator import Emulator, Principal
 from .errors import TwilioError, not_found, unauthorized
@@ -39,20 +40,39 @@ def emulator(request: Request) -> Emulator:
     return request.app.state.emulator
 
 
-def principal(request: Request) -> Principal:
-    """The authenticated caller, from HTTP Basic auth; 401 (code 20003) otherwise."""
-    header = request.headers.get("authorization", "")
+def basic_credentials(header: str) -> tuple[str, str] | None:
+    """(username, password) of an HTTP Basic ``Authorization`` header, or None."""
     scheme, _, encoded = header.partition(" ")
     if scheme.lower() != "basic" or not encoded:
-        raise unauthorized()
+        return None
     try:
         username, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
-        raise unauthorized() from None
-    found = emulator(request).authenticate(username, password)
+        return None
+    return username, password
+
+
+def principal(request: Request) -> Principal:
+    """The authenticated caller, from HTTP Basic auth; 401 (code 20003) otherwise."""
+    credentials = basic_credentials(request.headers.get("authorization", ""))
+    if credentials is None:
+        raise unauthorized()
+    found = emulator(request).authenticate(*credentials)
     if found is None:
         raise unauthorized()
     return found
+
+
+def credential_account(emu: Emulator) -> Callable[[Scope], str | None]:
+    """For middleware: the SID of the account a request's credentials belong to, if valid."""
+
+    def account_of(scope: Scope) -> str | None:
+        headers = dict(scope.get("headers") or [])
+        credentials = basic_credentials(headers.get(b"authorization", b"").decode("latin-1"))
+        found = emu.authenticate(*credentials) if credentials else None
+        return found.account.sid if found else None
+
+    return account_of
 
 
 def account_for(request: Request, account_sid: str, *, allow_closed: bool = False) -> Account:
