@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.support import STEADY_EDGE
 from twilio_emulator import testing
 from twilio_emulator.cli import _fault_plan, _parser
 from twilio_emulator.emulator import EmulatorConfig
@@ -21,6 +22,7 @@ TODAY = NOW.date()
 @pytest.fixture(scope="module")
 def served() -> Iterator[testing.ServedEmulator]:
     config = EmulatorConfig(
+        **STEADY_EDGE,
         seed=5,
         days=6,
         messages_per_day=40,
@@ -107,7 +109,7 @@ def test_cli_options_build_the_same_plan() -> None:
         ["serve", "--fault-seed", "9", "--fault", "429=0.1", "--fault", "reset=0.05",
          "--retry-after", "2", "--latency-ms", "20", "--max-concurrent", "3",
          "--hang-seconds", "4", "--revoke-after", "50", "--close-after", "AC" + "1" * 32 + "=7",
-         "--page-size-limit", "100", "--usage-page-size-limit", "500", "--retention-days", "30"]
+         "--page-size-limit", "100", "--retention-days", "30"]
     )  # fmt: skip
     assert _fault_plan(args) == FaultPlan(
         seed=9,
@@ -119,7 +121,6 @@ def test_cli_options_build_the_same_plan() -> None:
         revoke_after=50,
         close_after={"AC" + "1" * 32: 7},
         page_size_limit=100,
-        usage_page_size_limit=500,
         retention_days=30,
     )
 

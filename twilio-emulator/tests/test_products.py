@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.support import STEADY_EDGE
 from twilio_emulator import testing
 from twilio_emulator.emulator import EmulatorConfig
 from twilio_emulator.products import insights, monitor, studio
@@ -22,6 +23,7 @@ TOKEN = "products-token-0123456789abcdef01"
 
 def config(seed: int = 3) -> EmulatorConfig:
     return EmulatorConfig(
+        **STEADY_EDGE,
         seed=seed,
         days=45,
         messages_per_day=150,

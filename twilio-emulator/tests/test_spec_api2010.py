@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from openapi_schema_validator import OAS30Validator
 
+from tests.support import STEADY_EDGE
 from twilio_emulator import testing
 from twilio_emulator.emulator import EmulatorConfig
 
@@ -89,6 +90,7 @@ def check(body: dict, path: str) -> list[dict]:
 def served() -> tuple:
     emulator, client = testing.in_process(
         EmulatorConfig(
+            **STEADY_EDGE,
             seed=3,
             days=6,
             messages_per_day=120,

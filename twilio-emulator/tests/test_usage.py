@@ -36,7 +36,7 @@ def _daily(api: Api, sid: str) -> dict[str, dict[str, Record]]:
     """Every day's records of one account alone, by day then category."""
     records = api.walk(
         f"{account_path(sid)}/Usage/Records/Daily.json",
-        {"StartDate": HISTORY_START, "IncludeSubaccounts": "false", "PageSize": 1000},
+        {"StartDate": HISTORY_START, "IncludeSubaccounts": "false", "PageSize": 100},
     )
     days: dict[str, dict[str, Record]] = defaultdict(dict)
     for record in records:

@@ -17,13 +17,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import resources
+from . import behaviours, resources
 from .apis import ADMIN, PREFIXES
+from .edge import Edge, EdgeBehaviour
 from .emulator import Emulator
-from .errors import TwilioError, bad_request, not_found
+from .errors import TwilioError, bad_request, error_response, not_found
 from .faults import FaultInjector, FaultPlan, Faults
 from .faults import admin as faults_admin
-from .http import credential_account, emulator, error_response, json_response
+from .http import credential_account, emulator, json_response
 from .store import Clock
 from .timefmt import iso_z
 from .truth import compute_truth
@@ -95,6 +96,8 @@ async def info(request: Request) -> Response:
             "main_account_sid": emu.world.main.sid,
             # Where each product API is served: <this URL><prefix>/v1/...
             "product_prefixes": PREFIXES,
+            # Twilio's real-world behaviours and their settings (behaviours.py).
+            "behaviours": behaviours.report(config),
             "api_key_sid": emu.world.api_keys[0].sid,
             "accounts": [
                 {
@@ -200,7 +203,10 @@ def create_app(emu: Emulator, faults: FaultPlan | None = None) -> Starlette:
     app.state.emulator = emu
     app.state.faults = Faults(faults)
     app.state.served = Counter()
-    # The last added is the outermost: injected faults still carry Twilio's headers.
+    app.state.edge = Edge(emu.config.edge)
+    # The last added is the outermost: injected faults still carry Twilio's headers, and
+    # the edge's own habits sit under the fault plan, next to the resources.
+    app.add_middleware(EdgeBehaviour, edge=app.state.edge)
     app.add_middleware(
         FaultInjector,
         faults=app.state.faults,

@@ -16,6 +16,7 @@ from pathlib import Path
 import uvicorn
 
 from .app import create_app
+from .behaviours import BEHAVIOURS, all_off
 from .callbacks import CallbackUrls
 from .emulator import Emulator, EmulatorConfig
 from .faults import KINDS, FaultPlan
@@ -72,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     hooks.add_argument(
         "--webhook-queue-size", type=int, default=1000, help="webhooks planned ahead of senders"
     )
+    _behaviour_arguments(serve)
     _fault_arguments(serve)
     serve.add_argument(
         "--credentials-file",
@@ -80,6 +82,64 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level")
     return parser
+
+
+def _limit(value: str) -> int | None:
+    """A page-size or result limit: a whole number, or ``off``."""
+    return None if value.strip().lower() == "off" else int(value)
+
+
+def _behaviour_arguments(serve: argparse.ArgumentParser) -> None:
+    """One option per real-world behaviour (``behaviours.BEHAVIOURS``), named after its field."""
+    group = serve.add_argument_group(
+        "real-world behaviours",
+        "Twilio's behaviour beyond the happy path, each on by default and each switchable "
+        "(the same names on EmulatorConfig; GET /_emulator/info reports them). "
+        "--happy-path switches them all off.",
+    )
+    group.add_argument(
+        "--happy-path",
+        action="store_true",
+        help="switch every real-world behaviour off (options below still apply after it)",
+    )
+    defaults = EmulatorConfig()
+    for behaviour in BEHAVIOURS:
+        flag = behaviour.name.replace("_", "-")
+        default = getattr(defaults, behaviour.name)
+        text = f"{behaviour.help} [source: {behaviour.source}]"
+        # SUPPRESS: an option not given leaves EmulatorConfig's default (stated in the help).
+        common = {"dest": behaviour.name, "default": argparse.SUPPRESS}
+        if isinstance(default, bool):
+            group.add_argument(f"--no-{flag}", action="store_false", help=text, **common)
+        elif behaviour.choices:
+            group.add_argument(
+                f"--{flag}",
+                choices=behaviour.choices,
+                help=f"{text} (default: {default})",
+                **common,
+            )
+        elif isinstance(default, float):
+            group.add_argument(
+                f"--{flag}",
+                type=float,
+                metavar="RATE",
+                help=f"{text} (default: {default})",
+                **common,
+            )
+        else:
+            group.add_argument(
+                f"--{flag}", type=_limit, metavar="N|off", help=f"{text} (default: {default})",
+                **common,
+            )  # fmt: skip
+
+
+def _behaviours(args: argparse.Namespace) -> dict:
+    """EmulatorConfig overrides: --happy-path first, then each option given."""
+    chosen = all_off() if args.happy_path else {}
+    for behaviour in BEHAVIOURS:
+        if hasattr(args, behaviour.name):
+            chosen[behaviour.name] = getattr(args, behaviour.name)
+    return chosen
 
 
 def _fault_arguments(serve: argparse.ArgumentParser) -> None:
@@ -91,7 +151,8 @@ def _fault_arguments(serve: argparse.ArgumentParser) -> None:
         "/_emulator). Random faults are repeatable: a hash of (seed, URL, times asked). "
         "The whole plan can be read and replaced at runtime: GET, POST (JSON with the same "
         "names: seed, rates, retry_after, latency_ms, max_concurrent, hang_seconds, "
-        "revoke_after, close_after, page_size_limit, usage_page_size_limit, retention_days) "
+        "revoke_after, close_after, page_size_limit, usage_page_size_limit, retention_days; a "
+        "plan only adds faults: it never switches a real-world behaviour off) "
         "or DELETE /_emulator/faults.",
     )
     group.add_argument("--fault-seed", type=int, default=0, help="seed of the random faults")
@@ -130,11 +191,6 @@ def _fault_arguments(serve: argparse.ArgumentParser) -> None:
         "--page-size-limit", type=int, help="PageSize above N: 400, code 20007 (page size)"
     )
     group.add_argument(
-        "--usage-page-size-limit",
-        type=int,
-        help="usage records with PageSize above N: 500, code 20500 (Airbyte #23512)",
-    )
-    group.add_argument(
         "--retention-days",
         type=int,
         default=400,
@@ -164,7 +220,6 @@ def _fault_plan(args: argparse.Namespace) -> FaultPlan:
             "revoke_after": args.revoke_after,
             "close_after": _pairs(args.close_after, "--close-after", int),
             "page_size_limit": args.page_size_limit,
-            "usage_page_size_limit": args.usage_page_size_limit,
             "retention_days": args.retention_days,
         }
     )
@@ -194,6 +249,7 @@ def _config(args: argparse.Namespace) -> EmulatorConfig:
             attempts=max(1, args.webhook_attempts),
             queue_size=max(1, args.webhook_queue_size),
         ),
+        **_behaviours(args),
         **overrides,
     )
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from . import callbacks
 from .activity import TrafficGenerator
+from .edge import EdgeSettings
 from .sender import SenderConfig, WebhookSender
 from .store import Clock, Store
 from .world import Account, World, build_world
@@ -25,6 +26,22 @@ class EmulatorConfig:
     auth_token: str = field(default_factory=lambda: secrets.token_hex(16), repr=False)
     api_key_secret: str = field(default_factory=lambda: secrets.token_hex(16), repr=False)
     webhooks: SenderConfig = field(default_factory=SenderConfig)  # off unless URLs are set
+    # Twilio's real-world behaviours, each on by default (behaviours.py: what and why).
+    transient_401_rate: float = 0.002
+    transient_404_rate: float = 0.002
+    usage_page_size_limit: int | None = 100
+    verify_page_size_limit: int | None = 25
+    alerts_cap: int | None = 10_000
+    alerts_cap_mode: str = "stop"
+
+    @property
+    def edge(self) -> EdgeSettings:
+        return EdgeSettings(
+            seed=self.seed,
+            transient_401_rate=self.transient_401_rate,
+            transient_404_rate=self.transient_404_rate,
+            usage_page_size_limit=self.usage_page_size_limit,
+        )
 
 
 @dataclass(frozen=True)

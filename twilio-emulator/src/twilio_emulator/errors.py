@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import orjson
+from starlette.responses import Response
+
 
 class TwilioError(Exception):
     """Raised anywhere in a handler; the app turns it into Twilio's JSON error response."""
@@ -32,6 +35,16 @@ class TwilioError(Exception):
         if self.detail is not None:
             body["detail"] = self.detail
         return body
+
+
+def error_response(error: TwilioError) -> Response:
+    """Twilio's JSON error body, status and headers (e.g. ``WWW-Authenticate`` on a 401)."""
+    return Response(
+        orjson.dumps(error.body()),
+        status_code=error.status,
+        media_type="application/json; charset=utf-8",
+        headers=error.headers,
+    )
 
 
 def not_found(path: str) -> TwilioError:

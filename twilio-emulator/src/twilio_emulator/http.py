@@ -32,10 +32,6 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     )
 
 
-def error_response(error: TwilioError) -> Response:
-    return json_response(error.body(), error.status, error.headers)
-
-
 def emulator(request: Request) -> Emulator:
     return request.app.state.emulator
 

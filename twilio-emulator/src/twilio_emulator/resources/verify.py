@@ -8,7 +8,9 @@ from starlette.routing import Route
 
 from ..apis import PREFIXES
 from ..catalog import money_str
+from ..errors import bad_request
 from ..http import emulator
+from ..paging import DEFAULT_PAGE_SIZE, PageRequest
 from ..products import verify
 from ..products.verify import Attempt, VerifyService
 from ..timefmt import iso_z
@@ -55,10 +57,24 @@ def render_service(svc: VerifyService, base: str) -> dict:
     }
 
 
+def _page(request: Request) -> PageRequest:
+    """Verify's own page-size maximum, when played: 25, error 60373 above it (and a default
+    page within it, so that the next_page_url a client follows stays valid)."""
+    limit = emulator(request).config.verify_page_size_limit
+    if limit is None:
+        return page_request(request)
+    return page_request(
+        request,
+        limit,
+        default_page_size=min(DEFAULT_PAGE_SIZE, limit),
+        too_large=bad_request(60373, "Invalid page size"),
+    )
+
+
 async def list_services(request: Request) -> Response:
     emu = emulator(request)
     account = account_of(request)
-    page = page_request(request)
+    page = _page(request)
     return meta_list(
         request,
         page,
@@ -101,7 +117,7 @@ async def list_attempts(request: Request) -> Response:
     ``Country``, ``Status``, ``VerifyServiceSid``, ``VerificationSid``, ``ChannelData.To``."""
     emu = emulator(request)
     account = account_of(request)
-    page = page_request(request)
+    page = _page(request)
     filters = dict(page.filters)
     window = InstantRange(filters, "DateCreatedAfter", "DateCreatedBefore")
     now = emu.clock.now()
