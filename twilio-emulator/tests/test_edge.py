@@ -197,9 +197,9 @@ def test_happy_path_switches_every_behaviour_off() -> None:
     off = all_off()
     assert {name: getattr(config, name) for name in off} == {**off, "alerts_cap": 5}
     for behaviour in BEHAVIOURS:
-        assert behaviour.choices or getattr(config, behaviour.name) == (
-            5 if behaviour.name == "alerts_cap" else behaviour.off
-        )
+        expected = 5 if behaviour.name == "alerts_cap" else behaviour.off
+        assert getattr(config, behaviour.name) == expected, behaviour.name
+    assert config.undated_order == "date-created", "the order the happy path always had"
 
 
 def test_help_cites_each_behaviours_source(capsys: pytest.CaptureFixture[str]) -> None:
@@ -239,9 +239,9 @@ def test_alerts_cap_defaults_to_10000_and_stops() -> None:
 
 @pytest.mark.parametrize("page_size", [3, 7, 50])
 def test_alerts_cap_stop_ends_paging_at_the_cap(page_size: int) -> None:
-    everything, _ = walk_alerts(client_for(messages_per_day=200, alerts_cap=None)[0], 1000)
+    everything, _ = walk_alerts(client_for(messages_per_day=400, alerts_cap=None)[0], 1000)
     assert len(everything) > 7
-    client, _ = client_for(messages_per_day=200, alerts_cap=7, alerts_cap_mode="stop")
+    client, _ = client_for(messages_per_day=400, alerts_cap=7, alerts_cap_mode="stop")
     sids, last = walk_alerts(client, page_size)
     assert sids == everything[:7], "the newest 7, and no next page after them"
     assert last.status_code == 200
@@ -250,8 +250,8 @@ def test_alerts_cap_stop_ends_paging_at_the_cap(page_size: int) -> None:
 
 @pytest.mark.parametrize("page_size", [3, 7, 50])
 def test_alerts_cap_error_answers_400_past_the_cap(page_size: int) -> None:
-    everything, _ = walk_alerts(client_for(messages_per_day=200, alerts_cap=None)[0], 1000)
-    client, _ = client_for(messages_per_day=200, alerts_cap=7, alerts_cap_mode="error")
+    everything, _ = walk_alerts(client_for(messages_per_day=400, alerts_cap=None)[0], 1000)
+    client, _ = client_for(messages_per_day=400, alerts_cap=7, alerts_cap_mode="error")
     sids, last = walk_alerts(client, page_size)
     assert sids == everything[:7]
     assert last.status_code == 400
@@ -260,7 +260,7 @@ def test_alerts_cap_error_answers_400_past_the_cap(page_size: int) -> None:
 
 
 def test_alerts_under_the_cap_are_untouched() -> None:
-    client, _ = client_for(messages_per_day=200, alerts_cap=10_000, alerts_cap_mode="error")
+    client, _ = client_for(messages_per_day=400, alerts_cap=10_000, alerts_cap_mode="error")
     sids, last = walk_alerts(client, 5)
     assert last.status_code == 200
     assert len(sids) == len(set(sids)) > 7

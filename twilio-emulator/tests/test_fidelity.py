@@ -81,7 +81,9 @@ def test_message_numbers_are_strings(main_messages: list[Record]) -> None:
             assert PRICE.match(message["price"]), message["price"]
             if message["status"] != "failed":
                 assert message["price"].startswith("-")
-    assert priced > 0.99 * len(main_messages)
+    # Unpriced: pending, canceled and (half the) failed messages, and the last hour's.
+    assert priced > 0.95 * len(main_messages)
+    assert all(m["price"] is None for m in main_messages if m["status"] == "canceled")
     mms = next(m for m in main_messages if m["sid"].startswith("MM"))
     assert int(mms["num_media"]) >= 1
 

@@ -21,11 +21,58 @@ class Behaviour:
     name: str  # the EmulatorConfig field (and, dashed, the serve option)
     help: str
     source: str
-    off: Any = False  # the value that switches it off
+    off: Any = False  # the value that switches it off (a setting: the happy path's value)
     choices: tuple[str, ...] = ()
 
 
+_MESSAGE_DOCS = "Twilio's Message resource docs and the spec's message status enum"
 BEHAVIOURS: tuple[Behaviour, ...] = (
+    Behaviour(
+        "scheduled_messages",
+        "a share of outbound Messaging-Service messages are scheduled (status scheduled, "
+        "date_sent null until SendAt, 15 minutes to 35 days on); some are canceled first",
+        "Twilio's Message Scheduling docs; errors 35114/35115 (SendAt 300 s to 35 days)",
+    ),
+    Behaviour(
+        "pending_messages",
+        "queued, accepted, sending and receiving last seconds to minutes, sometimes hours, "
+        "with date_sent null",
+        _MESSAGE_DOCS,
+    ),
+    Behaviour(
+        "failed_before_send",
+        "failed messages were never sent: date_sent null, price null (half) or 0",
+        "Twilio's Message resource docs: failed, 'the message could not be sent'",
+    ),
+    Behaviour(
+        "partially_delivered",
+        "some delivered multi-segment SMS end partially_delivered",
+        "the spec's message status enum (twilio-node #607: undocumented otherwise)",
+    ),
+    Behaviour(
+        "outbound_call_messages",
+        "some outbound messages are sent during a call: direction outbound-call",
+        "the spec's message direction enum",
+    ),
+    Behaviour(
+        "undated_order",
+        "where messages without date_sent sit in an unfiltered Messages list: nulls-last, "
+        "nulls-first (both: the rest newest first by date_sent), or date-created (all by "
+        "date_created)",
+        "Twilio documents newest first by DateSent and is silent on nulls: all are played",
+        off="date-created",
+        choices=UNDATED_ORDERS,
+    ),
+    Behaviour(
+        "deleted_messages",
+        "a few messages are deleted long after they were sent (404, gone from lists)",
+        "the spec: DELETE /Messages/{Sid}.json",
+    ),
+    Behaviour(
+        "redacted_messages",
+        "some message bodies are redacted (set to '') long after they were sent",
+        "the spec: POST /Messages/{Sid}.json with Body='' redacts",
+    ),
     Behaviour(
         "transient_401_rate",
         "share of GET requests the edge answers 401 (code 20003) once; asked again, they succeed",
@@ -60,6 +107,7 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
         "alerts_cap_mode",
         "past the cap: stop (the last page has no next_page_url) or error (400 on the next page)",
         "Twilio does not say how the cap shows: both are played",
+        off="stop",
         choices=ALERTS_CAP_MODES,
     ),
 )
@@ -72,4 +120,4 @@ def report(config: Any) -> dict[str, Any]:
 
 def all_off() -> dict[str, Any]:
     """``EmulatorConfig`` overrides that switch every behaviour off: Twilio's happy path."""
-    return {b.name: b.off for b in BEHAVIOURS if not b.choices}
+    return {b.name: b.off for b in BEHAVIOURS}

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 
 from . import callbacks
 from .activity import TrafficGenerator
+from .behaviours import ALERTS_CAP_MODES, UNDATED_ORDERS
 from .edge import EdgeSettings
+from .lifecycle import Lifecycle
 from .sender import SenderConfig, WebhookSender
 from .store import Clock, Store
 from .world import Account, World, build_world
@@ -27,12 +29,38 @@ class EmulatorConfig:
     api_key_secret: str = field(default_factory=lambda: secrets.token_hex(16), repr=False)
     webhooks: SenderConfig = field(default_factory=SenderConfig)  # off unless URLs are set
     # Twilio's real-world behaviours, each on by default (behaviours.py: what and why).
+    scheduled_messages: bool = True
+    pending_messages: bool = True
+    failed_before_send: bool = True
+    partially_delivered: bool = True
+    outbound_call_messages: bool = True
+    undated_order: str = "nulls-last"
+    deleted_messages: bool = True
+    redacted_messages: bool = True
     transient_401_rate: float = 0.002
     transient_404_rate: float = 0.002
     usage_page_size_limit: int | None = 100
     verify_page_size_limit: int | None = 25
     alerts_cap: int | None = 10_000
     alerts_cap_mode: str = "stop"
+
+    def __post_init__(self) -> None:
+        if self.undated_order not in UNDATED_ORDERS:
+            raise ValueError(f"undated_order must be one of {', '.join(UNDATED_ORDERS)}")
+        if self.alerts_cap_mode not in ALERTS_CAP_MODES:
+            raise ValueError(f"alerts_cap_mode must be one of {', '.join(ALERTS_CAP_MODES)}")
+
+    @property
+    def lifecycle(self) -> Lifecycle:
+        return Lifecycle(
+            scheduled=self.scheduled_messages,
+            pending=self.pending_messages,
+            failed_before_send=self.failed_before_send,
+            partially_delivered=self.partially_delivered,
+            outbound_call=self.outbound_call_messages,
+            deleted=self.deleted_messages,
+            redacted=self.redacted_messages,
+        )
 
     @property
     def edge(self) -> EdgeSettings:
@@ -72,6 +100,7 @@ class Emulator:
                 self.world,
                 messages_per_day=config.messages_per_day,
                 calls_per_day=config.calls_per_day,
+                lifecycle=config.lifecycle,
             ),
         )
         self.started_at = start

@@ -78,6 +78,50 @@ class SequenceListing(Generic[Row]):
         return self._by_token.get(token)
 
 
+# The key past the end of a newest-first list of (epoch seconds, sid) keys, older than
+# every row: what comes before it is every row (``before`` yields them oldest first).
+END_KEY = (-(2**62), "")
+
+
+@dataclass
+class ChainListing(Generic[Row]):
+    """Listings one after another in API order, as one list: ``parts`` are (rank, listing),
+    highest rank first; a row's key is its part's key prefixed by the rank ``rank_of``
+    gives it at the clock (a record can move parts as it changes, e.g. when sent)."""
+
+    parts: Sequence[tuple[int, Listing[Row]]]
+    rank_of: Callable[[Row], int]
+    by_sid: Callable[[str], Row | None]
+
+    def _part(self, rank: int) -> Listing[Row]:
+        return next(listing for r, listing in self.parts if r == rank)
+
+    def key(self, row: Row) -> Key:
+        rank = self.rank_of(row)
+        return (rank, *self._part(rank).key(row))
+
+    def token(self, row: Row) -> str:
+        return row.sid  # type: ignore[attr-defined]
+
+    def resolve(self, token: str) -> Key | None:
+        row = self.by_sid(token)
+        return None if row is None else self.key(row)
+
+    def after(self, key: Key | None) -> Iterator[Row]:
+        for rank, listing in self.parts:
+            if key is None or rank < key[0]:
+                yield from listing.after(None)
+            elif rank == key[0]:
+                yield from listing.after(tuple(key[1:]))
+
+    def before(self, key: Key) -> Iterator[Row]:
+        for rank, listing in reversed(self.parts):
+            if rank == key[0]:
+                yield from listing.before(tuple(key[1:]))
+            elif rank > key[0]:
+                yield from listing.before(END_KEY)
+
+
 class Created(Protocol):
     sid: str
     created: int

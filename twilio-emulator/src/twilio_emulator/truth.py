@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+from . import behaviours
 from .activity import Call, Message
 from .billing import balance
 from .catalog import USAGE_LEAVES, money_str
@@ -99,12 +100,21 @@ def compute_truth(emu: Emulator, tz: str = "UTC") -> dict:
         by_status: Counter[str] = Counter()
         by_direction: Counter[str] = Counter()
         by_channel: Counter[str] = Counter()
+        undated: Counter[str] = Counter()  # date_sent null at the clock, per status
+        unpriced: Counter[str] = Counter()  # price null at the clock, per status
+        spend_by_status: Counter[str] = Counter()
         traffic_daily: dict[str, Counter] = defaultdict(Counter)  # UTC day -> product -> units
         message_spend = 0
         for message in emu.store.messages_desc(account):  # newest first
-            status, _, _, priced = message.state_at(now)
+            status, sent, _, priced = message.state_at(now)
             latest_activity = max(latest_activity or message.created, message.created)
             by_status[status] += 1
+            if sent is None:
+                undated[status] += 1
+            if priced:
+                spend_by_status[status] += message.price
+            else:
+                unpriced[status] += 1
             by_direction[message.direction] += 1
             by_channel[message.channel] += 1
             if priced:
@@ -158,6 +168,11 @@ def compute_truth(emu: Emulator, tz: str = "UTC") -> dict:
                 "by_status": dict(sorted(by_status.items())),
                 "by_direction": dict(sorted(by_direction.items())),
                 "by_channel": dict(sorted(by_channel.items())),
+                # Scheduled, queued, sending, receiving, canceled, failed before sending.
+                "undated": _by_status_counts(undated),
+                "unpriced": _by_status_counts(unpriced),
+                # In the account's currency; canceled and failed-before-send cost nothing.
+                "spend_by_status": {s: money_str(u) for s, u in sorted(spend_by_status.items())},
             },
             "calls": {
                 "total": total_calls,
@@ -182,6 +197,11 @@ def compute_truth(emu: Emulator, tz: str = "UTC") -> dict:
     as_of = local_date(latest_activity) if latest_activity is not None else None
     return {
         "clock": iso_z(now),
+        # Twilio's real-world behaviours this truth was computed under (as /_emulator/info).
+        "behaviours": behaviours.report(emu.config),
+        # Records that existed and are gone (or changed) by the clock, with when: what a
+        # pipeline may hold from before, for a reconciliation to account for.
+        **changes_over_time(emu),
         "reporting_timezone": tz,
         "latest_activity": iso_z(latest_activity),
         "accounts": accounts,
@@ -307,6 +327,10 @@ def _usage_and_spend(emu: Emulator, account: Account, traffic_daily: dict[str, C
     return {"usage": usage, "spend_daily": spend_daily}
 
 
+def _by_status_counts(counts: Counter[str]) -> dict:
+    return {"total": sum(counts.values()), "by_status": dict(sorted(counts.items()))}
+
+
 def _by_status(statuses: list[str]) -> dict:
     return {"total": len(statuses), "by_status": dict(sorted(Counter(statuses).items()))}
 
@@ -354,3 +378,34 @@ def inventory_counts(emu: Emulator) -> dict:
     for kind in TYPE_PATHS:
         counts[kind] = sum(len(emu.store.available_numbers(iso, kind)) for iso in COUNTRY_OFFER)
     return counts
+
+
+def changes_over_time(emu: Emulator) -> dict[str, list[dict]]:
+    """Deletions (messages, recordings) and body redactions that happened by the clock,
+    oldest first: ``{"kind", "sid", "account_sid", "deleted_at"}`` and
+    ``{"sid", "account_sid", "redacted_at"}``."""
+    store, now = emu.store, emu.clock.now()
+    deletions: list[tuple[int, str, str, str]] = []
+    redactions: list[tuple[int, str, str]] = []
+    for account in emu.world.accounts:
+        for day in store.history_days(account):
+            for m in store.traffic(account, day).messages:
+                if m.created > now:
+                    continue
+                if m.deleted_at is not None and m.deleted_at <= now:
+                    deletions.append((m.deleted_at, "message", m.sid, account.sid))
+                elif m.redacted_at is not None and m.redacted_at <= now:
+                    redactions.append((m.redacted_at, m.sid, account.sid))
+            for r in store.voice(account, day).recordings:
+                if r.created <= now and r.deleted_at is not None and r.deleted_at <= now:
+                    deletions.append((r.deleted_at, "recording", r.sid, account.sid))
+    return {
+        "deletions": [
+            {"kind": kind, "sid": sid, "account_sid": account, "deleted_at": iso_z(at)}
+            for at, kind, sid, account in sorted(deletions)
+        ],
+        "redactions": [
+            {"sid": sid, "account_sid": account, "redacted_at": iso_z(at)}
+            for at, sid, account in sorted(redactions)
+        ],
+    }
