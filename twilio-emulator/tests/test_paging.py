@@ -132,7 +132,7 @@ def test_accounts_and_usage_walks_match_single_pages(api: Api, main_sid: str) ->
     assert [a["sid"] for a in accounts] == [
         a["sid"] for a in api.ok("/2010-04-01/Accounts.json")["accounts"]
     ]
-    assert len(accounts) == 4  # 3 active and the closed one
+    assert len(accounts) == 6  # 3 active, 2 closed (one part-way), 1 suspended
 
     path = f"{account_path(main_sid)}/Usage/Records/Daily.json"
     params = {"StartDate": "2026-10-01", "EndDate": "2026-11-20"}

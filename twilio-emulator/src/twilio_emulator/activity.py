@@ -21,7 +21,7 @@ from .catalog import (
     in_currency,
     money,
 )
-from .lifecycle import Lifecycle, live
+from .lifecycle import Lifecycle, close, live
 from .timefmt import DAY
 from .world import Account, Customer, PhoneNumber, World, make_sid
 
@@ -219,6 +219,7 @@ _CHANNELS = {  # per account index: (sms, mms, whatsapp) weights
     0: (0.82, 0.08, 0.10),
     1: (0.85, 0.00, 0.15),
     2: (0.90, 0.10, 0.00),
+    5: (0.95, 0.05, 0.00),  # the subaccount closed part-way (world._CLOSING)
 }
 
 
@@ -247,10 +248,12 @@ class TrafficGenerator:
             self._cum_weights[account.sid] = cum
 
     def day(self, account: Account, day: int) -> DayTraffic:
-        index = self.world.accounts.index(account)
+        index = account.index
         rng = random.Random(f"{self.world.seed}:{index}:{day}")
         traffic = DayTraffic()
         if day < self.world.history_start_day or account.status != "active":
+            return traffic
+        if account.closed_at is not None and day > account.closed_at // DAY:
             return traffic
         factor = _WEEKDAY_FACTOR[(day + 3) % 7] * account.share
         n_messages = _noisy_count(rng, self.messages_per_day * factor)
@@ -289,6 +292,11 @@ class TrafficGenerator:
             )
         for message in traffic.messages:  # after the happy path, the real-world life
             live(message, self.world.seed, self.lifecycle)
+        if account.closed_at is not None:  # nothing after the account closed
+            traffic.messages = [m for m in traffic.messages if m.created < account.closed_at]
+            traffic.calls = [c for c in traffic.calls if c.created < account.closed_at]
+            for message in traffic.messages:
+                close(message, account.closed_at)
         traffic.messages.sort(key=lambda m: (m.created, m.sid))
         traffic.late = [m for m in traffic.messages if changes_later(m)]
         traffic.calls.sort(key=lambda c: (c.created, c.sid))

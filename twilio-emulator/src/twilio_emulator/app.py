@@ -104,7 +104,9 @@ async def info(request: Request) -> Response:
                     "sid": a.sid,
                     "friendly_name": a.friendly_name,
                     "currency": a.currency,
-                    "status": a.status,
+                    "status": a.status_at(emu.clock.now()),
+                    "closed_at": iso_z(a.closed_at),
+                    "balance_served": a.balance_served,
                     "numbers": [n.e164 for n in a.numbers],
                 }
                 for a in emu.world.accounts

@@ -74,6 +74,23 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
         "the spec: POST /Messages/{Sid}.json with Body='' redacts",
     ),
     Behaviour(
+        "no_balance_subaccount",
+        "one active subaccount (Acme Marketing) has no balance: Balance.json answers 404",
+        "the spec (Balance): 'Child accounts do not contain balance information'",
+    ),
+    Behaviour(
+        "suspended_subaccount",
+        "a suspended subaccount (Acme Labs): listed as suspended, its resources answer 403 "
+        "(code 20403)",
+        "Twilio error 20403: 'Typically this means the account has been suspended or closed'",
+    ),
+    Behaviour(
+        "closing_subaccount",
+        "a subaccount (Acme Retail) with traffic until it closed, two thirds into the history; "
+        "its resources then answer 404 (code 20404), as the closed one's",
+        "Twilio answers 404 for a closed account's resources (the closed subaccount here)",
+    ),
+    Behaviour(
         "transient_401_rate",
         "share of GET requests the edge answers 401 (code 20003) once; asked again, they succeed",
         "Airbyte source-twilio 0.17.5 (2026-03-19): sporadic Twilio/CloudFront 401s",

@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
         help="leave out the closed subaccount (its resources answer 404)",
     )
     data.add_argument(
+        "--closing-after-days",
+        type=float,
+        help="the subaccount closed part-way (Acme Retail) closes this many days after the "
+        "initial clock instead, so a run can read it and a later one find it closed",
+    )
+    data.add_argument(
         "--now",
         help="initial clock, ISO-8601 (e.g. 2026-11-26T12:00:00Z); default: the wall clock",
     )
@@ -238,6 +244,7 @@ def _config(args: argparse.Namespace) -> EmulatorConfig:
         calls_per_day=args.calls_per_day,
         customers=args.customers,
         closed_subaccount=args.closed_subaccount,
+        closing_after_days=args.closing_after_days,
         now=parse_iso_instant(args.now) if args.now else None,
         webhooks=SenderConfig(
             urls=CallbackUrls(

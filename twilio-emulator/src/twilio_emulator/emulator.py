@@ -13,7 +13,7 @@ from .edge import EdgeSettings
 from .lifecycle import Lifecycle
 from .sender import SenderConfig, WebhookSender
 from .store import Clock, Store
-from .world import Account, World, build_world
+from .world import Account, Subaccounts, World, build_world
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,10 @@ class EmulatorConfig:
     undated_order: str = "nulls-last"
     deleted_messages: bool = True
     redacted_messages: bool = True
+    no_balance_subaccount: bool = True
+    suspended_subaccount: bool = True
+    closing_subaccount: bool = True
+    closing_after_days: float | None = None  # None: it closed two thirds into the history
     transient_401_rate: float = 0.002
     transient_404_rate: float = 0.002
     usage_page_size_limit: int | None = 100
@@ -91,7 +95,13 @@ class Emulator:
             customers=config.customers,
             auth_token=config.auth_token,
             api_key_secret=config.api_key_secret,
-            closed_subaccount=config.closed_subaccount,
+            subaccounts=Subaccounts(
+                closed=config.closed_subaccount,
+                suspended=config.suspended_subaccount,
+                closing=config.closing_subaccount,
+                no_balance=config.no_balance_subaccount,
+                closing_after_days=config.closing_after_days,
+            ),
         )
         self.store = Store(
             self.world,

@@ -51,6 +51,16 @@ def not_found(path: str) -> TwilioError:
     return TwilioError(404, 20404, f"The requested resource {path} was not found")
 
 
+def forbidden() -> TwilioError:
+    """A suspended account's resources (Twilio's error 20403)."""
+    return TwilioError(
+        403,
+        20403,
+        "The account lacks permission to access the Twilio API. Typically this means the "
+        "account has been suspended or closed.",
+    )
+
+
 def unauthorized() -> TwilioError:
     return TwilioError(
         401,

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from .emulator import Emulator, Principal
-from .errors import TwilioError, not_found, unauthorized
+from .errors import TwilioError, forbidden, not_found, unauthorized
 from .paging import Created, list_envelope, newest_first, parse_page_request
 from .provisioning import Provisioning
 from .world import Account
@@ -74,13 +74,24 @@ def credential_account(emu: Emulator) -> Callable[[Scope], str | None]:
 def account_for(request: Request, account_sid: str, *, allow_closed: bool = False) -> Account:
     """The account in the path, if the caller may see it; 404 otherwise, as Twilio does.
 
-    A closed account can still be fetched, but its resources answer 404.
+    A closed or suspended account can still be fetched (``allow_closed``), but a closed
+    one's resources answer 404 and a suspended one's 403 (``readable``).
     """
     caller = principal(request)
     for account in emulator(request).visible_accounts(caller):
-        if account.sid == account_sid and (allow_closed or account.status != "closed"):
-            return account
+        if account.sid == account_sid:
+            return account if allow_closed else readable(request, account)
     raise not_found(request.url.path)
+
+
+def readable(request: Request, account: Account) -> Account:
+    """``account`` if its resources answer at the clock: 404 once closed, 403 if suspended."""
+    status = account.status_at(emulator(request).clock.now())
+    if status == "closed":
+        raise not_found(request.url.path)
+    if status == "suspended":
+        raise forbidden()
+    return account
 
 
 class Owned(Protocol):

@@ -144,3 +144,12 @@ def _send(message: Message, d: list[float], options: Lifecycle) -> None:
         and d[10] < PARTIAL_SHARE
     ):
         message.final_status = "partially_delivered"
+
+
+def close(message: Message, at: int) -> None:
+    """Its account closed at ``at``: a message still scheduled then is canceled, never sent."""
+    if message.send_at is not None and message.send_at >= at and message.final_status != "canceled":
+        message.final_status, message.error_code, message.final_at = "canceled", None, at
+        message.sent = message.sending_at = message.priced_at = None
+        message.price = 0
+        message.deleted_at = message.redacted_at = None

@@ -382,7 +382,8 @@ class Store:
                     row[0] += 1
                     row[1] += math.ceil(t.recording.duration / 60)
                     row[2] += t.price
-            if now >= day * DAY:
+            closed = account.closed_at is not None and day * DAY >= account.closed_at
+            if now >= day * DAY and not closed:  # a closed account's numbers are released
                 for number in account.numbers:
                     if is_rent_day(number.created, day):
                         bucket = {

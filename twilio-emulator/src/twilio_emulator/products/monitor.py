@@ -118,7 +118,7 @@ class AuditEvent:
 def audit_log(world: World, account: Account) -> list[AuditEvent]:
     """What the account's owner did in the Console: create the account and its resources."""
     seed = world.seed
-    index = world.accounts.index(account)
+    index = account.index
     actor = console_user_sid(seed, account)
     created: list[tuple[str, str, str, int, str]] = [
         ("account.created", "account", account.sid, account.created, account.friendly_name)

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..errors import TwilioError, bad_request
-from ..http import json_response, principal, query_items
+from ..http import json_response, principal, query_items, readable
 from ..paging import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -40,9 +40,10 @@ def account_of(request: Request) -> Account:
     """Product APIs have no account in the path: the credential's account is the one read.
 
     So a main account's credentials see only the main account's resources; a
-    subaccount's product resources need the subaccount's own SID and token.
+    subaccount's product resources need the subaccount's own SID and token. A closed
+    account's answer 404, a suspended one's 403, as on the 2010 API.
     """
-    return principal(request).account
+    return readable(request, principal(request).account)
 
 
 def origin(request: Request) -> str:
