@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import NOW, TODAY, Api, Live, account_path, day_of, decode
+from tests.support import NOW, TODAY, Api, Live, account_path, day_of, decode, usage_prices
 
 Record = dict[str, Any]
 D = dt.date.fromisoformat
@@ -204,7 +204,8 @@ def test_parent_call_sid_lists_the_child_legs(
 def _usage(api: Api, sid: str, kind: str, **params: str) -> list[Record]:
     suffix = f"/{kind}" if kind else ""
     # Usage Records answer 500 above PageSize=100 (Airbyte #23512): read them as Airbyte does.
-    return api.walk(f"{account_path(sid)}/Usage/Records{suffix}.json", {**params, "PageSize": 100})
+    path = f"{account_path(sid)}/Usage/Records{suffix}.json"
+    return usage_prices(api.walk(path, {**params, "PageSize": 100}))
 
 
 def test_usage_start_and_end_dates_bound_the_days(api: Api, main_sid: str) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.support import TODAY, Api, account_path, charge, day_of, decode
+from tests.support import TODAY, Api, account_path, charge, day_of, decode, usage_prices
 from twilio_emulator.emulator import Emulator
 
 Record = dict[str, Any]
@@ -35,9 +35,11 @@ ACCOUNTS = ("Acme Corp", "Acme Europe", "Acme Marketing")
 
 def _daily(api: Api, sid: str) -> dict[str, dict[str, Record]]:
     """Every day's records of one account alone, by day then category."""
-    records = api.walk(
-        f"{account_path(sid)}/Usage/Records/Daily.json",
-        {"StartDate": HISTORY_START, "IncludeSubaccounts": "false", "PageSize": 100},
+    records = usage_prices(
+        api.walk(
+            f"{account_path(sid)}/Usage/Records/Daily.json",
+            {"StartDate": HISTORY_START, "IncludeSubaccounts": "false", "PageSize": 100},
+        )
     )
     days: dict[str, dict[str, Record]] = defaultdict(dict)
     for record in records:
@@ -162,14 +164,16 @@ def test_periods_agree_with_daily(api: Api, main_sid: str) -> None:
     params = {"Category": "totalprice", "IncludeSubaccounts": "false"}
     daily = {
         r["start_date"]: r["price"]
-        for r in api.walk(f"{base}/Daily.json", {**params, "StartDate": HISTORY_START})
+        for r in usage_prices(
+            api.walk(f"{base}/Daily.json", {**params, "StartDate": HISTORY_START})
+        )
     }
 
     def between(lo: str, hi: str) -> Decimal:
         return sum((p for d, p in daily.items() if lo <= d <= hi), Decimal(0))
 
     def single(kind: str) -> Record:
-        (record,) = api.ok(f"{base}/{kind}.json", params)["usage_records"]
+        (record,) = usage_prices(api.ok(f"{base}/{kind}.json", params)["usage_records"])
         return record
 
     expectations = {
@@ -183,7 +187,7 @@ def test_periods_agree_with_daily(api: Api, main_sid: str) -> None:
         record = single(kind)
         assert (record["start_date"], record["end_date"]) == (lo, hi), kind
         assert record["price"] == between(lo, hi), kind
-    months = api.walk(f"{base}/Monthly.json", params)
+    months = usage_prices(api.walk(f"{base}/Monthly.json", params))
     assert [(m["start_date"], m["end_date"]) for m in months] == [
         ("2026-11-01", "2026-11-20"),
         ("2026-10-01", "2026-10-31"),
@@ -194,6 +198,6 @@ def test_periods_agree_with_daily(api: Api, main_sid: str) -> None:
     for month in months:
         assert month["price"] == between(month["start_date"], month["end_date"])
     assert sum((m["price"] for m in months), Decimal(0)) == single("AllTime")["price"]
-    (year,) = api.walk(f"{base}/Yearly.json", params)
+    (year,) = usage_prices(api.walk(f"{base}/Yearly.json", params))
     assert year["price"] == single("AllTime")["price"]
     assert dt.date.fromisoformat(year["end_date"]) == TODAY

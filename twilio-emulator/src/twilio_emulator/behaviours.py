@@ -91,6 +91,18 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
         "Twilio answers 404 for a closed account's resources (the closed subaccount here)",
     ),
     Behaviour(
+        "usage_price_strings",
+        "usage records' price is a string ('0', '2192.84855'), as Twilio's examples show; "
+        "off: a number, as the spec types it",
+        "the spec's Usage Records examples (price '0', '2192.84855'; price_unit 'usd')",
+    ),
+    Behaviour(
+        "retention",
+        "messages and recordings older than 400 days are gone from lists and fetches "
+        "(alerts keep 30 days, always)",
+        "Twilio's 400-day retention window (error 20004's message; Airbyte PR 15972)",
+    ),
+    Behaviour(
         "transient_401_rate",
         "share of GET requests the edge answers 401 (code 20003) once; asked again, they succeed",
         "Airbyte source-twilio 0.17.5 (2026-03-19): sporadic Twilio/CloudFront 401s",

@@ -12,7 +12,7 @@ from .behaviours import ALERTS_CAP_MODES, UNDATED_ORDERS
 from .edge import EdgeSettings
 from .lifecycle import Lifecycle
 from .sender import SenderConfig, WebhookSender
-from .store import Clock, Store
+from .store import RETENTION_DAYS, Clock, Store
 from .world import Account, Subaccounts, World, build_world
 
 
@@ -41,6 +41,8 @@ class EmulatorConfig:
     suspended_subaccount: bool = True
     closing_subaccount: bool = True
     closing_after_days: float | None = None  # None: it closed two thirds into the history
+    usage_price_strings: bool = True
+    retention: bool = True  # messages and recordings older than 400 days are gone
     transient_401_rate: float = 0.002
     transient_404_rate: float = 0.002
     usage_page_size_limit: int | None = 100
@@ -112,6 +114,7 @@ class Emulator:
                 calls_per_day=config.calls_per_day,
                 lifecycle=config.lifecycle,
             ),
+            retention_days=RETENTION_DAYS if config.retention else None,
         )
         self.started_at = start
         self.webhooks = (

@@ -25,6 +25,8 @@ from .timefmt import DAY, day_to_date
 from .voice import Conference, Recording, Transcription, VoiceDay, call_events, derive_day
 from .world import Account, World
 
+# Twilio keeps messages and recordings this many days (today included); older ones are gone.
+RETENTION_DAYS = 400
 # A day's usage never changes once this long after the day has ended (prices land late).
 SETTLE_DELAY = 3 * 3600
 
@@ -57,10 +59,18 @@ class UsageAmount:
 
 
 class Store:
-    def __init__(self, world: World, clock: Clock, generator: TrafficGenerator) -> None:
+    def __init__(
+        self,
+        world: World,
+        clock: Clock,
+        generator: TrafficGenerator,
+        *,
+        retention_days: int | None = RETENTION_DAYS,
+    ) -> None:
         self.world = world
         self.clock = clock
         self.generator = generator
+        self.retention_days = retention_days  # of messages and recordings; None: forever
         self._days: dict[tuple[str, int], DayTraffic] = {}
         self._messages_by_sid: dict[str, Message] = {}
         self._calls_by_sid: dict[str, Call] = {}
@@ -144,6 +154,18 @@ class Store:
     def first_day(self, account: Account) -> int:
         return self.world.history_start_day
 
+    def retained_from(self, account: Account) -> int:
+        """The first day whose messages and recordings Twilio still keeps (400 days, today
+        included): older ones are gone from lists and fetches."""
+        first = self.first_day(account)
+        if self.retention_days is None:
+            return first
+        return max(first, self.today - self.retention_days + 1)
+
+    def kept(self, account: Account, created: int) -> bool:
+        """A message or recording created at ``created`` is still kept at the clock."""
+        return created // DAY >= self.retained_from(account)
+
     def derived(self, kind: str, account: Account, day: int, build: Callable[[], T]) -> T:
         """Records a product module derives from one account's day (``products/``), built once.
 
@@ -177,7 +199,10 @@ class Store:
     def message(self, sid: str) -> Message | None:
         """The message with ``sid``, if it exists at the clock (created, not deleted)."""
         message = self.any_message(sid)
-        return message if message is not None and message.exists_at(self.clock.now()) else None
+        if message is None or not message.exists_at(self.clock.now()):
+            return None
+        account = self.world.account(message.account_sid)
+        return message if account is not None and self.kept(account, message.created) else None
 
     def any_message(self, sid: str) -> Message | None:
         """The message with ``sid`` created by the clock, deleted or not (for page tokens)."""
@@ -201,7 +226,7 @@ class Store:
         [from_day, to_day]."""
         now = self.clock.now()
         hi = min(self.today, to_day if to_day is not None else self.today)
-        lo = max(self.first_day(account), from_day if from_day is not None else -(10**9))
+        lo = max(self.retained_from(account), from_day if from_day is not None else -(10**9))
         for day in range(hi, lo - 1, -1):
             for message in reversed(self.traffic(account, day).messages):
                 if message.exists_at(now):
@@ -280,7 +305,10 @@ class Store:
 
     def recording(self, sid: str) -> Recording | None:
         found = self._recordings_by_sid.get(sid)
-        return found if found is not None and found.created <= self.clock.now() else None
+        if found is None or found.created > self.clock.now():
+            return None
+        account = self.world.account(found.account_sid)
+        return found if account is not None and self.kept(account, found.created) else None
 
     def transcription(self, sid: str) -> Transcription | None:
         found = self._transcriptions_by_sid.get(sid)

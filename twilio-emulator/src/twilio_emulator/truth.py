@@ -372,7 +372,12 @@ def resource_counts(emu: Emulator, account: Account, *, readable: bool = True) -
     days = store.history_days(account) if readable else range(0)
     voice = [store.voice(account, day) for day in days]
     conferences = [c for v in voice for c in v.conferences if c.created <= now]
-    recordings = [r for v in voice for r in v.recordings if r.visible(now, include_deleted=True)]
+    recordings = [
+        r
+        for v in voice
+        for r in v.recordings
+        if r.visible(now, include_deleted=True) and store.kept(account, r.created)
+    ]
     transcriptions = [t for v in voice for t in v.transcriptions if t.created <= now]
     if not readable:
         setup = Provisioning()

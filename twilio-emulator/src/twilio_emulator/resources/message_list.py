@@ -20,6 +20,7 @@ from ..activity import Message
 from ..lifecycle import MAX_LAG_DAYS
 from ..paging import ChainListing, Listing
 from ..store import Store
+from ..timefmt import DAY
 from ..world import Account
 from .traffic import DayListing, DayRange
 
@@ -43,10 +44,11 @@ def message_listing(
 ) -> Listing[Message]:
     """The account's messages at ``now`` in ``order``, those passing ``matches`` (To, From)
     and sent within ``sent`` (when that filter is given)."""
-    first, today = store.first_day(account), store.today
+    first, today = store.retained_from(account), store.today
 
     def dated(m: Message) -> bool:
-        return m.sent is not None and m.sent <= now and m.exists_at(now)
+        kept = m.created // DAY >= first  # a message sent lately may be older than retention
+        return m.sent is not None and m.sent <= now and m.exists_at(now) and kept
 
     def keep(m: Message) -> bool:
         if sent.active:
@@ -104,7 +106,7 @@ def _by_creation(
     With a DateSent range, a message sent in it may have been created up to
     ``MAX_LAG_DAYS`` before: those days contribute only their ``late`` messages.
     """
-    first, today = store.first_day(account), store.today
+    first, today = store.retained_from(account), store.today
     lo = first if sent.lo is None else max(first, sent.lo - MAX_LAG_DAYS)
     hi = today if sent.hi is None else min(today, sent.hi)
     whole_from = lo if sent.lo is None else sent.lo - 1

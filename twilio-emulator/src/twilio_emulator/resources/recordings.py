@@ -77,11 +77,8 @@ async def list_recordings(request: Request) -> Response:
             return False
         return "ConferenceSid" not in plain or recording.conference_sid == plain["ConferenceSid"]
 
-    lo = (
-        store.first_day(account)
-        if created.lo is None
-        else max(store.first_day(account), created.lo)
-    )
+    kept = store.retained_from(account)  # older recordings are gone (400 days)
+    lo = kept if created.lo is None else max(kept, created.lo)
     hi = store.today if created.hi is None else min(store.today, created.hi)
     listing = DayListing(
         rows_of_day=lambda day: store.voice(account, day).recordings,

@@ -59,7 +59,16 @@ def _units(category: str, currency: str) -> tuple[str, str, str]:
     return description, count_unit, usage_unit
 
 
-def render(row: UsageRow, as_of: int, path: str) -> dict:
+def usage_price(units: int, *, as_string: bool) -> str | float:
+    """Twilio's examples give usage ``price`` as a string ("0", "2192.84855"); the spec
+    types it as a number. Strings: exact, trailing zeros dropped, "0" for nothing."""
+    if not as_string:
+        return units / MONEY_SCALE
+    text = money_str(units)
+    return text.rstrip("0").rstrip(".") if units else "0"
+
+
+def render(row: UsageRow, as_of: int, path: str, *, price_as_string: bool = True) -> dict:
     account = row.account
     description, count_unit, usage_unit = _units(row.category, account.currency)
     base = f"{API_2010}/Accounts/{account.sid}/Usage/Records"
@@ -73,8 +82,7 @@ def render(row: UsageRow, as_of: int, path: str) -> dict:
         "count_unit": count_unit,
         "description": description,
         "end_date": end,
-        # The spec types usage price as a number (other resources' prices are strings).
-        "price": row.amount.price / MONEY_SCALE,
+        "price": usage_price(row.amount.price, as_string=price_as_string),
         "price_unit": account.currency.lower(),
         "start_date": start,
         "subresource_uris": {
@@ -196,7 +204,12 @@ async def list_usage(request: Request, kind: str = "Records") -> Response:
     now = emu.clock.now()
     path = request.url.path
     return json_response(
-        list_envelope(page, listing, "usage_records", lambda r: render(r, now, path))
+        list_envelope(
+            page,
+            listing,
+            "usage_records",
+            lambda r: render(r, now, path, price_as_string=emu.config.usage_price_strings),
+        )
     )
 
 
