@@ -61,7 +61,7 @@ def base(account) -> str:
     return f"/2010-04-01/Accounts/{account.sid}"
 
 
-def test_conference_list_defaults_to_in_progress_since_july_2026(served: tuple) -> None:
+def test_conference_list_defaults_to_in_progress_from_2026_09_30(served: tuple) -> None:
     emulator, client = served
     live = testing.advance_to_live_conference(emulator)
     path = f"{base(emulator.world.account(live.account_sid))}/Conferences.json"
@@ -71,12 +71,19 @@ def test_conference_list_defaults_to_in_progress_since_july_2026(served: tuple) 
     by_status = {s: every(client, path, "conferences", Status=s) for s in ("init", "completed")}
     assert len(by_status["completed"]) > 1
     assert by_status["init"] == []
-    # Before 2026-07-13 Twilio listed every status by default.
-    earlier, old_client = make(now=dt.datetime(2026, 7, 1, 12, tzinfo=dt.timezone.utc))
-    old_path = f"{base(earlier.world.main)}/Conferences.json"
-    everything = every(old_client, old_path, "conferences")
-    completed = every(old_client, old_path, "conferences", Status="completed")
-    assert len(everything) >= len(completed) > 0
+    # Before 2026-09-30 Twilio listed every status by default (its changelog of 2026-07-08
+    # moved the switch from 2026-07-13): on 2026-09-29 as on 2026-07-01.
+    for day in (dt.date(2026, 7, 1), dt.date(2026, 9, 29)):
+        at = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.timezone.utc)
+        earlier, old_client = make(now=at)
+        old_path = f"{base(earlier.world.main)}/Conferences.json"
+        everything = every(old_client, old_path, "conferences")
+        completed = every(old_client, old_path, "conferences", Status="completed")
+        assert len(everything) >= len(completed) > 0, day
+    switched, new_client = make(now=dt.datetime(2026, 9, 30, 12, tzinfo=dt.timezone.utc))
+    new_path = f"{base(switched.world.main)}/Conferences.json"
+    assert every(new_client, new_path, "conferences", Status="completed")
+    assert all(c["status"] == "in-progress" for c in every(new_client, new_path, "conferences"))
 
 
 def test_conference_filters_take_dates_only(served: tuple) -> None:

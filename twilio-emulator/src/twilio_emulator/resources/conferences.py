@@ -1,9 +1,11 @@
 """Conferences (``.../Conferences.json``) and their live participants
 (``.../Conferences/{ConferenceSid}/Participants.json``).
 
-Since 2026-07-13 Twilio lists only ``in-progress`` conferences unless ``Status``
-is given; the emulator follows its clock. Participants are listed only while
-connected to a conference that has not ended: Twilio keeps no participant history.
+From 2026-09-30 Twilio lists only ``in-progress`` conferences unless ``Status`` is
+given (its changelog of 2026-07-08, "Conference list endpoint rollout extended",
+moved the switch from 2026-07-13); the emulator follows its clock. Participants are
+listed only while connected to a conference that has not ended: Twilio keeps no
+participant history.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from .traffic import DayListing, DayRange
 
 MOUNT = API_2010
 STATUSES = ("init", "in-progress", "completed")
-IN_PROGRESS_BY_DEFAULT_FROM = date_to_day(dt.date(2026, 7, 13))
+IN_PROGRESS_BY_DEFAULT_FROM = date_to_day(dt.date(2026, 9, 30))
 
 
 def render(conference: Conference, now: int) -> dict:
