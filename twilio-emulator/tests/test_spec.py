@@ -22,6 +22,7 @@ from referencing.jsonschema import DRAFT4
 
 from tests.conftest import Live
 from tests.support import RFC2822_PATTERN, Api, account_path, records_key, usage_prices
+from twilio_emulator.timefmt import iso_z
 
 SPEC_DIR = Path(__file__).resolve().parents[3] / "shared" / "twilio-oai"
 SPEC_FILE = SPEC_DIR / "twilio_api_v2010.json"
@@ -227,3 +228,51 @@ def test_created_resources_validate(
     escaped = template.replace("~", "~0").replace("/", "~1")
     pointer = f"/paths/{escaped}/post/responses/201/content/application~1json/schema"
     assert _errors(validator_for(pointer), response.json()) == []
+
+
+def test_every_message_status_validates(
+    validator_for: Any, main_messages: list[dict[str, Any]]
+) -> None:
+    """Scheduled, canceled, failed-before-send, partially delivered, receiving...: the undated
+    ones sit at the end of the default order, so every message of the account is checked."""
+    schema = validator_for("/components/schemas/api.v2010.account.message")
+    statuses = set()
+    for message in main_messages:
+        assert _errors(schema, message) == [], message["sid"]
+        statuses.add(message["status"])
+    assert {"scheduled", "canceled", "failed", "partially_delivered", "read"} <= statuses
+    directions = {m["direction"] for m in main_messages}
+    assert directions == {"inbound", "outbound-api", "outbound-call", "outbound-reply"}
+
+
+def test_schedule_cancel_and_redact_validate(
+    spec: dict[str, Any], validator_for: Any, live: Live
+) -> None:
+    """``POST .../Messages.json`` with ``ScheduleType=fixed`` (201), then ``POST
+    .../Messages/{Sid}.json`` with ``Status=canceled`` and with ``Body=`` (200)."""
+    main = live.emulator.world.main
+    base = _concrete(f"{A}/Messages.json", main.sid)
+    send_at = live.emulator.clock.now() + 3600
+    scheduled = live.client.post(
+        base,
+        data={"To": "+14155550100", "Body": "Tomorrow at 9", "ScheduleType": "fixed",
+              "MessagingServiceSid": main.messaging_service_sid,
+              "SendAt": iso_z(send_at) or ""},
+        auth=live.api.auth,
+    )  # fmt: skip
+    assert scheduled.status_code == 201, scheduled.text
+    created = _post_pointer(f"{A}/Messages.json", 201)
+    assert _errors(validator_for(created), scheduled.json()) == []
+    instance = f"{A}/Messages/{{Sid}}.json"
+    updated = _post_pointer(instance, 200)
+    path = f"{base[: -len('.json')]}/{scheduled.json()['sid']}.json"
+    for data in ({"Status": "canceled"}, {"Body": ""}):
+        response = live.client.post(path, data=data, auth=live.api.auth)
+        assert response.status_code == 200, response.text
+        assert _errors(validator_for(updated), response.json()) == []
+    assert "post" in spec["paths"][instance]
+
+
+def _post_pointer(template: str, status: int) -> str:
+    escaped = template.replace("~", "~0").replace("/", "~1")
+    return f"/paths/{escaped}/post/responses/{status}/content/application~1json/schema"
