@@ -186,6 +186,11 @@ def test_cli_options_set_the_config_fields() -> None:
     assert config.usage_page_size_limit is None
     assert config.verify_page_size_limit == 10
     assert (config.alerts_cap, config.alerts_cap_mode) == (500, "error")
+    switches = [b.name for b in BEHAVIOURS if isinstance(getattr(EmulatorConfig(), b.name), bool)]
+    flags = [f"--no-{name.replace('_', '-')}" for name in switches]
+    config = _config(_parser().parse_args(["serve", *flags, "--undated-order", "nulls-first"]))
+    assert all(getattr(config, name) is False for name in switches)
+    assert config.undated_order == "nulls-first"
     defaults = _config(_parser().parse_args(["serve"]))
     assert {b.name: getattr(defaults, b.name) for b in BEHAVIOURS} == {
         b.name: getattr(EmulatorConfig(), b.name) for b in BEHAVIOURS
