@@ -116,3 +116,26 @@ def test_date_sent_filters_find_messages_sent_long_after_creation(
         expected = {m["sid"] for m in walked if m["date_sent"] and
                     parsedate_to_datetime(m["date_sent"]).date().isoformat() == day}  # fmt: skip
         assert {m["sid"] for m in got} == expected
+
+
+def test_a_page_token_survives_its_record_being_deleted() -> None:
+    """The walk resumes after the boundary record, wherever it was, even once it is gone."""
+    live = start(make_config(**SMALL))
+    emu, now = live.emulator, live.emulator.clock.now()
+    walked = live.api.walk(path(live), {"PageSize": 1000})
+    position = {m["sid"]: i for i, m in enumerate(walked)}
+    doomed = next(
+        m for account in emu.world.active_accounts if account.sid == live.main_sid
+        for day in emu.store.history_days(account)
+        for m in emu.store.traffic(account, day).messages
+        if m.deleted_at and now < m.deleted_at < now + 5 * 86_400 and m.sid in position
+    )  # fmt: skip
+    token = {"PageSize": 5, "Page": 1, "PageToken": f"PA{doomed.sid}"}
+    before = [m["sid"] for m in live.api.ok(path(live), token)["messages"]]
+    assert before == [m["sid"] for m in walked[position[doomed.sid] + 1 :][:5]]
+    live.advance(advance_seconds=doomed.deleted_at - now)  # type: ignore[operator]
+    assert (
+        live.api.get(f"{account_path(live.main_sid)}/Messages/{doomed.sid}.json").status_code == 404
+    )
+    after = [m["sid"] for m in live.api.ok(path(live), token)["messages"]]
+    assert after[:3] == before[:3]

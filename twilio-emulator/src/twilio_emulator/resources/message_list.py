@@ -46,9 +46,12 @@ def message_listing(
     and sent within ``sent`` (when that filter is given)."""
     first, today = store.retained_from(account), store.today
 
+    def sent_by_now(m: Message) -> bool:
+        return m.sent is not None and m.sent <= now
+
     def dated(m: Message) -> bool:
         kept = m.created // DAY >= first  # a message sent lately may be older than retention
-        return m.sent is not None and m.sent <= now and m.exists_at(now) and kept
+        return sent_by_now(m) and m.exists_at(now) and kept
 
     def keep(m: Message) -> bool:
         if sent.active:
@@ -87,9 +90,10 @@ def message_listing(
         [(1, by_sent), (0, undated)] if order == "nulls-last" else [(1, undated), (0, by_sent)]
     )
     dated_rank = 1 if order == "nulls-last" else 0
+    # A page token's record keeps its place even if deleted since: rank by date_sent alone.
     return ChainListing(
         parts,
-        rank_of=lambda m: dated_rank if dated(m) else 1 - dated_rank,
+        rank_of=lambda m: dated_rank if sent_by_now(m) else 1 - dated_rank,
         by_sid=store.any_message,
     )
 
