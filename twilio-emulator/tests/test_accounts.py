@@ -138,3 +138,14 @@ def test_a_run_reads_it_and_a_later_one_finds_it_closed() -> None:
 def test_the_closing_switch() -> None:
     off = start(make_config(**SMALL, closing_subaccount=False))
     assert "Acme Retail" not in listed(off)
+
+
+def test_info_reports_each_accounts_state(live: Live) -> None:
+    info = {a["friendly_name"]: a for a in live.client.get("/_emulator/info").json()["accounts"]}
+    assert {name: a["status"] for name, a in info.items()} == {
+        "Acme Corp": "active", "Acme Europe": "active", "Acme Marketing": "active",
+        "Acme Legacy": "closed", "Acme Labs": "suspended", "Acme Retail": "closed",
+    }  # fmt: skip
+    assert info["Acme Marketing"]["balance_served"] is False
+    assert info["Acme Retail"]["closed_at"] == iso_z(named(live, "Acme Retail").closed_at)
+    assert info["Acme Corp"]["closed_at"] is None
