@@ -17,7 +17,7 @@ from twilio_emulator.emulator import Emulator, EmulatorConfig
 from twilio_emulator.lifecycle import MAX_LEAD, MIN_LEAD, Lifecycle
 from twilio_emulator.timefmt import DAY, iso_z
 
-SMALL: dict[str, Any] = {"days": 40, "messages_per_day": 400, "calls_per_day": 10, "customers": 200}
+SMALL: dict[str, Any] = {"days": 30, "messages_per_day": 300, "calls_per_day": 10, "customers": 200}
 
 
 def every_message(emu: Emulator) -> Iterator[Message]:
