@@ -38,12 +38,17 @@ RFC2822_PATTERN = re.compile(
     r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} \+0000$"
 )
 
+USAGE_PRICE = re.compile(r"^(0|[1-9]\d*(\.\d*[1-9])?|0\.\d*[1-9])$")
 Params = Mapping[str, str | int] | Sequence[tuple[str, str | int]]
+# Tests read the API as a client would, but must not fail at random: the edge's
+# transient 401/404 are off in every suite emulator but the ones testing them.
+STEADY_EDGE: dict[str, Any] = {"transient_401_rate": 0.0, "transient_404_rate": 0.0}
 
 
 def make_config(**overrides: Any) -> EmulatorConfig:
     """The suite's emulator: default sizes, a fixed clock and known secrets."""
     options: dict[str, Any] = {
+        **STEADY_EDGE,
         "now": NOW,
         "auth_token": AUTH_TOKEN,
         "api_key_secret": API_KEY_SECRET,
@@ -78,6 +83,15 @@ def canonical_rfc2822(value: str) -> str:
 
 def day_of(value: str | None) -> dt.date | None:
     return None if value is None else parse_rfc2822(value).astimezone(dt.timezone.utc).date()
+
+
+def usage_prices(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Usage records with their ``price`` (a string on the wire, as in Twilio's examples:
+    "0", "2192.84855") as an exact ``Decimal``."""
+    for record in records:
+        assert isinstance(record["price"], str), record["price"]
+        assert USAGE_PRICE.match(record["price"]), record["price"]
+    return [{**record, "price": Decimal(record["price"])} for record in records]
 
 
 def charge(price: str | None) -> Decimal:

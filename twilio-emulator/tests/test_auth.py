@@ -89,7 +89,8 @@ def test_api_key_and_secret_work(
     key = Api(client, api_key_auth)
     path = f"{account_path(main_sid)}/Calls.json"
     assert key.ok(path, {"PageSize": 5}) == api.ok(path, {"PageSize": 5})
-    assert len(key.ok("/2010-04-01/Accounts.json")["accounts"]) == 4  # 3 active, 1 closed
+    # 3 active, 1 closed, 1 suspended, 1 closed part-way through the history.
+    assert len(key.ok("/2010-04-01/Accounts.json")["accounts"]) == 6
     wrong = client.get(path, auth=(api_key_auth[0], "not-the-secret"))
     assert wrong.status_code == 401
 
@@ -99,8 +100,10 @@ def test_main_credentials_see_every_subaccount(api: Api, main_sid: str) -> None:
     assert sorted((a["friendly_name"], a["status"]) for a in accounts) == [
         ("Acme Corp", "active"),
         ("Acme Europe", "active"),
+        ("Acme Labs", "suspended"),  # listed, its resources answer 403
         ("Acme Legacy", "closed"),  # listed, as Twilio lists closed subaccounts
         ("Acme Marketing", "active"),
+        ("Acme Retail", "closed"),  # closed part-way through the history
     ]
     assert {a["owner_account_sid"] for a in accounts} == {main_sid}
     for account in (a for a in accounts if a["status"] == "active"):

@@ -9,10 +9,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.support import STEADY_EDGE
 from twilio_emulator import testing
 from twilio_emulator.cli import _fault_plan, _parser
 from twilio_emulator.emulator import EmulatorConfig
-from twilio_emulator.faults import KINDS, FaultPlan
+from twilio_emulator.faults import ENVELOPE_KEYS, KINDS, LIST_SHAPES, FaultPlan
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone.utc)
 TODAY = NOW.date()
@@ -21,6 +22,7 @@ TODAY = NOW.date()
 @pytest.fixture(scope="module")
 def served() -> Iterator[testing.ServedEmulator]:
     config = EmulatorConfig(
+        **STEADY_EDGE,
         seed=5,
         days=6,
         messages_per_day=40,
@@ -71,6 +73,8 @@ def test_default_plan_injects_nothing_but_retention(served: testing.ServedEmulat
     body = report(served)
     assert body["plan"] == FaultPlan().to_dict()
     assert body["plan"]["retention_days"] == 400
+    assert body["applies_to"] == ["/2010-04-01", "/monitor", "/messaging", "/conversations",
+                                  "/studio", "/verify", "/trunking", "/insights"]  # fmt: skip
     assert body["requests"] == 0
     assert body["injected"] == {}
 
@@ -105,7 +109,7 @@ def test_cli_options_build_the_same_plan() -> None:
         ["serve", "--fault-seed", "9", "--fault", "429=0.1", "--fault", "reset=0.05",
          "--retry-after", "2", "--latency-ms", "20", "--max-concurrent", "3",
          "--hang-seconds", "4", "--revoke-after", "50", "--close-after", "AC" + "1" * 32 + "=7",
-         "--page-size-limit", "100", "--usage-page-size-limit", "500", "--retention-days", "30"]
+         "--page-size-limit", "100", "--retention-days", "30"]
     )  # fmt: skip
     assert _fault_plan(args) == FaultPlan(
         seed=9,
@@ -117,7 +121,6 @@ def test_cli_options_build_the_same_plan() -> None:
         revoke_after=50,
         close_after={"AC" + "1" * 32: 7},
         page_size_limit=100,
-        usage_page_size_limit=500,
         retention_days=30,
     )
 
@@ -131,6 +134,7 @@ def test_help_documents_every_fault(capsys: pytest.CaptureFixture[str]) -> None:
     for option in ("--max-concurrent", "--revoke-after", "--close-after", "--page-size-limit",
                    "--usage-page-size-limit", "--retention-days", "/_emulator/faults"):  # fmt: skip
         assert option in text
+    assert "every product API" in text
 
 
 # --- random faults ----------------------------------------------------------------------
@@ -335,7 +339,7 @@ def test_closed_subaccount_is_listed_and_its_resources_404(
         a["sid"]: a["status"] for a in api.get("/2010-04-01/Accounts.json").json()["accounts"]
     }
     assert listed[closed] == "closed"
-    assert sorted(listed.values()) == ["active", "active", "active", "closed"]
+    assert sorted(listed.values()) == ["active"] * 3 + ["closed"] * 2 + ["suspended"]
     fetched = api.get(f"/2010-04-01/Accounts/{closed}.json")
     assert fetched.status_code == 200
     assert fetched.json()["status"] == "closed"
@@ -347,3 +351,114 @@ def test_closed_subaccount_is_listed_and_its_resources_404(
     assert truth["status"] == "closed"
     assert truth["messages"]["total"] == 0
     assert truth["calls"]["total"] == 0
+
+
+# --- wrong-shape 200s -----------------------------------------------------------------------
+
+ALERTS = "/monitor/v1/Alerts"
+
+
+@pytest.mark.parametrize("path", ["messages", ALERTS])
+def test_wrong_shape_list_pages(
+    served: testing.ServedEmulator, api: httpx.Client, path: str
+) -> None:
+    path = messages_path(served.account_sid) if path == "messages" else path
+    whole = api.get(path).json()
+    product = "meta" in whole
+    key = whole["meta"]["key"] if product else next(iter(set(whole) - ENVELOPE_KEYS))
+    shapes = {}
+    for kind in LIST_SHAPES:
+        set_plan(served, rates={kind: 1.0})
+        response = api.get(path)
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("application/json")
+        shapes[kind] = response.json()
+        assert report(served)["injected"] == {kind: 1}
+    assert shapes["missing-key"] == {k: v for k, v in whole.items() if k != key}
+    assert shapes["null-list"] == {**whole, key: None}
+    if product:
+        assert shapes["truncated-envelope"] == {
+            "meta": {k: whole["meta"][k] for k in ("page", "page_size", "next_page_url",
+                                                   "previous_page_url")}
+        }  # fmt: skip
+    else:
+        assert set(shapes["truncated-envelope"]) == {
+            "page", "page_size", "next_page_uri", "previous_page_uri"
+        }  # fmt: skip
+
+
+def test_list_shapes_leave_other_answers_alone(
+    served: testing.ServedEmulator, api: httpx.Client
+) -> None:
+    account = f"/2010-04-01/Accounts/{served.account_sid}.json"
+    whole = api.get(account).json()
+    for kind in LIST_SHAPES:
+        set_plan(served, rates={kind: 1.0})
+        assert api.get(account).json() == whole
+        assert api.get("/2010-04-01/Accounts/AC" + "0" * 32 + "/Calls.json").status_code == 404
+        assert report(served)["injected"] == {}, "nothing to reshape: not counted"
+
+
+def test_html_200_is_an_html_page(served: testing.ServedEmulator, api: httpx.Client) -> None:
+    set_plan(served, rates={"html-200": 1.0})
+    for path in (messages_path(served.account_sid), ALERTS):
+        response = api.get(path)
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/html")
+        assert response.content.startswith(b"<!DOCTYPE html>")
+    assert report(served)["injected"] == {"html-200": 2}
+
+
+# --- the product APIs are faulted too ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"),
+    [("429", 429), ("429-no-retry-after", 429), ("500", 500), ("502", 502), ("503", 503),
+     ("504", 504), ("truncated", 200), ("invalid-json", 200), ("html-200", 200),
+     ("missing-key", 200), ("null-list", 200), ("truncated-envelope", 200)],
+)  # fmt: skip
+def test_every_random_fault_applies_to_product_apis(
+    served: testing.ServedEmulator, api: httpx.Client, kind: str, status: int
+) -> None:
+    set_plan(served, rates={kind: 1.0})
+    for path in ("/monitor/v1/Alerts", "/messaging/v1/Services", "/conversations/v1/Users",
+                 "/studio/v2/Flows", "/verify/v2/Services", "/trunking/v1/Trunks",
+                 "/insights/v1/Voice/Summaries"):  # fmt: skip
+        assert api.get(path).status_code == status, path
+    assert report(served)["injected"] == {kind: 7}
+
+
+def test_reset_and_timeout_apply_to_product_apis(
+    served: testing.ServedEmulator, api: httpx.Client
+) -> None:
+    set_plan(served, rates={"reset": 1.0})
+    with pytest.raises(httpx.RemoteProtocolError):
+        api.get(ALERTS)
+    set_plan(served, rates={"timeout": 1.0}, hang_seconds=20)
+    with pytest.raises(httpx.ReadTimeout):
+        api.get(ALERTS, timeout=0.5)
+
+
+def test_rules_apply_to_product_apis(served: testing.ServedEmulator, api: httpx.Client) -> None:
+    set_plan(served, page_size_limit=100)
+    refused = api.get(ALERTS, params={"PageSize": 1000})
+    assert (refused.status_code, refused.json()["code"]) == (400, 20007)
+    set_plan(served, revoke_after=1)
+    assert [api.get(ALERTS).status_code for _ in range(2)] == [200, 401]
+    set_plan(served, max_concurrent=0)
+    assert api.get(ALERTS).status_code == 429
+    set_plan(served, latency_ms=300)
+    assert api.get(ALERTS).elapsed.total_seconds() >= 0.3
+
+
+def test_a_subaccount_closes_mid_run_on_product_apis(served: testing.ServedEmulator) -> None:
+    sub = next(a for a in served.emulator.world.accounts if not a.is_main and a.status == "active")
+    set_plan(served, close_after={sub.sid: 2})
+    with httpx.Client(base_url=served.url, auth=(sub.sid, sub.auth_token), timeout=10) as client:
+        codes = [client.get(ALERTS).status_code for _ in range(3)]
+        assert codes == [200, 200, 404]
+        assert client.get("/verify/v2/Services").json()["code"] == 20404
+    main = httpx.get(served.url + ALERTS, auth=(served.account_sid, served.auth_token))
+    assert main.status_code == 200
+    httpx.delete(f"{served.url}/_emulator/faults", timeout=10)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import NOW, TODAY, Api, Live, account_path, day_of, decode
+from tests.support import NOW, TODAY, Api, Live, account_path, day_of, decode, usage_prices
 
 Record = dict[str, Any]
 D = dt.date.fromisoformat
@@ -102,8 +102,7 @@ def test_unsent_messages_never_match_date_sent(live: Live) -> None:
     live.advance(advance_seconds=pending.created - NOW)
 
     path = f"{account_path(live.main_sid)}/Messages.json"
-    head = live.api.ok(path, {"PageSize": 20})["messages"]
-    record = next(m for m in head if m["sid"] == pending.sid)
+    record = live.api.ok(f"{account_path(live.main_sid)}/Messages/{pending.sid}.json")
     assert record["date_sent"] is None
     assert record["status"] in ("queued", "accepted")
     for params in (
@@ -204,7 +203,9 @@ def test_parent_call_sid_lists_the_child_legs(
 
 def _usage(api: Api, sid: str, kind: str, **params: str) -> list[Record]:
     suffix = f"/{kind}" if kind else ""
-    return api.walk(f"{account_path(sid)}/Usage/Records{suffix}.json", {**params, "PageSize": 1000})
+    # Usage Records answer 500 above PageSize=100 (Airbyte #23512): read them as Airbyte does.
+    path = f"{account_path(sid)}/Usage/Records{suffix}.json"
+    return usage_prices(api.walk(path, {**params, "PageSize": 100}))
 
 
 def test_usage_start_and_end_dates_bound_the_days(api: Api, main_sid: str) -> None:
@@ -254,6 +255,8 @@ def test_include_subaccounts_adds_same_currency_subaccounts(
     alone = total(main_sid, IncludeSubaccounts="false")
     marketing = total(accounts["Acme Marketing"]["sid"])
     europe = total(accounts["Acme Europe"]["sid"])
+    # The subaccount closed part-way (USD) still billed until it closed (white box: its
+    # own usage answers 404 now); November is after it closed, so it adds nothing here.
     assert total(main_sid) == total(main_sid, IncludeSubaccounts="true") == alone + marketing
     assert alone > 0
     assert marketing > 0
@@ -296,7 +299,9 @@ def test_account_filters(api: Api) -> None:
     assert api.ok("/2010-04-01/Accounts.json", {"FriendlyName": "Acme"})["accounts"] == []
     assert len(api.ok("/2010-04-01/Accounts.json", {"Status": "active"})["accounts"]) == 3
     closed = api.ok("/2010-04-01/Accounts.json", {"Status": "closed"})["accounts"]
-    assert [a["friendly_name"] for a in closed] == ["Acme Legacy"]
+    assert sorted(a["friendly_name"] for a in closed) == ["Acme Legacy", "Acme Retail"]
+    suspended = api.ok("/2010-04-01/Accounts.json", {"Status": "suspended"})["accounts"]
+    assert [a["friendly_name"] for a in suspended] == ["Acme Labs"]
 
 
 def test_incoming_phone_number_filters(api: Api, main_sid: str) -> None:

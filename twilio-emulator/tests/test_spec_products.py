@@ -19,6 +19,7 @@ import httpx
 import pytest
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
+from tests.support import STEADY_EDGE
 from twilio_emulator import testing
 from twilio_emulator.emulator import EmulatorConfig
 
@@ -73,6 +74,7 @@ FILTERS = {
 @pytest.fixture(scope="module")
 def served() -> Iterator[testing.ServedEmulator]:
     config = EmulatorConfig(
+        **STEADY_EDGE,
         seed=5,
         days=40,
         messages_per_day=120,

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.support import TODAY, Api, account_path, charge, day_of, decode
+from tests.support import TODAY, Api, account_path, charge, day_of, decode, usage_prices
+from twilio_emulator.emulator import Emulator
 
 Record = dict[str, Any]
 ROLLUPS = {
@@ -34,9 +35,11 @@ ACCOUNTS = ("Acme Corp", "Acme Europe", "Acme Marketing")
 
 def _daily(api: Api, sid: str) -> dict[str, dict[str, Record]]:
     """Every day's records of one account alone, by day then category."""
-    records = api.walk(
-        f"{account_path(sid)}/Usage/Records/Daily.json",
-        {"StartDate": HISTORY_START, "IncludeSubaccounts": "false", "PageSize": 1000},
+    records = usage_prices(
+        api.walk(
+            f"{account_path(sid)}/Usage/Records/Daily.json",
+            {"StartDate": HISTORY_START, "IncludeSubaccounts": "false", "PageSize": 100},
+        )
     )
     days: dict[str, dict[str, Record]] = defaultdict(dict)
     for record in records:
@@ -45,12 +48,29 @@ def _daily(api: Api, sid: str) -> dict[str, dict[str, Record]]:
     return days
 
 
-def _by_created_day(records: list[Record]) -> dict[str, Decimal]:
+def _by_day(records: list[Record], field: str = "date_created") -> dict[str, Decimal]:
     sums: dict[str, Decimal] = defaultdict(Decimal)
     for record in records:
-        day = day_of(record["date_created"])
-        assert day is not None
-        sums[day.isoformat()] += charge(record["price"])
+        day = day_of(record[field])
+        if day is not None:  # never sent: never billed
+            sums[day.isoformat()] += charge(record["price"])
+    return sums
+
+
+def _deleted_by_sent_day(emulator: Emulator, sid: str) -> dict[str, Decimal]:
+    """What messages deleted by the clock were billed, per date_sent day: usage keeps
+    billing them, the API no longer lists them (white box: the API cannot say)."""
+    now = emulator.clock.now()
+    account = emulator.world.account(sid)
+    assert account is not None
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for day in emulator.store.history_days(account):
+        for m in emulator.store.traffic(account, day).messages:
+            deleted = m.deleted_at is not None and m.deleted_at <= now
+            if deleted and m.sent is not None and m.priced_at is not None and m.priced_at <= now:
+                sums[dt.datetime.fromtimestamp(m.sent, dt.timezone.utc).date().isoformat()] += (
+                    Decimal(m.price) / 100_000
+                )
     return sums
 
 
@@ -100,17 +120,22 @@ def test_rollups_sum_their_leaves(usage_by_account: dict[str, dict[str, Any]], n
 
 @pytest.mark.parametrize("name", ACCOUNTS)
 def test_usage_matches_message_and_call_prices_per_day(
-    usage_by_account: dict[str, dict[str, Any]], name: str
+    usage_by_account: dict[str, dict[str, Any]], emulator: Emulator, name: str
 ) -> None:
-    """Priced messages (calls) of a day, by ``date_created``, sum to that day's leaves."""
+    """Priced messages of a day by ``date_sent`` (Twilio bills a message when it is sent,
+    a scheduled one at SendAt), and calls by ``date_created``, sum to that day's leaves;
+    messages deleted since still count in usage."""
     data = usage_by_account[name]
-    messages = _by_created_day(data["messages"])
-    calls = _by_created_day(data["calls"])
+    messages = _by_day(data["messages"], "date_sent")
+    deleted = _deleted_by_sent_day(emulator, data["sid"])
+    calls = _by_day(data["calls"])
     assert sum(messages.values()) > 0
+    assert sum(deleted.values()) > 0, "some billed messages were deleted since"
     assert sum(calls.values()) > 0
     for day, cats in data["days"].items():
         billed = sum((cats[leaf]["price"] for leaf in MESSAGING), Decimal(0))
-        assert billed == messages.get(day, Decimal(0)), day
+        listed = messages.get(day, Decimal(0)) + deleted.get(day, Decimal(0))
+        assert billed == listed, day
         assert cats["calls"]["price"] == calls.get(day, Decimal(0)), day
 
 
@@ -139,14 +164,16 @@ def test_periods_agree_with_daily(api: Api, main_sid: str) -> None:
     params = {"Category": "totalprice", "IncludeSubaccounts": "false"}
     daily = {
         r["start_date"]: r["price"]
-        for r in api.walk(f"{base}/Daily.json", {**params, "StartDate": HISTORY_START})
+        for r in usage_prices(
+            api.walk(f"{base}/Daily.json", {**params, "StartDate": HISTORY_START})
+        )
     }
 
     def between(lo: str, hi: str) -> Decimal:
         return sum((p for d, p in daily.items() if lo <= d <= hi), Decimal(0))
 
     def single(kind: str) -> Record:
-        (record,) = api.ok(f"{base}/{kind}.json", params)["usage_records"]
+        (record,) = usage_prices(api.ok(f"{base}/{kind}.json", params)["usage_records"])
         return record
 
     expectations = {
@@ -160,7 +187,7 @@ def test_periods_agree_with_daily(api: Api, main_sid: str) -> None:
         record = single(kind)
         assert (record["start_date"], record["end_date"]) == (lo, hi), kind
         assert record["price"] == between(lo, hi), kind
-    months = api.walk(f"{base}/Monthly.json", params)
+    months = usage_prices(api.walk(f"{base}/Monthly.json", params))
     assert [(m["start_date"], m["end_date"]) for m in months] == [
         ("2026-11-01", "2026-11-20"),
         ("2026-10-01", "2026-10-31"),
@@ -171,6 +198,6 @@ def test_periods_agree_with_daily(api: Api, main_sid: str) -> None:
     for month in months:
         assert month["price"] == between(month["start_date"], month["end_date"])
     assert sum((m["price"] for m in months), Decimal(0)) == single("AllTime")["price"]
-    (year,) = api.walk(f"{base}/Yearly.json", params)
+    (year,) = usage_prices(api.walk(f"{base}/Yearly.json", params))
     assert year["price"] == single("AllTime")["price"]
     assert dt.date.fromisoformat(year["end_date"]) == TODAY

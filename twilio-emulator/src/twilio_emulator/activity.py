@@ -21,6 +21,7 @@ from .catalog import (
     in_currency,
     money,
 )
+from .lifecycle import Lifecycle, close, live
 from .timefmt import DAY
 from .world import Account, Customer, PhoneNumber, World, make_sid
 
@@ -57,13 +58,21 @@ def segments_for(body: str) -> int:
 
 @dataclass(slots=True)
 class Message:
+    """A message and its whole life; ``state_at`` reads it at an instant.
+
+    Life (``lifecycle.py``): created, then ``scheduled`` until ``send_at`` if
+    scheduled, ``queued``/``accepted``, ``sending`` from ``sending_at``, ``sent``
+    from ``sent`` (``date_sent``), final from ``final_at``, priced from
+    ``priced_at``. Inbound: ``receiving`` until ``sent``, then ``received``.
+    """
+
     sid: str
     account_sid: str
     created: int
-    sent: int | None  # when it left the queue; None while queued
+    sent: int | None  # date_sent; None while unsent, and forever if never sent
     final_at: int  # when the final status is reached
     final_status: str
-    priced_at: int
+    priced_at: int | None  # None: never priced (price null forever)
     price: int  # money units, >= 0 (rendered negative, as Twilio does)
     currency: str
     direction: str
@@ -78,26 +87,55 @@ class Message:
     customer_country: str
     channel: str  # sms | mms | whatsapp
     number_sid: str
+    send_at: int | None = None  # scheduled (ScheduleType=fixed) until then
+    sending_at: int | None = None  # left the queue: "sending" until ``sent``
+    deleted_at: int | None = None  # deleted (by its owner) then: gone from the API
+    redacted_at: int | None = None  # body redacted (set to "") then
 
     @property
     def settled_at(self) -> int:
-        """The instant after which this record never changes again."""
-        return max(self.final_at, self.priced_at)
+        """The instant after which its status and price never change again."""
+        return max(self.final_at, self.priced_at or self.final_at)
+
+    def exists_at(self, now: int) -> bool:
+        """Created by ``now`` and not deleted yet."""
+        return self.created <= now and (self.deleted_at is None or now < self.deleted_at)
+
+    def sender_at(self, now: int) -> str | None:
+        """``from``: a scheduled message has none until it is sent (the spec's cancel example)."""
+        if self.send_at is not None and (now < self.send_at or self.final_status == "canceled"):
+            return None
+        return self.from_
+
+    def body_at(self, now: int) -> str:
+        return "" if self.redacted_at is not None and now >= self.redacted_at else self.body
 
     def state_at(self, now: int) -> tuple[str, int | None, int, bool]:
         """(status, date_sent, date_updated, priced) as the API shows them at ``now``."""
+        sent: int | None = None
         if self.direction == "inbound":
-            status, sent, updated = self.final_status, self.created, self.created
+            if self.sent is not None and now >= self.sent:
+                status, sent, updated = self.final_status, self.sent, self.sent
+            else:
+                status, updated = "receiving", self.created
         elif now >= self.final_at:
             status, sent, updated = self.final_status, self.sent, self.final_at
         elif self.sent is not None and now >= self.sent:
             status, sent, updated = "sent", self.sent, self.sent
+        elif self.sending_at is not None and now >= self.sending_at:
+            status, updated = "sending", self.sending_at
+        elif self.send_at is not None:
+            scheduled = now < self.send_at
+            status = "scheduled" if scheduled else "queued"
+            updated = self.created if scheduled else self.send_at
         else:
             status = "accepted" if self.messaging_service_sid else "queued"
-            sent, updated = None, self.created
-        priced = now >= self.priced_at
+            updated = self.created
+        priced = self.priced_at is not None and now >= self.priced_at
         if priced:
-            updated = max(updated, self.priced_at)
+            updated = max(updated, self.priced_at or 0)
+        if self.redacted_at is not None and now >= self.redacted_at:
+            updated = max(updated, self.redacted_at)
         return status, sent, updated, priced
 
 
@@ -150,15 +188,27 @@ class Call:
         return status, start, end, updated, priced
 
 
+def changes_later(message: Message) -> bool:
+    """Its status still changes after the day it was created (scheduled, or over midnight)."""
+    return message.final_at // DAY > message.created // DAY
+
+
 @dataclass
 class DayTraffic:
-    """One account's traffic on one day, each list sorted by (created, sid)."""
+    """One account's traffic on one day, each list sorted by (created, sid).
+
+    ``late`` are the day's messages whose status changes on a later day: what lists
+    by date_sent, webhooks and alerts of later days must look back at.
+    """
 
     messages: list[Message] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
+    late: list[Message] = field(default_factory=list)
 
     def add_message(self, message: Message) -> None:
         insort(self.messages, message, key=lambda m: (m.created, m.sid))
+        if changes_later(message):
+            insort(self.late, message, key=lambda m: (m.created, m.sid))
 
     def add_call(self, call: Call) -> None:
         insort(self.calls, call, key=lambda c: (c.created, c.sid))
@@ -169,16 +219,25 @@ _CHANNELS = {  # per account index: (sms, mms, whatsapp) weights
     0: (0.82, 0.08, 0.10),
     1: (0.85, 0.00, 0.15),
     2: (0.90, 0.10, 0.00),
+    5: (0.95, 0.05, 0.00),  # the subaccount closed part-way (world._CLOSING)
 }
 
 
 class TrafficGenerator:
     """Generates ``DayTraffic`` for (account, day) from the seed and size options."""
 
-    def __init__(self, world: World, *, messages_per_day: float, calls_per_day: float) -> None:
+    def __init__(
+        self,
+        world: World,
+        *,
+        messages_per_day: float,
+        calls_per_day: float,
+        lifecycle: Lifecycle | None = None,
+    ) -> None:
         self.world = world
         self.messages_per_day = messages_per_day
         self.calls_per_day = calls_per_day
+        self.lifecycle = lifecycle or Lifecycle()
         self._cum_weights: dict[str, list[float]] = {}
         for account in world.accounts:
             total = 0.0
@@ -189,10 +248,12 @@ class TrafficGenerator:
             self._cum_weights[account.sid] = cum
 
     def day(self, account: Account, day: int) -> DayTraffic:
-        index = self.world.accounts.index(account)
+        index = account.index
         rng = random.Random(f"{self.world.seed}:{index}:{day}")
         traffic = DayTraffic()
         if day < self.world.history_start_day or account.status != "active":
+            return traffic
+        if account.closed_at is not None and day > account.closed_at // DAY:
             return traffic
         factor = _WEEKDAY_FACTOR[(day + 3) % 7] * account.share
         n_messages = _noisy_count(rng, self.messages_per_day * factor)
@@ -229,7 +290,15 @@ class TrafficGenerator:
             traffic.calls += self._calls(
                 rng, account, index=index, day=day, i=i, created=created, customer=customer
             )
+        for message in traffic.messages:  # after the happy path, the real-world life
+            live(message, self.world.seed, self.lifecycle)
+        if account.closed_at is not None:  # nothing after the account closed
+            traffic.messages = [m for m in traffic.messages if m.created < account.closed_at]
+            traffic.calls = [c for c in traffic.calls if c.created < account.closed_at]
+            for message in traffic.messages:
+                close(message, account.closed_at)
         traffic.messages.sort(key=lambda m: (m.created, m.sid))
+        traffic.late = [m for m in traffic.messages if changes_later(m)]
         traffic.calls.sort(key=lambda c: (c.created, c.sid))
         return traffic
 

@@ -14,16 +14,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import resources
+from . import behaviours, resources
+from .apis import ADMIN, PREFIXES
+from .edge import Edge, EdgeBehaviour
 from .emulator import Emulator
-from .errors import TwilioError, bad_request, not_found
+from .errors import TwilioError, bad_request, error_response, not_found
 from .faults import FaultInjector, FaultPlan, Faults
 from .faults import admin as faults_admin
-from .http import emulator, error_response, json_response
-from .resources.product import PREFIXES
+from .http import credential_account, emulator, json_response
 from .store import Clock
 from .timefmt import iso_z
 from .truth import compute_truth
@@ -52,7 +53,7 @@ class TwilioHeaders:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        if not path.startswith("/_emulator/"):
+        if not path.startswith(ADMIN + "/"):
             self.served[path.split("/", 2)[1]] += 1
         self.in_flight += 1
         started = time.perf_counter()
@@ -95,13 +96,17 @@ async def info(request: Request) -> Response:
             "main_account_sid": emu.world.main.sid,
             # Where each product API is served: <this URL><prefix>/v1/...
             "product_prefixes": PREFIXES,
+            # Twilio's real-world behaviours and their settings (behaviours.py).
+            "behaviours": behaviours.report(config),
             "api_key_sid": emu.world.api_keys[0].sid,
             "accounts": [
                 {
                     "sid": a.sid,
                     "friendly_name": a.friendly_name,
                     "currency": a.currency,
-                    "status": a.status,
+                    "status": a.status_at(emu.clock.now()),
+                    "closed_at": iso_z(a.closed_at),
+                    "balance_served": a.balance_served,
                     "numbers": [n.e164 for n in a.numbers],
                 }
                 for a in emu.world.accounts
@@ -182,18 +187,17 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 def create_app(emu: Emulator, faults: FaultPlan | None = None) -> Starlette:
     """The emulator's app; ``faults`` is the initial fault plan (see ``faults.py``)."""
-    routes = [
-        Route("/_emulator/health", health),
-        Route("/_emulator/info", info),
-        Route("/_emulator/clock", clock, methods=["GET", "POST"]),
-        Route("/_emulator/truth", truth),
-        Route("/_emulator/outbox", outbox),
-        Route("/_emulator/webhooks", webhooks),
-        Route("/_emulator/faults", faults_admin, methods=["GET", "POST", "DELETE"]),
-        Route("/_emulator/requests", served),
+    routes: list[BaseRoute] = [
+        Route(f"{ADMIN}/health", health),
+        Route(f"{ADMIN}/info", info),
+        Route(f"{ADMIN}/clock", clock, methods=["GET", "POST"]),
+        Route(f"{ADMIN}/truth", truth),
+        Route(f"{ADMIN}/outbox", outbox),
+        Route(f"{ADMIN}/webhooks", webhooks),
+        Route(f"{ADMIN}/faults", faults_admin, methods=["GET", "POST", "DELETE"]),
+        Route(f"{ADMIN}/requests", served),
     ]
-    for module in resources.ALL:
-        routes += module.ROUTES
+    routes += resources.mounts()
     app = Starlette(
         routes=routes,
         exception_handlers={TwilioError: _twilio_error, HTTPException: _http_error},
@@ -201,7 +205,15 @@ def create_app(emu: Emulator, faults: FaultPlan | None = None) -> Starlette:
     app.state.emulator = emu
     app.state.faults = Faults(faults)
     app.state.served = Counter()
-    # The last added is the outermost: injected faults still carry Twilio's headers.
-    app.add_middleware(FaultInjector, faults=app.state.faults, clock=emu.clock)
+    app.state.edge = Edge(emu.config.edge)
+    # The last added is the outermost: injected faults still carry Twilio's headers, and
+    # the edge's own habits sit under the fault plan, next to the resources.
+    app.add_middleware(EdgeBehaviour, edge=app.state.edge)
+    app.add_middleware(
+        FaultInjector,
+        faults=app.state.faults,
+        clock=emu.clock,
+        account_of=credential_account(emu),
+    )
     app.add_middleware(TwilioHeaders, clock=emu.clock, served=app.state.served)
     return app

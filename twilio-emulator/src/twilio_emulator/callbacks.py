@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from .activity import Call, Message, error_message
+from .apis import API_VERSION
+from .lifecycle import MAX_LAG_DAYS
 from .store import Store
 from .timefmt import DAY, rfc2822
 from .world import Account
 
-API_VERSION = "2010-04-01"
 USER_AGENT = "TwilioProxy/1.1"
 FORM = "application/x-www-form-urlencoded; charset=utf-8"
 # The longest a record takes to go from created to its final status (a one-hour
@@ -73,18 +74,34 @@ def signature(secret: str, url: str, params: Mapping[str, str] | None = None) ->
 
 
 def message_transitions(message: Message) -> list[tuple[int, str]]:
-    """(instant, status) for every change of ``message.state_at``'s status."""
+    """(instant, status) for every change of ``message.state_at``'s status.
+
+    An inbound message is ``receiving`` until Twilio posts the incoming-message
+    webhook (``date_sent``), then ``received``; only the latter sends a webhook.
+    """
     if message.direction == "inbound":
-        return [(message.created, message.final_status)]
-    first = "accepted" if message.messaging_service_sid else "queued"
-    assert message.sent is not None  # outbound messages always leave the queue
-    if message.final_at == message.sent:  # failed at once, or sent with no delivery receipt
-        return [(message.created, first), (message.final_at, message.final_status)]
-    return [
-        (message.created, first),
-        (message.sent, "sent"),
-        (message.final_at, message.final_status),
-    ]
+        arrived = message.sent if message.sent is not None else message.created
+        received = (arrived, message.final_status)
+        return (
+            [received] if arrived == message.created else [(message.created, "receiving"), received]
+        )
+    out: list[tuple[int, str]] = []
+    start = message.created
+    if message.send_at is not None:
+        out.append((message.created, "scheduled"))
+        if message.final_status == "canceled":
+            return [*out, (message.final_at, "canceled")]
+        start = message.send_at
+        out.append((start, "queued"))
+    else:
+        out.append((start, "accepted" if message.messaging_service_sid else "queued"))
+    end = message.sent if message.sent is not None else message.final_at
+    if message.sending_at is not None and start < message.sending_at < end:
+        out.append((message.sending_at, "sending"))
+    if message.sent is not None and message.sent < message.final_at:
+        out.append((message.sent, "sent"))
+    out.append((message.final_at, message.final_status))
+    return out
 
 
 def call_transitions(call: Call) -> list[tuple[int, str]]:
@@ -264,6 +281,12 @@ def changes(store: Store, account: Account, t0: int, t1: int) -> list[Change]:
     """Every status change of the account's messages and calls in (t0, t1], in time order."""
     found: list[Change] = []
     first = max(store.first_day(account), (t0 - LOOKBACK) // DAY)
+    # Scheduled or long-queued messages change days after they were created.
+    for day in range(max(store.first_day(account), first - MAX_LAG_DAYS), first):
+        for message in store.traffic(account, day).late:
+            for i, (at, status) in enumerate(message_transitions(message)):
+                if t0 < at <= t1:
+                    found.append(Change(at, message, status, i))
     for day in range(first, t1 // DAY + 1):
         traffic = store.traffic(account, day)
         for message in traffic.messages:
@@ -294,7 +317,7 @@ def deliveries(store: Store, urls: CallbackUrls, t0: int, t1: int) -> Iterator[D
                     yield Delivery("call_status", urls.call_status, body, headers, 1)
                 continue
             if record.direction == "inbound":
-                if urls.incoming_message:
+                if urls.incoming_message and status != "receiving":
                     params = incoming_message_params(record)
                     body, headers = _form(urls.incoming_message, secret, params, _token(seed, *key))
                     yield Delivery("incoming_message", urls.incoming_message, body, headers, 1)
@@ -328,6 +351,8 @@ def truth(store: Store, t0: int, t1: int) -> dict:
             record = change.record
             if isinstance(record, Call):
                 calls[change.status] = calls.get(change.status, 0) + 1
+                continue
+            if change.status == "receiving":  # no webhook until the message is received
                 continue
             messages[change.status] = messages.get(change.status, 0) + 1
             if change.status == "sent":

@@ -16,6 +16,7 @@ from pathlib import Path
 import uvicorn
 
 from .app import create_app
+from .behaviours import BEHAVIOURS, all_off
 from .callbacks import CallbackUrls
 from .emulator import Emulator, EmulatorConfig
 from .faults import KINDS, FaultPlan
@@ -32,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve",
         help="serve the API",
-        description="Serve the Twilio REST API (2010-04-01) on a local port.",
+        description="Serve the Twilio REST API and product APIs on a local port.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind")
@@ -54,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
         help="leave out the closed subaccount (its resources answer 404)",
     )
     data.add_argument(
+        "--closing-after-days",
+        type=float,
+        help="the subaccount closed part-way (Acme Retail) closes this many days after the "
+        "initial clock instead, so a run can read it and a later one find it closed",
+    )
+    data.add_argument(
         "--now",
         help="initial clock, ISO-8601 (e.g. 2026-11-26T12:00:00Z); default: the wall clock",
     )
@@ -72,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     hooks.add_argument(
         "--webhook-queue-size", type=int, default=1000, help="webhooks planned ahead of senders"
     )
+    _behaviour_arguments(serve)
     _fault_arguments(serve)
     serve.add_argument(
         "--credentials-file",
@@ -82,15 +90,75 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _limit(value: str) -> int | None:
+    """A page-size or result limit: a whole number, or ``off``."""
+    return None if value.strip().lower() == "off" else int(value)
+
+
+def _behaviour_arguments(serve: argparse.ArgumentParser) -> None:
+    """One option per real-world behaviour (``behaviours.BEHAVIOURS``), named after its field."""
+    group = serve.add_argument_group(
+        "real-world behaviours",
+        "Twilio's behaviour beyond the happy path, each on by default and each switchable "
+        "(the same names on EmulatorConfig; GET /_emulator/info reports them). "
+        "--happy-path switches them all off.",
+    )
+    group.add_argument(
+        "--happy-path",
+        action="store_true",
+        help="switch every real-world behaviour off (options below still apply after it)",
+    )
+    defaults = EmulatorConfig()
+    for behaviour in BEHAVIOURS:
+        flag = behaviour.name.replace("_", "-")
+        default = getattr(defaults, behaviour.name)
+        text = f"{behaviour.help} [source: {behaviour.source}]"
+        # SUPPRESS: an option not given leaves EmulatorConfig's default (stated in the help).
+        common = {"dest": behaviour.name, "default": argparse.SUPPRESS}
+        if isinstance(default, bool):
+            group.add_argument(f"--no-{flag}", action="store_false", help=text, **common)
+        elif behaviour.choices:
+            group.add_argument(
+                f"--{flag}",
+                choices=behaviour.choices,
+                help=f"{text} (default: {default})",
+                **common,
+            )
+        elif isinstance(default, float):
+            group.add_argument(
+                f"--{flag}",
+                type=float,
+                metavar="RATE",
+                help=f"{text} (default: {default})",
+                **common,
+            )
+        else:
+            group.add_argument(
+                f"--{flag}", type=_limit, metavar="N|off", help=f"{text} (default: {default})",
+                **common,
+            )  # fmt: skip
+
+
+def _behaviours(args: argparse.Namespace) -> dict:
+    """EmulatorConfig overrides: --happy-path first, then each option given."""
+    chosen = all_off() if args.happy_path else {}
+    for behaviour in BEHAVIOURS:
+        if hasattr(args, behaviour.name):
+            chosen[behaviour.name] = getattr(args, behaviour.name)
+    return chosen
+
+
 def _fault_arguments(serve: argparse.ArgumentParser) -> None:
     kinds = "; ".join(f"{kind}: {what}" for kind, what in KINDS.items())
     group = serve.add_argument_group(
         "faults",
-        "Inject the failures the real Twilio API produces, on /2010-04-01 only (never on "
+        "Inject the failures the real Twilio API produces, on the 2010 API and every product API "
+        "(Monitor, Messaging, Conversations, Studio, Verify, Trunking, Insights; never on "
         "/_emulator). Random faults are repeatable: a hash of (seed, URL, times asked). "
         "The whole plan can be read and replaced at runtime: GET, POST (JSON with the same "
         "names: seed, rates, retry_after, latency_ms, max_concurrent, hang_seconds, "
-        "revoke_after, close_after, page_size_limit, usage_page_size_limit, retention_days) "
+        "revoke_after, close_after, page_size_limit, usage_page_size_limit, retention_days; a "
+        "plan only adds faults: it never switches a real-world behaviour off) "
         "or DELETE /_emulator/faults.",
     )
     group.add_argument("--fault-seed", type=int, default=0, help="seed of the random faults")
@@ -129,11 +197,6 @@ def _fault_arguments(serve: argparse.ArgumentParser) -> None:
         "--page-size-limit", type=int, help="PageSize above N: 400, code 20007 (page size)"
     )
     group.add_argument(
-        "--usage-page-size-limit",
-        type=int,
-        help="usage records with PageSize above N: 500, code 20500 (Airbyte #23512)",
-    )
-    group.add_argument(
         "--retention-days",
         type=int,
         default=400,
@@ -163,7 +226,6 @@ def _fault_plan(args: argparse.Namespace) -> FaultPlan:
             "revoke_after": args.revoke_after,
             "close_after": _pairs(args.close_after, "--close-after", int),
             "page_size_limit": args.page_size_limit,
-            "usage_page_size_limit": args.usage_page_size_limit,
             "retention_days": args.retention_days,
         }
     )
@@ -182,6 +244,7 @@ def _config(args: argparse.Namespace) -> EmulatorConfig:
         calls_per_day=args.calls_per_day,
         customers=args.customers,
         closed_subaccount=args.closed_subaccount,
+        closing_after_days=args.closing_after_days,
         now=parse_iso_instant(args.now) if args.now else None,
         webhooks=SenderConfig(
             urls=CallbackUrls(
@@ -193,6 +256,7 @@ def _config(args: argparse.Namespace) -> EmulatorConfig:
             attempts=max(1, args.webhook_attempts),
             queue_size=max(1, args.webhook_queue_size),
         ),
+        **_behaviours(args),
         **overrides,
     )
 

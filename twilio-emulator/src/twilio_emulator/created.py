@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from .activity import Call, Message, segments_for
 from .catalog import COUNTRIES, Country, in_currency, money
 from .errors import bad_request
-from .timefmt import iso_z
+from .timefmt import iso_z, parse_iso_instant
 from .world import Account, PhoneNumber, make_sid
 
 _counter = itertools.count(1)
@@ -25,6 +25,17 @@ FROM_MISSING = (21603, "A 'From' phone number is required.")
 BODY_MISSING = (21602, "Message body is required.")
 TO_INVALID = (21211, "Invalid 'To' Phone Number")
 URL_MISSING = (21205, "Url parameter is required.")
+# Scheduling (Twilio's Message Scheduling docs and error pages 35111, 35114, 35118, 35126).
+SCHEDULE_TYPE = (35126, "The ScheduleType value provided is not supported for this channel")
+SEND_AT_MISSING = (35111, "SendAt timestamp is missing")
+SERVICE_MISSING = (35118, "MessagingServiceSid is required to schedule a message")
+SEND_AT_RANGE = (
+    35114,
+    "SendAt time must be between 300 seconds and 35 days (3024000 seconds) in the future, "
+    "inclusive.",
+)
+MIN_SEND_AHEAD = 300  # error 35115's current text (2026-04); earlier docs said 900
+MAX_SEND_AHEAD = 35 * 86_400
 TALK_SECONDS = 42  # a created call is answered and lasts this long
 
 
@@ -72,8 +83,29 @@ def _our_number(account: Account, value: str, what: str) -> PhoneNumber:
     )
 
 
+def send_at(params: dict[str, str], now: int) -> int | None:
+    """When a scheduled message (``ScheduleType=fixed``) is to be sent; None if not scheduled."""
+    kind = params.get("ScheduleType")
+    if kind is None:
+        return None
+    if kind != "fixed":
+        raise bad_request(*SCHEDULE_TYPE)
+    if not params.get("SendAt"):
+        raise bad_request(*SEND_AT_MISSING)
+    if not params.get("MessagingServiceSid"):
+        raise bad_request(*SERVICE_MISSING)
+    try:
+        at = parse_iso_instant(params["SendAt"])
+    except ValueError:
+        raise bad_request(*SEND_AT_RANGE) from None
+    if not MIN_SEND_AHEAD <= at - now <= MAX_SEND_AHEAD:
+        raise bad_request(*SEND_AT_RANGE)
+    return at
+
+
 def create_message(account: Account, params: dict[str, str], now: int, seed: int) -> Message:
-    """Validate like Twilio, then queue a message that is sent, delivered and priced later."""
+    """Validate like Twilio, then queue a message that is sent, delivered and priced later
+    (a scheduled one: ``scheduled`` until ``SendAt``, then the same)."""
     to = params.get("To", "")
     if not to:
         raise bad_request(*TO_MISSING)
@@ -97,7 +129,8 @@ def create_message(account: Account, params: dict[str, str], now: int, seed: int
         "mms": money(country.mms_out),
         "whatsapp": money(country.whatsapp),
     }[channel]
-    sent = now + 1
+    scheduled = send_at(params, now)
+    sent = (scheduled or now) + 1
     final = sent + 4
     return Message(
         sid=make_sid("MM" if channel == "mms" else "SM", seed, "created", next(_counter), now),
@@ -121,6 +154,7 @@ def create_message(account: Account, params: dict[str, str], now: int, seed: int
         customer_country=country.iso,
         channel=channel,
         number_sid=number.sid,
+        send_at=scheduled,
     )
 
 

@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 
 from . import callbacks
 from .activity import TrafficGenerator
+from .behaviours import ALERTS_CAP_MODES, UNDATED_ORDERS
+from .edge import EdgeSettings
+from .lifecycle import Lifecycle
 from .sender import SenderConfig, WebhookSender
-from .store import Clock, Store
-from .world import Account, World, build_world
+from .store import RETENTION_DAYS, Clock, Store
+from .world import Account, Subaccounts, World, build_world
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,54 @@ class EmulatorConfig:
     auth_token: str = field(default_factory=lambda: secrets.token_hex(16), repr=False)
     api_key_secret: str = field(default_factory=lambda: secrets.token_hex(16), repr=False)
     webhooks: SenderConfig = field(default_factory=SenderConfig)  # off unless URLs are set
+    # Twilio's real-world behaviours, each on by default (behaviours.py: what and why).
+    scheduled_messages: bool = True
+    pending_messages: bool = True
+    failed_before_send: bool = True
+    partially_delivered: bool = True
+    outbound_call_messages: bool = True
+    undated_order: str = "nulls-last"
+    deleted_messages: bool = True
+    redacted_messages: bool = True
+    no_balance_subaccount: bool = True
+    suspended_subaccount: bool = True
+    closing_subaccount: bool = True
+    closing_after_days: float | None = None  # None: it closed two thirds into the history
+    usage_price_strings: bool = True
+    retention: bool = True  # messages and recordings older than 400 days are gone
+    transient_401_rate: float = 0.002
+    transient_404_rate: float = 0.002
+    usage_page_size_limit: int | None = 100
+    verify_page_size_limit: int | None = 25
+    alerts_cap: int | None = 10_000
+    alerts_cap_mode: str = "stop"
+
+    def __post_init__(self) -> None:
+        if self.undated_order not in UNDATED_ORDERS:
+            raise ValueError(f"undated_order must be one of {', '.join(UNDATED_ORDERS)}")
+        if self.alerts_cap_mode not in ALERTS_CAP_MODES:
+            raise ValueError(f"alerts_cap_mode must be one of {', '.join(ALERTS_CAP_MODES)}")
+
+    @property
+    def lifecycle(self) -> Lifecycle:
+        return Lifecycle(
+            scheduled=self.scheduled_messages,
+            pending=self.pending_messages,
+            failed_before_send=self.failed_before_send,
+            partially_delivered=self.partially_delivered,
+            outbound_call=self.outbound_call_messages,
+            deleted=self.deleted_messages,
+            redacted=self.redacted_messages,
+        )
+
+    @property
+    def edge(self) -> EdgeSettings:
+        return EdgeSettings(
+            seed=self.seed,
+            transient_401_rate=self.transient_401_rate,
+            transient_404_rate=self.transient_404_rate,
+            usage_page_size_limit=self.usage_page_size_limit,
+        )
 
 
 @dataclass(frozen=True)
@@ -46,7 +97,13 @@ class Emulator:
             customers=config.customers,
             auth_token=config.auth_token,
             api_key_secret=config.api_key_secret,
-            closed_subaccount=config.closed_subaccount,
+            subaccounts=Subaccounts(
+                closed=config.closed_subaccount,
+                suspended=config.suspended_subaccount,
+                closing=config.closing_subaccount,
+                no_balance=config.no_balance_subaccount,
+                closing_after_days=config.closing_after_days,
+            ),
         )
         self.store = Store(
             self.world,
@@ -55,7 +112,9 @@ class Emulator:
                 self.world,
                 messages_per_day=config.messages_per_day,
                 calls_per_day=config.calls_per_day,
+                lifecycle=config.lifecycle,
             ),
+            retention_days=RETENTION_DAYS if config.retention else None,
         )
         self.started_at = start
         self.webhooks = (

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import orjson
+from starlette.responses import Response
+
 
 class TwilioError(Exception):
     """Raised anywhere in a handler; the app turns it into Twilio's JSON error response."""
@@ -34,8 +37,28 @@ class TwilioError(Exception):
         return body
 
 
+def error_response(error: TwilioError) -> Response:
+    """Twilio's JSON error body, status and headers (e.g. ``WWW-Authenticate`` on a 401)."""
+    return Response(
+        orjson.dumps(error.body()),
+        status_code=error.status,
+        media_type="application/json; charset=utf-8",
+        headers=error.headers,
+    )
+
+
 def not_found(path: str) -> TwilioError:
     return TwilioError(404, 20404, f"The requested resource {path} was not found")
+
+
+def forbidden() -> TwilioError:
+    """A suspended account's resources (Twilio's error 20403)."""
+    return TwilioError(
+        403,
+        20403,
+        "The account lacks permission to access the Twilio API. Typically this means the "
+        "account has been suspended or closed.",
+    )
 
 
 def unauthorized() -> TwilioError:

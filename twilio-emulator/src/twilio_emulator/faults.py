@@ -1,7 +1,8 @@
-"""Faults on command: the errors, stalls, resets and limits the real Twilio API throws.
+"""Faults on command: the errors, stalls, resets, limits and wrong-shape answers of the API.
 
 A ``FaultPlan`` says what to inject; ``FaultInjector`` (ASGI middleware) applies it
-to every request of the REST API (``/2010-04-01/...``). The admin API under
+to every API request: the 2010 API and every product API (Monitor, Messaging,
+Conversations, Studio, Verify, Trunking, Insights). The admin API under
 ``/_emulator/`` is never faulted, so a test can always read the truth and change
 the plan while one emulator process serves a whole fault matrix.
 
@@ -18,7 +19,7 @@ import hashlib
 import logging
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -28,11 +29,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import TwilioError, bad_request, not_found, unauthorized
+from .apis import ADMIN, API_2010, PREFIXES
+from .errors import TwilioError, bad_request, error_response, not_found, unauthorized
 from .store import Clock
 from .timefmt import DAY, parse_filter_day
-
-API_PREFIX = "/2010-04-01/"
 
 # Random faults, by the name used in rates (CLI ``--fault KIND=RATE``, JSON ``rates``).
 KINDS: dict[str, str] = {
@@ -46,15 +46,32 @@ KINDS: dict[str, str] = {
     "truncated": "200 with the JSON body cut in half",
     "invalid-json": "200 with a body that is not JSON",
     "timeout": "no answer until the client hangs up (or hang_seconds pass)",
+    # Wrong-shape 200s: the body parses, but is not the page the client asked for.
+    "missing-key": "200 list page without its records key (2010) or the key meta.key names",
+    "null-list": "200 list page whose records key is null",
+    "html-200": "200 with an HTML error page (Content-Type text/html)",
+    "truncated-envelope": "200 list page cut to its paging fields (page, page_size, next/previous)",
 }
+# Kinds that reshape a list page; other answers (an instance, an error) pass through untouched.
+LIST_SHAPES = ("missing-key", "null-list", "truncated-envelope")
 
-_ACCOUNT = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/")
+_ACCOUNT = re.compile(rf"^{API_2010}/Accounts/(AC[0-9a-fA-F]{{32}})/")
 # Lists whose history Twilio keeps for a limited time, and the filter that dates them.
 _RETAINED = (
     (re.compile(r"/Messages\.json$"), "DateSent"),
     (re.compile(r"/Recordings\.json$"), "DateCreated"),
 )
 _EDGE_PAGE = b"<html><head><title>%d</title></head><body><h1>%d %s</h1></body></html>\n"
+JSON = "application/json; charset=utf-8"
+_ERROR_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Twilio - Error</title></head><body>"
+    b"<h1>We're sorry, something went wrong.</h1></body></html>\n"
+)
+# The 2010 list envelope's keys: a list page has exactly one key more, its records.
+ENVELOPE_KEYS = frozenset(
+    {"end", "first_page_uri", "next_page_uri", "page", "page_size", "previous_page_uri"}
+    | {"start", "uri"}
+)
 
 
 @dataclass(frozen=True)
@@ -129,6 +146,8 @@ class Faults:
     def report(self) -> dict[str, Any]:
         return {
             "plan": self.plan.to_dict(),
+            # Every API is faulted (the 2010 API and each product API), never /_emulator/.
+            "applies_to": [API_2010, *PREFIXES.values()],
             "requests": self.requests,
             "in_flight": self.in_flight,
             "injected": dict(sorted(self.injected.items())),
@@ -151,16 +170,20 @@ class Faults:
                 return kind
         return None
 
-    def rule_error(self, path: str, query: list[tuple[str, str]], today: int) -> TwilioError | None:
-        """The error a rule of the plan gives this request, if any (checked in this order)."""
+    def rule_error(
+        self, path: str, query: list[tuple[str, str]], today: int, account_sid: str | None
+    ) -> TwilioError | None:
+        """The error a rule of the plan gives this request, if any (checked in this order).
+
+        ``account_sid`` is the account whose resources the request reads: the one in a
+        2010 path, else (product APIs) the one the credentials belong to.
+        """
         plan = self.plan
         if plan.revoke_after is not None and self.requests > plan.revoke_after:
             return unauthorized()
-        match = _ACCOUNT.match(path)
-        if match and match.group(1) in plan.close_after:
-            sid = match.group(1)
-            self._per_account[sid] += 1
-            if self._per_account[sid] > plan.close_after[sid]:
+        if account_sid is not None and account_sid in plan.close_after:
+            self._per_account[account_sid] += 1
+            if self._per_account[account_sid] > plan.close_after[account_sid]:
                 return not_found(path)
         page_size = _page_size(query)
         if plan.page_size_limit is not None and page_size > plan.page_size_limit:
@@ -174,6 +197,12 @@ class Faults:
         ):
             return TwilioError(500, 20500, "An internal server error has occurred")
         return _retention_error(path, query, today, plan.retention_days)
+
+
+def path_account(path: str) -> str | None:
+    """The account SID a 2010 path names (``.../Accounts/AC.../...``), if any."""
+    match = _ACCOUNT.match(path)
+    return match.group(1) if match else None
 
 
 def _page_size(query: list[tuple[str, str]]) -> int:
@@ -229,16 +258,27 @@ def _quiet_resets() -> None:
 
 
 class FaultInjector:
-    """ASGI middleware applying ``Faults`` to the REST API; everything else passes through."""
+    """ASGI middleware applying ``Faults`` to every API request; ``/_emulator/`` passes through.
 
-    def __init__(self, app: ASGIApp, faults: Faults, clock: Clock) -> None:
+    ``account_of`` names the account a request's credentials belong to (product
+    APIs have no account in the path), for ``close_after``.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        faults: Faults,
+        clock: Clock,
+        account_of: Callable[[Scope], str | None],
+    ) -> None:
         self.app = app
         self.faults = faults
         self.clock = clock
+        self.account_of = account_of
         _quiet_resets()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX):
+        if scope["type"] != "http" or scope["path"].startswith(ADMIN + "/"):
             await self.app(scope, receive, send)
             return
         faults = self.faults
@@ -254,46 +294,59 @@ class FaultInjector:
         if plan.max_concurrent is not None and faults.in_flight > plan.max_concurrent:
             faults.injected["concurrency"] += 1
             error = TwilioError(429, 20429, "Too Many Requests")
-            await _error(error)(scope, receive, send)
+            await error_response(error)(scope, receive, send)
             return
         if plan.latency_ms:
             await asyncio.sleep(plan.latency_ms / 1000)
         query_string = scope.get("query_string", b"").decode("latin-1")
         query = parse_qsl(query_string, keep_blank_values=True)
-        error = faults.rule_error(scope["path"], query, self.clock.now() // DAY)
+        path = scope["path"]
+        account = path_account(path) or (self.account_of(scope) if plan.close_after else None)
+        error = faults.rule_error(path, query, self.clock.now() // DAY, account)
         if error is not None:
             faults.injected[f"rule:{error.status}:{error.code}"] += 1
-            await _error(error)(scope, receive, send)
+            await error_response(error)(scope, receive, send)
             return
-        kind = faults.draw(f"{scope['path']}?{query_string}")
+        kind = faults.draw(f"{path}?{query_string}")
         if kind is None:
             await self.app(scope, receive, send)
             return
+        if kind in LIST_SHAPES:  # counted only when the answer was a list page to reshape
+            if await self._mangle(kind, scope, receive, send):
+                faults.injected[kind] += 1
+            return
         faults.injected[kind] += 1
+        if kind in ("reset", "truncated", "invalid-json", "html-200"):
+            await self._mangle(kind, scope, receive, send)
+            return
         if kind in ("429", "429-no-retry-after"):
             headers = {"Retry-After": str(plan.retry_after)} if kind == "429" else {}
             error = TwilioError(429, 20429, "Too Many Requests", headers=headers)
-            await _error(error)(scope, receive, send)
+            await error_response(error)(scope, receive, send)
         elif kind == "500":
-            await _error(TwilioError(500, 20500, "An internal server error has occurred"))(
+            await error_response(TwilioError(500, 20500, "An internal server error has occurred"))(
                 scope, receive, send
             )
         elif kind == "503":
-            await _error(TwilioError(503, 20503, "Service Unavailable"))(scope, receive, send)
+            await error_response(TwilioError(503, 20503, "Service Unavailable"))(
+                scope, receive, send
+            )
         elif kind in ("502", "504"):
             status = int(kind)
             reason = "Bad Gateway" if status == 502 else "Gateway Timeout"
             page = _EDGE_PAGE % (status, status, reason.encode())
             await Response(page, status_code=status, media_type="text/html")(scope, receive, send)
-        elif kind == "timeout":
+        else:  # timeout
             if await _client_hung_up(receive, plan.hang_seconds):
                 return
             await self.app(scope, _replay_request(), send)
-        else:
-            await self._mangle(kind, scope, receive, send)
 
-    async def _mangle(self, kind: str, scope: Scope, receive: Receive, send: Send) -> None:
-        """Run the real handler, then break its response: reset, truncate or garble it."""
+    async def _mangle(self, kind: str, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Run the real handler, then break its response; False if it was left alone.
+
+        ``reset``, ``truncated`` and ``invalid-json`` break any answer, as before;
+        ``html-200`` replaces it; the list shapes reshape a 200 list page only.
+        """
         start: Message = {}
         body = b""
 
@@ -311,25 +364,53 @@ class FaultInjector:
                 {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
             )
             raise InjectedReset
+        if kind in LIST_SHAPES:
+            page = _list_page(start, body)
+            if page is None:
+                await send(start)
+                await send({"type": "http.response.body", "body": body})
+                return False
+            reshaped = orjson.dumps(reshape(kind, page))
+            await Response(reshaped, status_code=200, media_type=JSON)(scope, receive, send)
+            return True
         if kind == "truncated":
-            cut = body[: len(body) // 2]
-            await Response(cut, status_code=200, media_type="application/json")(
-                scope, receive, send
-            )
-            return
-        garbage = b"<html><body>upstream sent an invalid response</body></html>"
-        await Response(garbage, status_code=200, media_type="application/json")(
-            scope, receive, send
-        )
+            replacement, media_type = body[: len(body) // 2], "application/json"
+        elif kind == "html-200":
+            replacement, media_type = _ERROR_PAGE, "text/html; charset=utf-8"
+        else:  # invalid-json: an HTML body announced as JSON
+            replacement = b"<html><body>upstream sent an invalid response</body></html>"
+            media_type = "application/json"
+        await Response(replacement, status_code=200, media_type=media_type)(scope, receive, send)
+        return True
 
 
-def _error(error: TwilioError) -> Response:
-    return Response(
-        orjson.dumps(error.body()),
-        status_code=error.status,
-        media_type="application/json; charset=utf-8",
-        headers=error.headers,
-    )
+def _list_page(start: Message, body: bytes) -> dict | None:
+    """The JSON list page a 200 answer carries, or None (an instance, an error, not JSON)."""
+    if start.get("status") != 200:
+        return None
+    try:
+        page = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(page, dict):
+        return None
+    if isinstance(page.get("meta"), dict) and page["meta"].get("key") in page:
+        return page
+    return page if set(page) > ENVELOPE_KEYS and len(page) == len(ENVELOPE_KEYS) + 1 else None
+
+
+def reshape(kind: str, page: dict) -> dict:
+    """A list page with the wrong shape ``kind`` (one of ``LIST_SHAPES``)."""
+    meta = page.get("meta")
+    key = meta["key"] if isinstance(meta, dict) else next(iter(set(page) - ENVELOPE_KEYS))
+    if kind == "missing-key":
+        return {k: v for k, v in page.items() if k != key}
+    if kind == "null-list":
+        return {**page, key: None}
+    paging = ("page", "page_size", "next_page_url", "previous_page_url")
+    if isinstance(meta, dict):
+        return {"meta": {k: meta[k] for k in paging if k in meta}}
+    return {k: page[k] for k in ("page", "page_size", "next_page_uri", "previous_page_uri")}
 
 
 async def _client_hung_up(receive: Receive, seconds: float) -> bool:
@@ -368,4 +449,7 @@ async def admin(request: Request) -> Response:
             raise bad_request(20001, f"invalid fault plan: {exc}") from None
     elif request.method == "DELETE":
         faults.set(FaultPlan())
-    return Response(orjson.dumps(faults.report()), media_type="application/json")
+    # The real-world edge behaviours (edge.py) are not the plan's, but a test counts them too.
+    edge = request.app.state.edge
+    report = {**faults.report(), "edge": dict(sorted(edge.injected.items()))}
+    return Response(orjson.dumps(report), media_type="application/json")

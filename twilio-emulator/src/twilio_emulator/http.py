@@ -11,9 +11,10 @@ from urllib.parse import parse_qsl
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from .emulator import Emulator, Principal
-from .errors import TwilioError, not_found, unauthorized
+from .errors import TwilioError, forbidden, not_found, unauthorized
 from .paging import Created, list_envelope, newest_first, parse_page_request
 from .provisioning import Provisioning
 from .world import Account
@@ -31,40 +32,66 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     )
 
 
-def error_response(error: TwilioError) -> Response:
-    return json_response(error.body(), error.status, error.headers)
-
-
 def emulator(request: Request) -> Emulator:
     return request.app.state.emulator
 
 
-def principal(request: Request) -> Principal:
-    """The authenticated caller, from HTTP Basic auth; 401 (code 20003) otherwise."""
-    header = request.headers.get("authorization", "")
+def basic_credentials(header: str) -> tuple[str, str] | None:
+    """(username, password) of an HTTP Basic ``Authorization`` header, or None."""
     scheme, _, encoded = header.partition(" ")
     if scheme.lower() != "basic" or not encoded:
-        raise unauthorized()
+        return None
     try:
         username, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
-        raise unauthorized() from None
-    found = emulator(request).authenticate(username, password)
+        return None
+    return username, password
+
+
+def principal(request: Request) -> Principal:
+    """The authenticated caller, from HTTP Basic auth; 401 (code 20003) otherwise."""
+    credentials = basic_credentials(request.headers.get("authorization", ""))
+    if credentials is None:
+        raise unauthorized()
+    found = emulator(request).authenticate(*credentials)
     if found is None:
         raise unauthorized()
     return found
 
 
+def credential_account(emu: Emulator) -> Callable[[Scope], str | None]:
+    """For middleware: the SID of the account a request's credentials belong to, if valid."""
+
+    def account_of(scope: Scope) -> str | None:
+        headers = dict(scope.get("headers") or [])
+        credentials = basic_credentials(headers.get(b"authorization", b"").decode("latin-1"))
+        found = emu.authenticate(*credentials) if credentials else None
+        return found.account.sid if found else None
+
+    return account_of
+
+
 def account_for(request: Request, account_sid: str, *, allow_closed: bool = False) -> Account:
     """The account in the path, if the caller may see it; 404 otherwise, as Twilio does.
 
-    A closed account can still be fetched, but its resources answer 404.
+    A closed or suspended account can still be fetched (``allow_closed``), but a closed
+    one's resources answer 404 and a suspended one's 403 (``readable``).
     """
     caller = principal(request)
     for account in emulator(request).visible_accounts(caller):
-        if account.sid == account_sid and (allow_closed or account.status != "closed"):
-            return account
+        if account.sid == account_sid:
+            return account if allow_closed else readable(request, account)
     raise not_found(request.url.path)
+
+
+def readable(request: Request, account: Account) -> Account:
+    """``account`` if its resources answer at the clock: 404 once closed, 403 if suspended."""
+    status = account.status_at(emulator(request).clock.now())
+    if status == "closed":
+        raise not_found(request.url.path)
+    if status == "suspended":
+        raise forbidden()
+    return account
 
 
 class Owned(Protocol):

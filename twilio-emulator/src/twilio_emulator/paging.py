@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import quote
 
-from .errors import bad_request
+from .errors import TwilioError, bad_request
 
 Row = TypeVar("Row")
 Key = Any
@@ -54,6 +54,11 @@ class SequenceListing(Generic[Row]):
     def __post_init__(self) -> None:
         self._neg_keys = [_Desc(self.key_fn(r)) for r in self.rows]
         self._by_token = {self.token_fn(r): self.key_fn(r) for r in self.rows}
+        self._index = {self.token_fn(r): i for i, r in enumerate(self.rows)}
+
+    def index_of(self, row: Row) -> int:
+        """The row's position in API order (0 = the newest)."""
+        return self._index[self.token_fn(row)]
 
     def after(self, key: Key | None) -> Iterator[Row]:
         start = 0 if key is None else bisect_right(self._neg_keys, _Desc(key))
@@ -71,6 +76,50 @@ class SequenceListing(Generic[Row]):
 
     def resolve(self, token: str) -> Key | None:
         return self._by_token.get(token)
+
+
+# The key past the end of a newest-first list of (epoch seconds, sid) keys, older than
+# every row: what comes before it is every row (``before`` yields them oldest first).
+END_KEY = (-(2**62), "")
+
+
+@dataclass
+class ChainListing(Generic[Row]):
+    """Listings one after another in API order, as one list: ``parts`` are (rank, listing),
+    highest rank first; a row's key is its part's key prefixed by the rank ``rank_of``
+    gives it at the clock (a record can move parts as it changes, e.g. when sent)."""
+
+    parts: Sequence[tuple[int, Listing[Row]]]
+    rank_of: Callable[[Row], int]
+    by_sid: Callable[[str], Row | None]
+
+    def _part(self, rank: int) -> Listing[Row]:
+        return next(listing for r, listing in self.parts if r == rank)
+
+    def key(self, row: Row) -> Key:
+        rank = self.rank_of(row)
+        return (rank, *self._part(rank).key(row))
+
+    def token(self, row: Row) -> str:
+        return row.sid  # type: ignore[attr-defined]
+
+    def resolve(self, token: str) -> Key | None:
+        row = self.by_sid(token)
+        return None if row is None else self.key(row)
+
+    def after(self, key: Key | None) -> Iterator[Row]:
+        for rank, listing in self.parts:
+            if key is None or rank < key[0]:
+                yield from listing.after(None)
+            elif rank == key[0]:
+                yield from listing.after(tuple(key[1:]))
+
+    def before(self, key: Key) -> Iterator[Row]:
+        for rank, listing in reversed(self.parts):
+            if rank == key[0]:
+                yield from listing.before(tuple(key[1:]))
+            elif rank > key[0]:
+                yield from listing.before(END_KEY)
 
 
 class Created(Protocol):
@@ -107,7 +156,7 @@ class _Desc:
 
 @dataclass(frozen=True)
 class PageRequest:
-    path: str  # e.g. /2010-04-01/Accounts/AC.../Messages.json
+    path: str  # the full path, e.g. .../Accounts/AC.../Messages.json
     filters: tuple[tuple[str, str], ...]  # the request's own query filters, in request order
     page_size: int
     page: int
@@ -115,12 +164,19 @@ class PageRequest:
 
 
 def parse_page_request(
-    path: str, query: list[tuple[str, str]], max_page_size: int = MAX_PAGE_SIZE
+    path: str,
+    query: list[tuple[str, str]],
+    max_page_size: int = MAX_PAGE_SIZE,
+    *,
+    default_page_size: int = DEFAULT_PAGE_SIZE,
+    too_large: TwilioError | None = None,
 ) -> PageRequest:
     """Split paging parameters from filters, validating PageSize like Twilio (20007).
 
     ``max_page_size`` is the endpoint's own maximum (1000 for most, 50 or 100
-    for some Conversations lists).
+    for some Conversations lists, 25 for Verify); ``too_large`` the error above it
+    when the endpoint has its own (Verify: 60373), and ``default_page_size`` the
+    size of a page when none is asked for.
     """
     filters: list[tuple[str, str]] = []
     size_text = page_text = token = None
@@ -133,13 +189,15 @@ def parse_page_request(
             token = value
         else:
             filters.append((name, value))
-    page_size = DEFAULT_PAGE_SIZE
+    page_size = default_page_size
     if size_text is not None:
         try:
             page_size = int(size_text)
         except ValueError:
             raise bad_request(20001, f"Invalid PageSize: {size_text}") from None
         if page_size > max_page_size:
+            if too_large is not None:
+                raise too_large
             raise bad_request(
                 20007, f"Page size too large. The maximum page size is {max_page_size}"
             )
@@ -181,6 +239,29 @@ def select_page(request: PageRequest, listing: Listing[Row]) -> tuple[list[Row],
     rows = rows[:size]
     rows.reverse()
     return rows, True, has_previous
+
+
+Selector = Callable[[PageRequest, Any], tuple[list, bool, bool]]
+
+
+def capped(cap: int, mode: str, error: TwilioError) -> Selector:
+    """A page selector for a list that serves at most ``cap`` results per query.
+
+    Give it the first ``cap + 1`` rows. ``stop``: paging ends at the cap (the page
+    reaching it has no next link). ``error``: that page keeps its next link, and
+    following it raises ``error``.
+    """
+
+    def select(request: PageRequest, listing: Any) -> tuple[list, bool, bool]:
+        rows, has_next, has_previous = select_page(request, listing)
+        shown = [r for r in rows if listing.index_of(r) < cap]
+        if rows and not shown and mode == "error":
+            raise error
+        if shown and listing.index_of(shown[-1]) == cap - 1:  # this page reaches the cap
+            return shown, mode == "error", has_previous  # (capped lists have more beyond it)
+        return shown, has_next, has_previous
+
+    return select
 
 
 def _neighbour_uris(
@@ -231,13 +312,16 @@ def meta_envelope(
     records_key: str,
     render: Callable[[Row], Any],
     origin: str,
+    *,
+    select: Selector = select_page,
 ) -> dict:
     """The product APIs' envelope: records plus ``meta`` with absolute ``*_url`` values.
 
     ``origin`` is the scheme and host the client reached (the emulator itself),
     so the URLs can be followed verbatim, as Twilio's own helper libraries do.
+    ``select`` picks the page (a list with a result cap wraps ``select_page``).
     """
-    rows, has_next, has_previous = select_page(request, listing)
+    rows, has_next, has_previous = select(request, listing)
     next_uri, previous_uri = _neighbour_uris(request, listing, rows, has_next, has_previous)
     return {
         records_key: [render(r) for r in rows],

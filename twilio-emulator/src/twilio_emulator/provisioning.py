@@ -124,36 +124,48 @@ def requires_address(number: PhoneNumber) -> bool:
 
 # Per account index: (short codes, usage triggers (name, category, by, value, recurring),
 # extra API keys, queues).
-_PLANS = (
-    (
-        (("Acme alerts", "72345"),),
+_PLANS = dict(
+    enumerate(
         (
-            ("Monthly spend over 500", "totalprice", "price", "500", "monthly"),
-            ("Daily SMS over 100", "sms", "count", "100", "daily"),
-        ),
-        ("Web app",),
-        ("support", "sales"),
-    ),
-    ((), (("Monthly spend over 300", "totalprice", "price", "300", "monthly"),), (), ("support",)),
-    (
-        (("Acme deals", "89012"),),
-        (("Yearly MMS over 5000", "mms", "count", "5000", "yearly"),),
-        ("Campaign tool",),
-        ("support",),
-    ),
+            (
+                (("Acme alerts", "72345"),),
+                (
+                    ("Monthly spend over 500", "totalprice", "price", "500", "monthly"),
+                    ("Daily SMS over 100", "sms", "count", "100", "daily"),
+                ),
+                ("Web app",),
+                ("support", "sales"),
+            ),
+            (
+                (),
+                (("Monthly spend over 300", "totalprice", "price", "300", "monthly"),),
+                (),
+                ("support",),
+            ),
+            (
+                (("Acme deals", "89012"),),
+                (("Yearly MMS over 5000", "mms", "count", "5000", "yearly"),),
+                ("Campaign tool",),
+                ("support",),
+            ),
+        )
+    )
 )
+# Accounts added later (the one closed part-way): a queue, nothing else.
+_NO_PLAN: tuple = ((), (), (), ("support",))
 
 
 def build_provisioning(world: World) -> dict[str, Provisioning]:
     """Each account's setup, keyed by account SID."""
     seed = world.seed
     result: dict[str, Provisioning] = {}
-    for index, account in enumerate(world.accounts):
+    for account in world.accounts:
+        index = account.index
         setup = Provisioning()
-        if account.status == "closed":  # closed before the history: nothing set up
+        if account.status != "active":  # closed or suspended before the history: nothing
             result[account.sid] = setup
             continue
-        short_codes, triggers, key_names, queues = _PLANS[index]
+        short_codes, triggers, key_names, queues = _PLANS.get(index, _NO_PLAN)
         base = webhook_base(account)
         day0 = account.created
         countries = sorted({n.iso_country for n in account.numbers})

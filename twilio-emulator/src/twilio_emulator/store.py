@@ -18,12 +18,15 @@ from .activity import Call, DayTraffic, Message, TrafficGenerator
 from .catalog import NUMBER_RENT, USAGE_LEAVES, USAGE_ROLLUPS, in_currency
 from .created import OutboxEntry
 from .inventory import AvailableNumber, available_numbers
+from .lifecycle import MAX_LAG_DAYS
 from .media import Media, media_of
 from .provisioning import Provisioning, build_provisioning
 from .timefmt import DAY, day_to_date
 from .voice import Conference, Recording, Transcription, VoiceDay, call_events, derive_day
 from .world import Account, World
 
+# Twilio keeps messages and recordings this many days (today included); older ones are gone.
+RETENTION_DAYS = 400
 # A day's usage never changes once this long after the day has ended (prices land late).
 SETTLE_DELAY = 3 * 3600
 
@@ -56,14 +59,24 @@ class UsageAmount:
 
 
 class Store:
-    def __init__(self, world: World, clock: Clock, generator: TrafficGenerator) -> None:
+    def __init__(
+        self,
+        world: World,
+        clock: Clock,
+        generator: TrafficGenerator,
+        *,
+        retention_days: int | None = RETENTION_DAYS,
+    ) -> None:
         self.world = world
         self.clock = clock
         self.generator = generator
+        self.retention_days = retention_days  # of messages and recordings; None: forever
         self._days: dict[tuple[str, int], DayTraffic] = {}
         self._messages_by_sid: dict[str, Message] = {}
         self._calls_by_sid: dict[str, Call] = {}
         self._settled_usage: dict[tuple[str, int], dict[str, UsageAmount]] = {}
+        self._sent_on: dict[tuple[str, int], list[Message]] = {}
+        self._unsent: dict[tuple[str, int], list[Message]] = {}
         self._indexed_through = world.history_start_day - 1  # every day <= this is generated
         self._derived: dict[tuple[str, str, int], Any] = {}
         self.outbox: list[OutboxEntry] = []  # what clients created through the API
@@ -102,11 +115,13 @@ class Store:
 
     def add_created(self, account: Account, record: Message | Call, params: dict[str, str]) -> None:
         """Store a message or call a client created, in its day, and in the outbox."""
-        traffic = self.traffic(account, record.created // DAY)
+        day = record.created // DAY
+        traffic = self.traffic(account, day)
         with self._lock:
             if isinstance(record, Message):
                 traffic.add_message(record)
                 self._messages_by_sid[record.sid] = record
+                self._forget_indexes(account, day)
                 kind = "message"
             else:
                 traffic.add_call(record)
@@ -114,8 +129,42 @@ class Store:
                 kind = "call"
             self.outbox.append(OutboxEntry(kind, record.sid, account.sid, record.created, params))
 
+    def cancel(self, message: Message, now: int) -> None:
+        """Cancel a scheduled message (``Status=canceled``): never sent, never priced."""
+        account = self.world.account(message.account_sid)
+        with self._lock:
+            message.final_status, message.final_at, message.error_code = "canceled", now, None
+            message.sent = message.sending_at = message.priced_at = None
+            message.price = 0
+            if account is not None:
+                self._forget_indexes(account, message.created // DAY)
+
+    def redact(self, message: Message, now: int) -> None:
+        """Redact a message's body (``Body=``): it reads "" from now on."""
+        with self._lock:
+            if message.redacted_at is None or message.redacted_at > now:
+                message.redacted_at = now
+
+    def _forget_indexes(self, account: Account, day: int) -> None:
+        """A message of ``day`` changed or arrived: the lists derived from its days go stale."""
+        for later in range(day, day + MAX_LAG_DAYS + 1):
+            self._sent_on.pop((account.sid, later), None)
+        self._unsent.pop((account.sid, day), None)
+
     def first_day(self, account: Account) -> int:
         return self.world.history_start_day
+
+    def retained_from(self, account: Account) -> int:
+        """The first day whose messages and recordings Twilio still keeps (400 days, today
+        included): older ones are gone from lists and fetches."""
+        first = self.first_day(account)
+        if self.retention_days is None:
+            return first
+        return max(first, self.today - self.retention_days + 1)
+
+    def kept(self, account: Account, created: int) -> bool:
+        """A message or recording created at ``created`` is still kept at the clock."""
+        return created // DAY >= self.retained_from(account)
 
     def derived(self, kind: str, account: Account, day: int, build: Callable[[], T]) -> T:
         """Records a product module derives from one account's day (``products/``), built once.
@@ -148,6 +197,15 @@ class Store:
         self._indexed_through = today
 
     def message(self, sid: str) -> Message | None:
+        """The message with ``sid``, if it exists at the clock (created, not deleted)."""
+        message = self.any_message(sid)
+        if message is None or not message.exists_at(self.clock.now()):
+            return None
+        account = self.world.account(message.account_sid)
+        return message if account is not None and self.kept(account, message.created) else None
+
+    def any_message(self, sid: str) -> Message | None:
+        """The message with ``sid`` created by the clock, deleted or not (for page tokens)."""
         message = self._messages_by_sid.get(sid)
         if message is None:
             self._index_through_today()
@@ -164,14 +222,45 @@ class Store:
     def messages_desc(
         self, account: Account, *, from_day: int | None = None, to_day: int | None = None
     ) -> Iterator[Message]:
-        """Visible messages, newest first by (date_created, sid), created in [from_day, to_day]."""
+        """Messages existing at the clock, newest first by (date_created, sid), created in
+        [from_day, to_day]."""
         now = self.clock.now()
         hi = min(self.today, to_day if to_day is not None else self.today)
-        lo = max(self.first_day(account), from_day if from_day is not None else -(10**9))
+        lo = max(self.retained_from(account), from_day if from_day is not None else -(10**9))
         for day in range(hi, lo - 1, -1):
             for message in reversed(self.traffic(account, day).messages):
-                if message.created <= now:
+                if message.exists_at(now):
                     yield message
+
+    def sent_on(self, account: Account, day: int) -> list[Message]:
+        """Messages whose ``date_sent`` is (or will be) on ``day``, by (date_sent, sid).
+
+        They were created that day or, scheduled or long queued, up to
+        ``MAX_LAG_DAYS`` before: the days before contribute their ``late`` messages.
+        Deleted ones included: usage still bills them.
+        """
+        key = (account.sid, day)
+        cached = self._sent_on.get(key)
+        if cached is not None:
+            return cached
+        found = [m for m in self.traffic(account, day).messages if _sent_day(m) == day]
+        for earlier in range(day - MAX_LAG_DAYS, day):
+            found += [m for m in self.traffic(account, earlier).late if _sent_day(m) == day]
+        found.sort(key=lambda m: (m.sent, m.sid))
+        with self._lock:
+            self._sent_on[key] = found
+        return found
+
+    def never_sent(self, account: Account, day: int) -> list[Message]:
+        """Messages created on ``day`` that will never have a ``date_sent`` (canceled, failed
+        before sending), by (created, sid)."""
+        key = (account.sid, day)
+        cached = self._unsent.get(key)
+        if cached is None:
+            cached = [m for m in self.traffic(account, day).messages if m.sent is None]
+            with self._lock:
+                self._unsent[key] = cached
+        return cached
 
     def calls_desc(
         self, account: Account, *, from_day: int | None = None, to_day: int | None = None
@@ -216,7 +305,10 @@ class Store:
 
     def recording(self, sid: str) -> Recording | None:
         found = self._recordings_by_sid.get(sid)
-        return found if found is not None and found.created <= self.clock.now() else None
+        if found is None or found.created > self.clock.now():
+            return None
+        account = self.world.account(found.account_sid)
+        return found if account is not None and self.kept(account, found.created) else None
 
     def transcription(self, sid: str) -> Transcription | None:
         found = self._transcriptions_by_sid.get(sid)
@@ -279,8 +371,10 @@ class Store:
         counts = {c: [0, 0, 0] for c in USAGE_LEAVES}
         if day <= self.today:
             traffic = self.traffic(account, day)
-            for m in traffic.messages:
-                if m.created > now or now < m.priced_at or m.final_status == "failed":
+            # Twilio bills a message when it is sent (a scheduled one: at SendAt, not when
+            # it was created): on the UTC day of its date_sent, once priced.
+            for m in self.sent_on(account, day):
+                if m.priced_at is None or now < m.priced_at or m.final_status == "failed":
                     continue
                 inbound = m.direction == "inbound"
                 if m.channel == "sms":
@@ -316,7 +410,8 @@ class Store:
                     row[0] += 1
                     row[1] += math.ceil(t.recording.duration / 60)
                     row[2] += t.price
-            if now >= day * DAY:
+            closed = account.closed_at is not None and day * DAY >= account.closed_at
+            if now >= day * DAY and not closed:  # a closed account's numbers are released
                 for number in account.numbers:
                     if is_rent_day(number.created, day):
                         bucket = {
@@ -329,6 +424,10 @@ class Store:
                         row[1] += 1
                         row[2] += in_currency(NUMBER_RENT[number.kind], account.currency)
         return {c: UsageAmount(*v) for c, v in counts.items()}
+
+
+def _sent_day(message: Message) -> int | None:
+    return None if message.sent is None else message.sent // DAY
 
 
 def is_rent_day(number_created: int, day: int) -> bool:

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 import uvicorn
 
+from .apis import PREFIXES
 from .app import create_app
 from .emulator import Emulator, EmulatorConfig
-from .resources.product import PREFIXES
 from .timefmt import DAY
 from .voice import Conference
 

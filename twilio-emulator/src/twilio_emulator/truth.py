@@ -15,12 +15,14 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+from . import behaviours
 from .activity import Call, Message
 from .billing import balance
 from .catalog import USAGE_LEAVES, money_str
 from .emulator import Emulator
 from .inventory import COUNTRY_OFFER, TYPE_PATHS
 from .products.counts import product_counts
+from .provisioning import Provisioning
 from .timefmt import DAY, day_iso, iso_z
 from .world import Account
 
@@ -99,12 +101,23 @@ def compute_truth(emu: Emulator, tz: str = "UTC") -> dict:
         by_status: Counter[str] = Counter()
         by_direction: Counter[str] = Counter()
         by_channel: Counter[str] = Counter()
+        undated: Counter[str] = Counter()  # date_sent null at the clock, per status
+        unpriced: Counter[str] = Counter()  # price null at the clock, per status
+        spend_by_status: Counter[str] = Counter()
         traffic_daily: dict[str, Counter] = defaultdict(Counter)  # UTC day -> product -> units
         message_spend = 0
-        for message in emu.store.messages_desc(account):  # newest first
-            status, _, _, priced = message.state_at(now)
+        # What the API serves: nothing of a closed or suspended account (404, 403).
+        readable = account.readable_at(now)
+        for message in emu.store.messages_desc(account) if readable else ():  # newest first
+            status, sent, _, priced = message.state_at(now)
             latest_activity = max(latest_activity or message.created, message.created)
             by_status[status] += 1
+            if sent is None:
+                undated[status] += 1
+            if priced:
+                spend_by_status[status] += message.price
+            else:
+                unpriced[status] += 1
             by_direction[message.direction] += 1
             by_channel[message.channel] += 1
             if priced:
@@ -131,7 +144,7 @@ def compute_truth(emu: Emulator, tz: str = "UTC") -> dict:
         call_status: Counter[str] = Counter()
         call_direction: Counter[str] = Counter()
         duration = billed_minutes = call_spend = 0
-        for call in emu.store.calls_desc(account):
+        for call in emu.store.calls_desc(account) if readable else ():
             status, _, end, _, priced = call.state_at(now)
             latest_activity = max(latest_activity or call.created, call.created)
             call_status[status] += 1
@@ -151,13 +164,23 @@ def compute_truth(emu: Emulator, tz: str = "UTC") -> dict:
         accounts[account.sid] = {
             "friendly_name": account.friendly_name,
             "currency": account.currency,
-            "status": account.status,
+            "status": account.status_at(now),
             "is_main": account.is_main,
+            # Whether its resources answer at the clock (not closed, not suspended).
+            "readable": readable,
+            "closed_at": iso_z(account.closed_at) if account.closed_at is not None else None,
+            # Whether Balance.json answers: not for a child account without balance.
+            "balance_served": readable and account.balance_served,
             "messages": {
                 "total": total_messages,
                 "by_status": dict(sorted(by_status.items())),
                 "by_direction": dict(sorted(by_direction.items())),
                 "by_channel": dict(sorted(by_channel.items())),
+                # Scheduled, queued, sending, receiving, canceled, failed before sending.
+                "undated": _by_status_counts(undated),
+                "unpriced": _by_status_counts(unpriced),
+                # In the account's currency; canceled and failed-before-send cost nothing.
+                "spend_by_status": {s: money_str(u) for s, u in sorted(spend_by_status.items())},
             },
             "calls": {
                 "total": total_calls,
@@ -173,15 +196,22 @@ def compute_truth(emu: Emulator, tz: str = "UTC") -> dict:
                     "total": money_str(message_spend + call_spend),
                 }
             },
-            **_usage_and_spend(emu, account, traffic_daily),
+            **(_usage_and_spend(emu, account, traffic_daily) if readable else _NO_USAGE),
             # Records each product API serves this account's own credentials.
-            "products": product_counts(emu.store, account) if account.status == "active" else {},
-            **resource_counts(emu, account),
+            "products": product_counts(emu.store, account) if readable else {},
+            **resource_counts(emu, account, readable=readable),
         }
+        if account.closed_at is not None:  # what a pipeline could read before it closed
+            accounts[account.sid]["history_before_close"] = history_before(emu, account)
 
     as_of = local_date(latest_activity) if latest_activity is not None else None
     return {
         "clock": iso_z(now),
+        # Twilio's real-world behaviours this truth was computed under (as /_emulator/info).
+        "behaviours": behaviours.report(emu.config),
+        # Records that existed and are gone (or changed) by the clock, with when: what a
+        # pipeline may hold from before, for a reconciliation to account for.
+        **changes_over_time(emu),
         "reporting_timezone": tz,
         "latest_activity": iso_z(latest_activity),
         "accounts": accounts,
@@ -307,12 +337,30 @@ def _usage_and_spend(emu: Emulator, account: Account, traffic_daily: dict[str, C
     return {"usage": usage, "spend_daily": spend_daily}
 
 
+def _by_status_counts(counts: Counter[str]) -> dict:
+    return {"total": sum(counts.values()), "by_status": dict(sorted(counts.items()))}
+
+
 def _by_status(statuses: list[str]) -> dict:
     return {"total": len(statuses), "by_status": dict(sorted(Counter(statuses).items()))}
 
 
-def resource_counts(emu: Emulator, account: Account) -> dict:
-    """How many records each other 2010 list of the account holds at the clock.
+_NO_USAGE: dict = {"usage": {}, "spend_daily": {}}
+
+
+def history_before(emu: Emulator, account: Account) -> dict:
+    """Messages and calls an account closed part-way through had before it closed."""
+    store = emu.store
+    days = store.history_days(account)
+    return {
+        "messages": sum(len(store.traffic(account, day).messages) for day in days),
+        "calls": sum(len(store.traffic(account, day).calls) for day in days),
+    }
+
+
+def resource_counts(emu: Emulator, account: Account, *, readable: bool = True) -> dict:
+    """How many records each other 2010 list of the account holds at the clock (none for
+    an account whose resources do not answer).
 
     Conferences are counted in every status; participants only while connected
     (Twilio keeps no history of them); recordings include the soft-deleted ones
@@ -321,14 +369,27 @@ def resource_counts(emu: Emulator, account: Account) -> dict:
     store = emu.store
     now = emu.clock.now()
     setup = store.provisioning[account.sid]
-    days = store.history_days(account)
+    days = store.history_days(account) if readable else range(0)
     voice = [store.voice(account, day) for day in days]
     conferences = [c for v in voice for c in v.conferences if c.created <= now]
-    recordings = [r for v in voice for r in v.recordings if r.visible(now, include_deleted=True)]
+    recordings = [
+        r
+        for v in voice
+        for r in v.recordings
+        if r.visible(now, include_deleted=True) and store.kept(account, r.created)
+    ]
     transcriptions = [t for v in voice for t in v.transcriptions if t.created <= now]
-    left = balance(store, account)
+    if not readable:
+        setup = Provisioning()
+    served = readable and account.balance_served
+    left = balance(store, account) if served else 0
+    messages = store.messages_desc(account) if readable else ()
+    calls = store.calls_desc(account) if readable else ()
     return {
-        "balance": {account.currency: ("-" if left < 0 else "") + money_str(abs(left))},
+        # Empty when Balance.json does not answer (no balance information, or 404/403).
+        "balance": {account.currency: ("-" if left < 0 else "") + money_str(abs(left))}
+        if served
+        else {},
         "addresses": len(setup.addresses),
         "dependent_phone_numbers": sum(
             1 for n in account.numbers if setup.address_for(n) is not None
@@ -339,8 +400,8 @@ def resource_counts(emu: Emulator, account: Account) -> dict:
         "queues": len(setup.queues),
         "short_codes": len(setup.short_codes),
         "usage_triggers": len(setup.usage_triggers),
-        "message_media": sum(m.num_media for m in store.messages_desc(account)),
-        "call_events": sum(len(store.call_events(account, c)) for c in store.calls_desc(account)),
+        "message_media": sum(m.num_media for m in messages),
+        "call_events": sum(len(store.call_events(account, c)) for c in calls),
         "conferences": _by_status([c.state_at(now)[0] for c in conferences]),
         "conference_participants": sum(len(c.participants_at(now)) for c in conferences),
         "recordings": _by_status([r.status_at(now) for r in recordings]),
@@ -354,3 +415,34 @@ def inventory_counts(emu: Emulator) -> dict:
     for kind in TYPE_PATHS:
         counts[kind] = sum(len(emu.store.available_numbers(iso, kind)) for iso in COUNTRY_OFFER)
     return counts
+
+
+def changes_over_time(emu: Emulator) -> dict[str, list[dict]]:
+    """Deletions (messages, recordings) and body redactions that happened by the clock,
+    oldest first: ``{"kind", "sid", "account_sid", "deleted_at"}`` and
+    ``{"sid", "account_sid", "redacted_at"}``."""
+    store, now = emu.store, emu.clock.now()
+    deletions: list[tuple[int, str, str, str]] = []
+    redactions: list[tuple[int, str, str]] = []
+    for account in emu.world.accounts:
+        for day in store.history_days(account):
+            for m in store.traffic(account, day).messages:
+                if m.created > now:
+                    continue
+                if m.deleted_at is not None and m.deleted_at <= now:
+                    deletions.append((m.deleted_at, "message", m.sid, account.sid))
+                elif m.redacted_at is not None and m.redacted_at <= now:
+                    redactions.append((m.redacted_at, m.sid, account.sid))
+            for r in store.voice(account, day).recordings:
+                if r.created <= now and r.deleted_at is not None and r.deleted_at <= now:
+                    deletions.append((r.deleted_at, "recording", r.sid, account.sid))
+    return {
+        "deletions": [
+            {"kind": kind, "sid": sid, "account_sid": account, "deleted_at": iso_z(at)}
+            for at, kind, sid, account in sorted(deletions)
+        ],
+        "redactions": [
+            {"sid": sid, "account_sid": account, "redacted_at": iso_z(at)}
+            for at, sid, account in sorted(redactions)
+        ],
+    }

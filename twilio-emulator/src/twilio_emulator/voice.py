@@ -21,6 +21,7 @@ import random
 from dataclasses import dataclass
 
 from .activity import Call
+from .apis import API_2010, API_VERSION
 from .catalog import in_currency, money
 from .timefmt import DAY, rfc2822
 from .world import Account, make_sid
@@ -293,13 +294,13 @@ def call_events(seed: int, account: Account, call: Call, now: int) -> list[dict]
         "from": call.from_,
         "to": call.to,
         "direction": call.direction,
-        "api_version": "2010-04-01",
+        "api_version": API_VERSION,
     }
     xml = "application/xml"
     # (when, url Twilio requested, its parameters, (status, content type, body) answered)
     steps: list[tuple[int, str, dict, tuple[int, str, str]]] = []
     if call.direction == "outbound-api":
-        api = f"https://api.twilio.com/2010-04-01/Accounts/{account.sid}/Calls.json"
+        api = f"https://api.twilio.com{API_2010}/Accounts/{account.sid}/Calls.json"
         params = {"url": f"{app}/voice/outbound", "method": "POST", "timeout": "60"}
         steps.append(
             (call.created, api, params, (201, "application/json", f'{{"sid": "{call.sid}"}}'))

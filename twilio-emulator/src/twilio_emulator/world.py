@@ -64,10 +64,23 @@ class Account:
     numbers: list[PhoneNumber] = field(default_factory=list)
     customers: list[Customer] = field(default_factory=list)
     messaging_service_sid: str = ""
+    index: int = 0  # its place in the plan: seeds its traffic and SIDs, whoever else exists
+    closed_at: int | None = None  # closed part-way through: active, with traffic, until then
+    balance_served: bool = True  # Balance.json answers ("Child accounts do not contain...")
 
     @property
     def is_main(self) -> bool:
         return self.sid == self.owner_sid
+
+    def status_at(self, now: int) -> str:
+        """``active``, ``suspended`` or ``closed`` at ``now``."""
+        if self.closed_at is not None and now >= self.closed_at:
+            return "closed"
+        return self.status
+
+    def readable_at(self, now: int) -> bool:
+        """Its resources answer (a suspended account's 403, a closed one's 404)."""
+        return self.status_at(now) == "active"
 
 
 @dataclass(frozen=True)
@@ -93,8 +106,9 @@ class World:
 
     @property
     def active_accounts(self) -> list[Account]:
-        """The accounts with traffic and resources (a closed one only lists itself)."""
-        return [a for a in self.accounts if a.status == "active"]
+        """The accounts active throughout: not closed or suspended before the history,
+        nor closed part-way through it (that one has traffic until it closed)."""
+        return [a for a in self.accounts if a.status == "active" and a.closed_at is None]
 
     def account(self, sid: str) -> Account | None:
         for account in self.accounts:
@@ -138,6 +152,115 @@ _AREA_CODES = {
 }
 
 
+NO_BALANCE = "Acme Marketing"  # the subaccount whose Balance.json answers 404
+CLOSED_INDEX = len(_ACCOUNT_PLANS)  # plan indexes: closed 3, suspended 4, closing 5
+# The subaccount closed part-way: what it had, and how far into the history it closed.
+_CLOSING = ("Acme Retail", "USD", 0.05, {"US": 0.8, "CA": 0.2}, (("US", "local", "312"),))
+CLOSING_AT = 2 / 3
+
+
+def _buy_numbers(
+    rng: random.Random,
+    seed: int,
+    account: Account,
+    numbers: tuple[tuple[str, str, str], ...],
+    used_numbers: set[str],
+) -> None:
+    for n, (iso, kind, area) in enumerate(numbers):
+        e164 = _phone(rng, iso, area)
+        while e164 in used_numbers:
+            e164 = _phone(rng, iso, area)
+        used_numbers.add(e164)
+        account.numbers.append(
+            PhoneNumber(
+                sid=make_sid("PN", seed, "number", account.index, n),
+                account_sid=account.sid,
+                e164=e164,
+                iso_country=iso,
+                kind=kind,
+                friendly_name=format_national(e164),
+                created=account.created + (n + 1) * 3 * DAY + rng.randrange(DAY),
+            )
+        )
+
+
+def _add_customers(
+    rng: random.Random,
+    account: Account,
+    *,
+    customers: int,
+    history_start_day: int,
+    history_days: int,
+    used_numbers: set[str],
+) -> None:
+    history_span = history_days * DAY
+    count = max(5, round(customers * account.share))
+    isos = list(account.countries)
+    weights = list(account.countries.values())
+    for _ in range(count):
+        iso = rng.choices(isos, weights)[0]
+        e164 = _phone(rng, iso)
+        while e164 in used_numbers:
+            e164 = _phone(rng, iso)
+        used_numbers.add(e164)
+        opted_out = rng.random() < 0.03
+        account.customers.append(
+            Customer(
+                e164=e164,
+                iso_country=iso,
+                account_sid=account.sid,
+                weight=rng.paretovariate(1.6),
+                opted_out_at=(
+                    history_start_day * DAY + rng.randrange(history_span) if opted_out else None
+                ),
+            )
+        )
+
+
+def _closing(
+    seed: int,
+    main_sid: str,
+    *,
+    closes: int | None,
+    auth_token: str,
+    customers: int,
+    history_start_day: int,
+    history_days: int,
+    used_numbers: set[str],
+) -> Account:
+    """A subaccount with traffic from the history's start until it closed (``closes``, or
+    two thirds into the history)."""
+    index = CLOSED_INDEX + 2
+    rng = random.Random(f"world:{seed}:closing")
+    name, currency, share, countries, numbers = _CLOSING
+    closed_day = history_start_day + max(1, round(history_days * CLOSING_AT)) - 1
+    closed_at = closes if closes is not None else closed_day * DAY + 13 * 3600
+    account = Account(
+        sid=make_sid("AC", seed, "account", index),
+        friendly_name=name,
+        currency=currency,
+        owner_sid=main_sid,
+        status="active",
+        created=(history_start_day - 400 + 30 * index) * DAY + rng.randrange(DAY),
+        share=share,
+        countries=countries,
+        auth_token=make_sid("", seed, "token", index, auth_token),
+        messaging_service_sid=make_sid("MG", seed, "service", index),
+        index=index,
+        closed_at=closed_at,
+    )
+    _buy_numbers(rng, seed, account, numbers, used_numbers)
+    _add_customers(
+        rng,
+        account,
+        customers=customers,
+        history_start_day=history_start_day,
+        history_days=history_days,
+        used_numbers=used_numbers,
+    )
+    return account
+
+
 def _phone(rng: random.Random, iso: str, area: str = "") -> str:
     country = COUNTRIES[iso]
     if country.dial == "+1":
@@ -148,6 +271,19 @@ def _phone(rng: random.Random, iso: str, area: str = "") -> str:
     return f"{country.dial}{prefix}{rng.randrange(10 ** (rest - 1), 10**rest)}"
 
 
+@dataclass(frozen=True)
+class Subaccounts:
+    """The subaccounts beyond the three active ones, each on unless switched off."""
+
+    closed: bool = True  # closed before the history: listed, its resources answer 404
+    suspended: bool = True  # suspended: listed, its resources answer 403 (code 20403)
+    closing: bool = True  # closed part-way through the history: traffic until then
+    no_balance: bool = True  # one active subaccount whose Balance.json answers 404
+    # When the closing one closes: None, two thirds into the history; a number of days,
+    # that long after the initial clock (so a test can read it, then watch it close).
+    closing_after_days: float | None = None
+
+
 def build_world(
     *,
     seed: int,
@@ -156,13 +292,14 @@ def build_world(
     customers: int,
     auth_token: str,
     api_key_secret: str,
-    closed_subaccount: bool = True,
+    subaccounts: Subaccounts | None = None,
 ) -> World:
     """Build accounts, numbers and customers. ``anchor`` is the emulator's initial clock.
 
-    ``closed_subaccount`` adds a subaccount closed before the history began (see below);
-    benchmarks leave it out, because some extractors stop at its first 404.
+    ``subaccounts`` adds the closed, suspended and closing subaccounts (see below);
+    benchmarks leave out the closed one, because some extractors stop at its first 404.
     """
+    extra = subaccounts or Subaccounts()
     rng = random.Random(f"world:{seed}")
     anchor_day = anchor // DAY
     history_start_day = anchor_day - history_days + 1
@@ -184,65 +321,60 @@ def build_world(
             countries=countries,
             auth_token=token,
             messaging_service_sid=make_sid("MG", seed, "service", index),
+            index=index,
+            # The spec: "Child accounts do not contain balance information" (one plays it).
+            balance_served=not (extra.no_balance and name == NO_BALANCE),
         )
-        for n, (iso, kind, area) in enumerate(numbers):
-            e164 = _phone(rng, iso, area)
-            while e164 in used_numbers:
-                e164 = _phone(rng, iso, area)
-            used_numbers.add(e164)
-            account.numbers.append(
-                PhoneNumber(
-                    sid=make_sid("PN", seed, "number", index, n),
-                    account_sid=sid,
-                    e164=e164,
-                    iso_country=iso,
-                    kind=kind,
-                    friendly_name=format_national(e164),
-                    created=created + (n + 1) * 3 * DAY + rng.randrange(DAY),
-                )
-            )
+        _buy_numbers(rng, seed, account, numbers, used_numbers)
         accounts.append(account)
 
-    history_span = history_days * DAY
     for account in accounts:
-        count = max(5, round(customers * account.share))
-        isos = list(account.countries)
-        weights = list(account.countries.values())
-        for _ in range(count):
-            iso = rng.choices(isos, weights)[0]
-            e164 = _phone(rng, iso)
-            while e164 in used_numbers:
-                e164 = _phone(rng, iso)
-            used_numbers.add(e164)
-            opted_out = rng.random() < 0.03
-            account.customers.append(
-                Customer(
-                    e164=e164,
-                    iso_country=iso,
-                    account_sid=account.sid,
-                    weight=rng.paretovariate(1.6),
-                    opted_out_at=(
-                        history_start_day * DAY + rng.randrange(history_span) if opted_out else None
-                    ),
-                )
-            )
+        _add_customers(
+            rng,
+            account,
+            customers=customers,
+            history_start_day=history_start_day,
+            history_days=history_days,
+            used_numbers=used_numbers,
+        )
 
-    # A subaccount closed before the history began: Twilio still lists it, with status
-    # "closed", and answers 404 for its resources. It draws nothing from ``rng``, so the
-    # other accounts' data is the same with or without it.
-    closed = len(_ACCOUNT_PLANS)
-    if closed_subaccount:
+    # The subaccounts below draw nothing from ``rng``, so the other accounts' data is the
+    # same with or without them; each keeps its plan index (and so its SIDs) either way.
+    def inactive(index: int, name: str, status: str) -> Account:
+        return Account(
+            sid=make_sid("AC", seed, "account", index),
+            friendly_name=name,
+            currency="USD",
+            owner_sid=main_sid,
+            status=status,
+            created=(history_start_day - 400 + 30 * index) * DAY + DAY // 2,
+            share=0.0,
+            countries={},
+            auth_token=make_sid("", seed, "token", index, auth_token),
+            index=index,
+        )
+
+    # Closed before the history began: Twilio still lists it, with status "closed", and
+    # answers 404 for its resources.
+    if extra.closed:
+        accounts.append(inactive(CLOSED_INDEX, "Acme Legacy", "closed"))
+    # Suspended (status "suspended" in the list); its resources answer 403, code 20403.
+    if extra.suspended:
+        accounts.append(inactive(CLOSED_INDEX + 1, "Acme Labs", "suspended"))
+    # Closed part-way through the history: traffic until then, 404 from then on.
+    if extra.closing:
         accounts.append(
-            Account(
-                sid=make_sid("AC", seed, "account", closed),
-                friendly_name="Acme Legacy",
-                currency="USD",
-                owner_sid=main_sid,
-                status="closed",
-                created=(history_start_day - 400 + 30 * closed) * DAY + DAY // 2,
-                share=0.0,
-                countries={},
-                auth_token=make_sid("", seed, "token", closed, auth_token),
+            _closing(
+                seed,
+                main_sid,
+                closes=None
+                if extra.closing_after_days is None
+                else anchor + int(extra.closing_after_days * DAY),
+                auth_token=auth_token,
+                customers=customers,
+                history_start_day=history_start_day,
+                history_days=history_days,
+                used_numbers=used_numbers,
             )
         )
 

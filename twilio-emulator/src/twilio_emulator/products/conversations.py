@@ -121,7 +121,7 @@ def conversations(store: Store, account: Account, day: int) -> list[Conversation
         if day < world.history_start_day:
             return []
         seed = world.seed
-        index = world.accounts.index(account)
+        index = account.index
         rng = random.Random(f"{seed}:conversations:{index}:{day}")
         mean = store.generator.messages_per_day * account.share * CONVERSATIONS_PER_MESSAGE
         count = max(0, round(rng.gauss(mean, math.sqrt(mean)))) if mean > 0 else 0

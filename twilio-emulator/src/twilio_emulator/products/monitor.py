@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..activity import error_message
+from ..activity import Call, Message, error_message
+from ..lifecycle import MAX_LAG_DAYS
 from ..store import Store
 from ..timefmt import DAY
 from ..world import Account, World, make_sid
@@ -44,10 +45,11 @@ def alert_floor(now: int) -> int:
     return (now // DAY - (ALERT_RETENTION_DAYS - 1)) * DAY
 
 
-def _alerts_of_traffic(seed: int, store: Store, account: Account, day: int) -> list[Alert]:
-    traffic = store.traffic(account, day)
+def _alerts_of_traffic(
+    seed: int, account: Account, messages: list[Message], calls: list[Call]
+) -> list[Alert]:
     result = []
-    for m in traffic.messages:
+    for m in messages:
         if m.error_code is None:
             continue
         level = "error" if m.final_status == "failed" else "warning"
@@ -63,7 +65,7 @@ def _alerts_of_traffic(seed: int, store: Store, account: Account, day: int) -> l
                 service_sid=m.messaging_service_sid,
             )
         )
-    for c in traffic.calls:
+    for c in calls:
         if c.final_status != "failed":
             continue
         code = sorted(CALL_ERRORS)[int(c.sid[-1], 16) % len(CALL_ERRORS)]
@@ -87,8 +89,12 @@ def alerts(store: Store, account: Account, day: int) -> list[Alert]:
 
     def build() -> list[Alert]:
         seed = store.world.seed
-        found = _alerts_of_traffic(seed, store, account, day - 1)
-        found += _alerts_of_traffic(seed, store, account, day)
+        found = []
+        for d in (day - 1, day):
+            traffic = store.traffic(account, d)
+            found += _alerts_of_traffic(seed, account, traffic.messages, traffic.calls)
+        for d in range(day - MAX_LAG_DAYS, day - 1):  # scheduled or long-queued messages
+            found += _alerts_of_traffic(seed, account, store.traffic(account, d).late, [])
         result = [a for a in found if a.generated // DAY == day]
         result.sort(key=lambda a: (a.generated, a.sid))
         return result
@@ -112,7 +118,7 @@ class AuditEvent:
 def audit_log(world: World, account: Account) -> list[AuditEvent]:
     """What the account's owner did in the Console: create the account and its resources."""
     seed = world.seed
-    index = world.accounts.index(account)
+    index = account.index
     actor = console_user_sid(seed, account)
     created: list[tuple[str, str, str, int, str]] = [
         ("account.created", "account", account.sid, account.created, account.friendly_name)

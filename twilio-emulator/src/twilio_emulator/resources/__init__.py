@@ -1,9 +1,16 @@
 """One module per Twilio resource or product API: how it renders and which routes serve it.
 
-Each module exposes ``ROUTES``; ``app.py`` mounts them all. Adding a resource is
-adding a module here and listing it in ``ALL``. Product APIs are served under a
-path prefix per product (``/monitor/v1/...``; see ``product.py``).
+Each module exposes ``ROUTES`` (paths relative to its API's prefix) and ``MOUNT``
+(that prefix, from ``apis``); ``app.py`` mounts them all. Adding a resource is
+adding a module here and listing it in ``ALL``.
 """
+
+from __future__ import annotations
+
+from collections import defaultdict
+from types import ModuleType
+
+from starlette.routing import BaseRoute, Mount
 
 from . import (
     accounts,
@@ -34,7 +41,7 @@ from . import (
     verify,
 )
 
-ALL = (
+ALL: tuple[ModuleType, ...] = (
     accounts,
     balance,
     messages,
@@ -62,3 +69,11 @@ ALL = (
     trunking,
     insights,
 )
+
+
+def mounts() -> list[BaseRoute]:
+    """Every module's routes, mounted under its API's prefix (one ``Mount`` per API)."""
+    by_prefix: dict[str, list[BaseRoute]] = defaultdict(list)
+    for module in ALL:
+        by_prefix[module.MOUNT] += module.ROUTES
+    return [Mount(prefix, routes=routes) for prefix, routes in by_prefix.items()]

@@ -7,13 +7,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..apis import API_2010
 from ..http import find, is_true, list_response, setup_for
 from ..provisioning import Address, Provisioning
 from ..timefmt import rfc2822
 from ..world import PhoneNumber
 from . import console, phone_numbers
 
-API = "/2010-04-01"
+MOUNT = API_2010
 _FILTERS = {
     "CustomerName": lambda a, v: a.customer_name == v,
     "FriendlyName": lambda a, v: a.friendly_name == v,
@@ -46,7 +47,7 @@ def render(address: Address, request: Request | None = None) -> dict:
         "sid": address.sid,
         "street": address.street,
         "street_secondary": None,
-        "uri": f"{API}/Accounts/{address.account_sid}/Addresses/{address.sid}.json",
+        "uri": f"{API_2010}/Accounts/{address.account_sid}/Addresses/{address.sid}.json",
         "validated": True,
         "verified": address.iso_country != "US",  # verified for regulatory bundles in Europe
     }
@@ -69,7 +70,7 @@ async def list_dependent_numbers(request: Request) -> Response:
     )
 
 
-_BASE = f"{API}/Accounts/{{AccountSid}}/Addresses"
+_BASE = "/Accounts/{AccountSid}/Addresses"
 ROUTES = [
     *console.routes(_BASE, "addresses", lambda setup: setup.addresses, render, _FILTERS),
     Route(f"{_BASE}/{{AddressSid}}/DependentPhoneNumbers.json", list_dependent_numbers),

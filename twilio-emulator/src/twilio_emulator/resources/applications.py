@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
+from ..apis import API_2010, API_VERSION
 from ..provisioning import Application
 from ..timefmt import rfc2822
 from . import console
 
-API = "/2010-04-01"
+MOUNT = API_2010
 _FILTERS = {"FriendlyName": lambda a, v: a.friendly_name == v}
 
 
 def render(app: Application, request: Request | None = None) -> dict:
     return {
         "account_sid": app.account_sid,
-        "api_version": "2010-04-01",
+        "api_version": API_VERSION,
         "date_created": rfc2822(app.created),
         "date_updated": rfc2822(app.created),
         "friendly_name": app.friendly_name,
@@ -29,7 +30,7 @@ def render(app: Application, request: Request | None = None) -> dict:
         "sms_url": app.sms_url,
         "status_callback": app.status_callback,
         "status_callback_method": "POST",
-        "uri": f"{API}/Accounts/{app.account_sid}/Applications/{app.sid}.json",
+        "uri": f"{API_2010}/Accounts/{app.account_sid}/Applications/{app.sid}.json",
         "voice_caller_id_lookup": False,
         "voice_fallback_method": "POST",
         "voice_fallback_url": None,
@@ -39,7 +40,7 @@ def render(app: Application, request: Request | None = None) -> dict:
 
 
 ROUTES = console.routes(
-    f"{API}/Accounts/{{AccountSid}}/Applications",
+    "/Accounts/{AccountSid}/Applications",
     "applications",
     lambda setup: setup.applications,
     render,

@@ -11,17 +11,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..apis import API_2010
 from ..errors import not_found
 from ..http import account_for, emulator, json_response, query_items
 from ..inventory import COUNTRY_OFFER, TYPE_PATHS, AvailableNumber, offers
 
-API = "/2010-04-01"
+MOUNT = API_2010
 _KINDS = {path: kind for kind, path in TYPE_PATHS.items()}
 
 
 def render_country(account_sid: str, iso: str) -> dict:
     name, kinds = COUNTRY_OFFER[iso]
-    base = f"{API}/Accounts/{account_sid}/AvailablePhoneNumbers/{iso}"
+    base = f"{API_2010}/Accounts/{account_sid}/AvailablePhoneNumbers/{iso}"
     return {
         "beta": False,
         "country": name,
@@ -86,7 +87,7 @@ async def list_numbers(request: Request) -> Response:
     )
 
 
-_BASE = f"{API}/Accounts/{{AccountSid}}/AvailablePhoneNumbers"
+_BASE = "/Accounts/{AccountSid}/AvailablePhoneNumbers"
 ROUTES = [
     Route(f"{_BASE}.json", list_countries),
     Route(f"{_BASE}/{{CountryCode}}.json", fetch_country),

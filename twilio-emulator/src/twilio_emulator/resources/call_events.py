@@ -7,10 +7,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..apis import API_2010
 from ..http import emulator, json_response, owned, query_items
 from ..paging import SequenceListing, list_envelope, parse_page_request
 
-API = "/2010-04-01"
+MOUNT = API_2010
 
 
 async def list_events(request: Request) -> Response:
@@ -24,4 +25,4 @@ async def list_events(request: Request) -> Response:
     return json_response(list_envelope(page, listing, "events", lambda e: e[1]))
 
 
-ROUTES = [Route(f"{API}/Accounts/{{AccountSid}}/Calls/{{CallSid}}/Events.json", list_events)]
+ROUTES = [Route("/Accounts/{AccountSid}/Calls/{CallSid}/Events.json", list_events)]

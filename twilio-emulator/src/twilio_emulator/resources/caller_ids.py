@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
+from ..apis import API_2010
 from ..provisioning import CallerId
 from ..timefmt import rfc2822
 from . import console
 
-API = "/2010-04-01"
+MOUNT = API_2010
 _FILTERS = {
     "FriendlyName": lambda c, v: c.friendly_name == v,
     "PhoneNumber": lambda c, v: c.e164 == v,
@@ -23,12 +24,13 @@ def render(caller_id: CallerId, request: Request | None = None) -> dict:
         "friendly_name": caller_id.friendly_name,
         "phone_number": caller_id.e164,
         "sid": caller_id.sid,
-        "uri": f"{API}/Accounts/{caller_id.account_sid}/OutgoingCallerIds/{caller_id.sid}.json",
+        "uri": f"{API_2010}/Accounts/{caller_id.account_sid}/OutgoingCallerIds/"
+        f"{caller_id.sid}.json",
     }
 
 
 ROUTES = console.routes(
-    f"{API}/Accounts/{{AccountSid}}/OutgoingCallerIds",
+    "/Accounts/{AccountSid}/OutgoingCallerIds",
     "outgoing_caller_ids",
     lambda setup: setup.caller_ids,
     render,

@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from .. import created
 from ..activity import Call
+from ..apis import API_2010, API_VERSION
 from ..catalog import money_str
 from ..http import account_for, emulator, form_params, json_response, owned, query_items
 from ..paging import list_envelope, parse_page_request
@@ -15,7 +16,7 @@ from ..timefmt import rfc2822
 from ..world import format_national
 from .traffic import DayListing, DayRange
 
-API = "/2010-04-01"
+MOUNT = API_2010
 _SUBRESOURCES = {
     "notifications": "Notifications",
     "recordings": "Recordings",
@@ -31,11 +32,11 @@ _SUBRESOURCES = {
 
 def render(call: Call, now: int) -> dict:
     status, start, end, updated, priced = call.state_at(now)
-    base = f"{API}/Accounts/{call.account_sid}/Calls/{call.sid}"
+    base = f"{API_2010}/Accounts/{call.account_sid}/Calls/{call.sid}"
     return {
         "account_sid": call.account_sid,
         "answered_by": call.answered_by if end is not None else None,
-        "api_version": "2010-04-01",
+        "api_version": API_VERSION,
         "caller_name": None,
         "date_created": rfc2822(call.created),
         "date_updated": rfc2822(updated),
@@ -120,7 +121,7 @@ async def fetch_call(request: Request) -> Response:
 
 
 ROUTES = [
-    Route(f"{API}/Accounts/{{AccountSid}}/Calls.json", list_calls, methods=["GET"]),
-    Route(f"{API}/Accounts/{{AccountSid}}/Calls.json", create_call, methods=["POST"]),
-    Route(f"{API}/Accounts/{{AccountSid}}/Calls/{{Sid}}.json", fetch_call),
+    Route("/Accounts/{AccountSid}/Calls.json", list_calls, methods=["GET"]),
+    Route("/Accounts/{AccountSid}/Calls.json", create_call, methods=["POST"]),
+    Route("/Accounts/{AccountSid}/Calls/{Sid}.json", fetch_call),
 ]

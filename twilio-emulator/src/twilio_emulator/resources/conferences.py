@@ -1,9 +1,11 @@
 """Conferences (``.../Conferences.json``) and their live participants
 (``.../Conferences/{ConferenceSid}/Participants.json``).
 
-Since 2026-07-13 Twilio lists only ``in-progress`` conferences unless ``Status``
-is given; the emulator follows its clock. Participants are listed only while
-connected to a conference that has not ended: Twilio keeps no participant history.
+From 2026-09-30 Twilio lists only ``in-progress`` conferences unless ``Status`` is
+given (its changelog of 2026-07-08, "Conference list endpoint rollout extended",
+moved the switch from 2026-07-13); the emulator follows its clock. Participants are
+listed only while connected to a conference that has not ended: Twilio keeps no
+participant history.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..apis import API_2010, API_VERSION
 from ..errors import bad_request, not_found
 from ..http import account_for, emulator, is_true, json_response, owned, query_items
 from ..paging import SequenceListing, list_envelope, parse_page_request
@@ -21,18 +24,18 @@ from ..timefmt import date_to_day, rfc2822
 from ..voice import Conference, Participant
 from .traffic import DayListing, DayRange
 
-API = "/2010-04-01"
+MOUNT = API_2010
 STATUSES = ("init", "in-progress", "completed")
-IN_PROGRESS_BY_DEFAULT_FROM = date_to_day(dt.date(2026, 7, 13))
+IN_PROGRESS_BY_DEFAULT_FROM = date_to_day(dt.date(2026, 9, 30))
 
 
 def render(conference: Conference, now: int) -> dict:
     status, updated = conference.state_at(now)
     ended = status == "completed"
-    base = f"{API}/Accounts/{conference.account_sid}/Conferences/{conference.sid}"
+    base = f"{API_2010}/Accounts/{conference.account_sid}/Conferences/{conference.sid}"
     return {
         "account_sid": conference.account_sid,
-        "api_version": "2010-04-01",
+        "api_version": API_VERSION,
         "call_sid_ending_conference": conference.customer.sid if ended else None,
         "date_created": rfc2822(conference.created),
         "date_updated": rfc2822(updated),
@@ -106,7 +109,7 @@ async def fetch_conference(request: Request) -> Response:
 
 def render_participant(participant: Participant) -> dict:
     conference = participant.conference
-    base = f"{API}/Accounts/{conference.account_sid}/Conferences/{conference.sid}"
+    base = f"{API_2010}/Accounts/{conference.account_sid}/Conferences/{conference.sid}"
     return {
         "account_sid": conference.account_sid,
         "call_sid": participant.call.sid,
@@ -151,7 +154,7 @@ async def fetch_participant(request: Request) -> Response:
     raise not_found(request.url.path)
 
 
-_BASE = f"{API}/Accounts/{{AccountSid}}/Conferences"
+_BASE = "/Accounts/{AccountSid}/Conferences"
 ROUTES = [
     Route(f"{_BASE}.json", list_conferences),
     Route(f"{_BASE}/{{ConferenceSid}}.json", fetch_conference),

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..apis import PREFIXES
 from ..emulator import Emulator
 from ..errors import bad_request, not_found
 from ..http import emulator
@@ -14,9 +15,11 @@ from ..products import conversations
 from ..products.conversations import Conversation, ConversationMessage, Participant, User
 from ..timefmt import iso_z
 from ..world import Account
-from .product import PREFIXES, InstantRange, account_of, meta_list, page_request
+from .product import InstantRange, account_of, meta_list, page_request
 
-API = PREFIXES["conversations"] + "/v1"
+MOUNT = PREFIXES["conversations"]
+VERSION = "/v1"
+API = MOUNT + VERSION  # absolute path, for the URLs records carry
 STATES = ("initializing", "inactive", "active", "closed")
 
 
@@ -261,9 +264,9 @@ async def list_user_conversations(request: Request) -> Response:
 
 
 ROUTES = [
-    Route(f"{API}/Conversations", list_conversations),
-    Route(f"{API}/Conversations/{{ConversationSid}}/Messages", list_messages),
-    Route(f"{API}/Conversations/{{ConversationSid}}/Participants", list_participants),
-    Route(f"{API}/Users", list_users),
-    Route(f"{API}/Users/{{UserSid}}/Conversations", list_user_conversations),
+    Route(f"{VERSION}/Conversations", list_conversations),
+    Route(f"{VERSION}/Conversations/{{ConversationSid}}/Messages", list_messages),
+    Route(f"{VERSION}/Conversations/{{ConversationSid}}/Participants", list_participants),
+    Route(f"{VERSION}/Users", list_users),
+    Route(f"{VERSION}/Users/{{UserSid}}/Conversations", list_user_conversations),
 ]

@@ -9,14 +9,17 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..activity import Call
+from ..apis import PREFIXES
 from ..catalog import COUNTRIES
 from ..errors import bad_request
 from ..http import emulator
 from ..products import insights
 from ..timefmt import DAY, iso_z
-from .product import PREFIXES, account_of, meta_list, page_request, parse_instant
+from .product import account_of, meta_list, page_request, parse_instant
 
-API = PREFIXES["insights"] + "/v1"
+MOUNT = PREFIXES["insights"]
+VERSION = "/v1"
+API = MOUNT + VERSION  # absolute path, for the URLs records carry
 _RELATIVE = re.compile(r"^(\d+)([mhd])$")
 _UNIT = {"m": 60, "h": 3600, "d": DAY}
 # Call direction -> Voice Insights' direction property.
@@ -128,4 +131,4 @@ async def list_summaries(request: Request) -> Response:
     )
 
 
-ROUTES = [Route(f"{API}/Voice/Summaries", list_summaries)]
+ROUTES = [Route(f"{VERSION}/Voice/Summaries", list_summaries)]

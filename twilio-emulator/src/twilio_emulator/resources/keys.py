@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
+from ..apis import API_2010
 from ..provisioning import Key
 from ..timefmt import rfc2822
 from . import console
 
-API = "/2010-04-01"
+MOUNT = API_2010
 
 
 def render(key: Key, request: Request | None = None) -> dict:
@@ -20,6 +21,4 @@ def render(key: Key, request: Request | None = None) -> dict:
     }
 
 
-ROUTES = console.routes(
-    f"{API}/Accounts/{{AccountSid}}/Keys", "keys", lambda setup: setup.keys, render
-)
+ROUTES = console.routes("/Accounts/{AccountSid}/Keys", "keys", lambda setup: setup.keys, render)

@@ -7,16 +7,17 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..activity import Message
+from ..apis import API_2010
 from ..http import emulator, find, json_response, list_response, owned
 from ..media import Media
 from ..timefmt import rfc2822
 from .traffic import DayRange
 
-API = "/2010-04-01"
+MOUNT = API_2010
 
 
 def render(media: Media) -> dict:
-    base = f"{API}/Accounts/{media.account_sid}/Messages/{media.message_sid}"
+    base = f"{API_2010}/Accounts/{media.account_sid}/Messages/{media.message_sid}"
     return {
         "account_sid": media.account_sid,
         "content_type": media.content_type,
@@ -45,5 +46,5 @@ async def fetch_media(request: Request) -> Response:
     return json_response(render(find(media, request.path_params["Sid"], request)))
 
 
-_BASE = f"{API}/Accounts/{{AccountSid}}/Messages/{{MessageSid}}/Media"
+_BASE = "/Accounts/{AccountSid}/Messages/{MessageSid}/Media"
 ROUTES = [Route(f"{_BASE}.json", list_media), Route(f"{_BASE}/{{Sid}}.json", fetch_media)]

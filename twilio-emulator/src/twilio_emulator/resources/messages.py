@@ -1,4 +1,9 @@
-"""Messages (``/2010-04-01/Accounts/{AccountSid}/Messages.json``)."""
+"""Messages (``/2010-04-01/Accounts/{AccountSid}/Messages.json``): list, create, fetch, update.
+
+Update (``POST .../Messages/{Sid}.json``) cancels a scheduled message
+(``Status=canceled``; Twilio's error 30409 once it is past ``scheduled``) or
+redacts its body (``Body=``), as the spec's two examples show.
+"""
 
 from __future__ import annotations
 
@@ -8,31 +13,35 @@ from starlette.routing import Route
 
 from .. import created
 from ..activity import Message, error_message
+from ..apis import API_2010, API_VERSION
 from ..catalog import money_str
+from ..errors import TwilioError, bad_request
 from ..http import account_for, emulator, form_params, json_response, owned, query_items
 from ..paging import list_envelope, parse_page_request
 from ..timefmt import rfc2822
-from .traffic import DayListing, DayRange
+from .message_list import message_listing
+from .traffic import DayRange
 
-API = "/2010-04-01"
+MOUNT = API_2010
+NOT_CANCELABLE = (30409, "This message cannot be canceled")
 
 
 def render(message: Message, now: int) -> dict:
     status, sent, updated, priced = message.state_at(now)
     final = status == message.final_status
     error = message.error_code if final else None
-    base = f"{API}/Accounts/{message.account_sid}/Messages/{message.sid}"
+    base = f"{API_2010}/Accounts/{message.account_sid}/Messages/{message.sid}"
     return {
         "account_sid": message.account_sid,
-        "api_version": "2010-04-01",
-        "body": message.body,
+        "api_version": API_VERSION,
+        "body": message.body_at(now),
         "date_created": rfc2822(message.created),
         "date_sent": rfc2822(sent),
         "date_updated": rfc2822(updated),
         "direction": message.direction,
         "error_code": error,
         "error_message": error_message(error),
-        "from": message.from_,
+        "from": message.sender_at(now),
         "messaging_service_sid": message.messaging_service_sid,
         "num_media": str(message.num_media),
         # Sends through a Messaging Service show 0 segments until a sender is picked.
@@ -56,27 +65,14 @@ async def list_messages(request: Request) -> Response:
     to = dict(filters).get("To")
     from_ = dict(filters).get("From")
     now = emu.clock.now()
-    store = emu.store
 
     def matches(message: Message) -> bool:
         if to is not None and message.to != to:
             return False
-        if from_ is not None and message.from_ != from_:
-            return False
-        return not sent.active or sent.contains(message.state_at(now)[1])
+        return from_ is None or message.sender_at(now) == from_
 
-    # A message is sent within seconds of its creation, so a DateSent range only
-    # needs the days from the one before it to its end.
-    lo = store.first_day(account) if sent.lo is None else max(store.first_day(account), sent.lo - 1)
-    hi = store.today if sent.hi is None else min(store.today, sent.hi)
-    listing = DayListing(
-        rows_of_day=lambda day: store.traffic(account, day).messages,
-        by_sid=store.message,
-        lo=lo,
-        hi=hi,
-        now=now,
-        predicate=matches,
-    )
+    order = emu.config.undated_order
+    listing = message_listing(emu.store, account, now, order=order, sent=sent, matches=matches)
     return json_response(list_envelope(page, listing, "messages", lambda m: render(m, now)))
 
 
@@ -96,8 +92,30 @@ async def fetch_message(request: Request) -> Response:
     return json_response(render(message, emu.clock.now()))
 
 
+async def update_message(request: Request) -> Response:
+    """``Status=canceled`` cancels a scheduled message; ``Body=`` (empty) redacts the body."""
+    emu = emulator(request)
+    _, message = owned(request, emu.store.message)
+    params = await form_params(request)
+    now = emu.clock.now()
+    if "Status" in params:
+        if params["Status"] != "canceled":
+            raise bad_request(20001, f"Invalid Status value: {params['Status']}")
+        if message.state_at(now)[0] != "scheduled":
+            raise bad_request(*NOT_CANCELABLE)
+        emu.store.cancel(message, now)
+    elif "Body" in params:
+        if params["Body"] != "":
+            raise bad_request(20001, "A message body can only be redacted: Body must be empty")
+        emu.store.redact(message, now)
+    else:
+        raise TwilioError(400, 20001, "Nothing to update: give Status=canceled or Body=")
+    return json_response(render(message, now))
+
+
 ROUTES = [
-    Route(f"{API}/Accounts/{{AccountSid}}/Messages.json", list_messages, methods=["GET"]),
-    Route(f"{API}/Accounts/{{AccountSid}}/Messages.json", create_message, methods=["POST"]),
-    Route(f"{API}/Accounts/{{AccountSid}}/Messages/{{Sid}}.json", fetch_message),
+    Route("/Accounts/{AccountSid}/Messages.json", list_messages, methods=["GET"]),
+    Route("/Accounts/{AccountSid}/Messages.json", create_message, methods=["POST"]),
+    Route("/Accounts/{AccountSid}/Messages/{Sid}.json", fetch_message, methods=["GET"]),
+    Route("/Accounts/{AccountSid}/Messages/{Sid}.json", update_message, methods=["POST"]),
 ]

@@ -6,13 +6,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..apis import PREFIXES
 from ..errors import not_found
 from ..products import messaging
 from ..products.messaging import Service, ServiceNumber
 from ..timefmt import iso_z
-from .product import PREFIXES, account_of, meta_list, page_request
+from .product import account_of, meta_list, page_request
 
-API = PREFIXES["messaging"] + "/v1"
+MOUNT = PREFIXES["messaging"]
+VERSION = "/v1"
+API = MOUNT + VERSION  # absolute path, for the URLs records carry
 _LINKS = {
     "phone_numbers": "PhoneNumbers",
     "short_codes": "ShortCodes",
@@ -101,6 +104,6 @@ async def list_service_numbers(request: Request) -> Response:
 
 
 ROUTES = [
-    Route(f"{API}/Services", list_services),
-    Route(f"{API}/Services/{{ServiceSid}}/PhoneNumbers", list_service_numbers),
+    Route(f"{VERSION}/Services", list_services),
+    Route(f"{VERSION}/Services/{{ServiceSid}}/PhoneNumbers", list_service_numbers),
 ]

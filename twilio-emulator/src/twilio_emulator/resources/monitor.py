@@ -8,14 +8,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..errors import bad_request
+from ..apis import API_2010, API_VERSION, PREFIXES
+from ..errors import TwilioError, bad_request
 from ..http import emulator
 from ..products import monitor
 from ..products.monitor import Alert, AuditEvent
 from ..timefmt import iso_z
-from .product import PREFIXES, InstantRange, account_of, meta_list, page_request
+from .product import InstantRange, account_of, meta_list, page_request
 
-API = PREFIXES["monitor"] + "/v1"
+MOUNT = PREFIXES["monitor"]
+VERSION = "/v1"
+API = MOUNT + VERSION  # absolute path, for the URLs records carry
 
 
 def render_alert(alert: Alert, base: str) -> dict:
@@ -25,7 +28,7 @@ def render_alert(alert: Alert, base: str) -> dict:
         "alert_text": urlencode(
             [("Msg", alert.text), ("ErrorCode", alert.error_code), ("LogLevel", alert.log_level)]
         ),
-        "api_version": "2010-04-01",
+        "api_version": API_VERSION,
         "date_created": iso_z(alert.created),
         "date_generated": iso_z(alert.generated),
         "date_updated": iso_z(alert.created),
@@ -34,7 +37,7 @@ def render_alert(alert: Alert, base: str) -> dict:
         "more_info": f"https://www.twilio.com/docs/errors/{alert.error_code}",
         # The API request that created the failing message or call.
         "request_method": "POST",
-        "request_url": f"{base}/2010-04-01/Accounts/{alert.account_sid}/{kind}.json",
+        "request_url": f"{base}{API_2010}/Accounts/{alert.account_sid}/{kind}.json",
         "resource_sid": alert.resource_sid,
         "service_sid": alert.service_sid,
         "sid": alert.sid,
@@ -62,6 +65,7 @@ async def list_alerts(request: Request) -> Response:
         and window.contains(alert.generated)
         and (level is None or alert.log_level == level)
     ]
+    cap = emu.config.alerts_cap
     return meta_list(
         request,
         page,
@@ -69,11 +73,20 @@ async def list_alerts(request: Request) -> Response:
         "alerts",
         render_alert,
         key=lambda a: (a.generated, a.sid),
+        cap=None if cap is None else (cap, emu.config.alerts_cap_mode, _cap_error(cap)),
+    )
+
+
+def _cap_error(cap: int) -> TwilioError:
+    """Past the cap, in ``error`` mode. Twilio documents the cap, not its error: a guess."""
+    return bad_request(
+        20001,
+        f"Alerts queries return at most {cap:,} results: narrow StartDate and EndDate",
     )
 
 
 def _resource_url(event: AuditEvent, base: str) -> str:
-    api = f"{base}/2010-04-01/Accounts/{event.account_sid}"
+    api = f"{base}{API_2010}/Accounts/{event.account_sid}"
     sid = event.resource_sid
     return {
         "account": api,
@@ -87,7 +100,7 @@ def _resource_url(event: AuditEvent, base: str) -> str:
 
 
 def render_event(event: AuditEvent, base: str) -> dict:
-    api = f"{base}/2010-04-01/Accounts/{event.account_sid}"
+    api = f"{base}{API_2010}/Accounts/{event.account_sid}"
     return {
         "account_sid": event.account_sid,
         "actor_sid": event.actor_sid,
@@ -140,6 +153,6 @@ async def list_events(request: Request) -> Response:
 
 
 ROUTES = [
-    Route(f"{API}/Alerts", list_alerts),
-    Route(f"{API}/Events", list_events),
+    Route(f"{VERSION}/Alerts", list_alerts),
+    Route(f"{VERSION}/Events", list_events),
 ]

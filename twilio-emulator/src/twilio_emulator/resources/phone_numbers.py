@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..apis import API_2010, API_VERSION
 from ..errors import not_found
 from ..http import json_response, query_items, setup_for
 from ..paging import SequenceListing, list_envelope, parse_page_request
@@ -15,7 +16,7 @@ from ..provisioning import Provisioning, requires_address
 from ..timefmt import rfc2822
 from ..world import PhoneNumber
 
-API = "/2010-04-01"
+MOUNT = API_2010
 _TYPES = {"Local": "local", "Mobile": "mobile", "TollFree": "toll-free"}
 ORIGIN = "twilio"  # every number was bought from Twilio (none is "hosted")
 
@@ -28,7 +29,7 @@ def render(number: PhoneNumber, setup: Provisioning) -> dict:
         "account_sid": number.account_sid,
         "address_requirements": "local" if requires_address(number) else "none",
         "address_sid": address.sid if address else None,
-        "api_version": "2010-04-01",
+        "api_version": API_VERSION,
         "beta": False,
         "bundle_sid": None,
         "capabilities": {
@@ -57,7 +58,7 @@ def render(number: PhoneNumber, setup: Provisioning) -> dict:
         "status_callback_method": "POST",
         "trunk_sid": None,
         "type": number.kind if number.kind != "toll-free" else "tollfree",
-        "uri": f"{API}/Accounts/{number.account_sid}/IncomingPhoneNumbers/{number.sid}.json",
+        "uri": f"{API_2010}/Accounts/{number.account_sid}/IncomingPhoneNumbers/{number.sid}.json",
         "voice_application_sid": app,
         "voice_caller_id_lookup": False,
         "voice_fallback_method": "POST",
@@ -110,7 +111,7 @@ async def fetch_number_or_list_type(request: Request) -> Response:
     raise not_found(request.url.path)
 
 
-_BASE = f"{API}/Accounts/{{AccountSid}}/IncomingPhoneNumbers"
+_BASE = "/Accounts/{AccountSid}/IncomingPhoneNumbers"
 ROUTES = [
     Route(f"{_BASE}.json", list_numbers),
     Route(f"{_BASE}/{{Sid}}.json", fetch_number_or_list_type),

@@ -18,36 +18,32 @@ from typing import Any, TypeVar
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..errors import bad_request
-from ..http import json_response, principal, query_items
-from ..paging import MAX_PAGE_SIZE, PageRequest, SequenceListing, meta_envelope, parse_page_request
+from ..errors import TwilioError, bad_request
+from ..http import json_response, principal, query_items, readable
+from ..paging import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    PageRequest,
+    SequenceListing,
+    capped,
+    meta_envelope,
+    parse_page_request,
+    select_page,
+)
 from ..timefmt import DAY
 from ..world import Account
 
 Row = TypeVar("Row")
-
-# Product API -> the path prefix that stands for its host (https://monitor.twilio.com).
-PREFIXES = {
-    product: f"/{product}"
-    for product in (
-        "monitor",
-        "messaging",
-        "conversations",
-        "studio",
-        "verify",
-        "trunking",
-        "insights",
-    )
-}
 
 
 def account_of(request: Request) -> Account:
     """Product APIs have no account in the path: the credential's account is the one read.
 
     So a main account's credentials see only the main account's resources; a
-    subaccount's product resources need the subaccount's own SID and token.
+    subaccount's product resources need the subaccount's own SID and token. A closed
+    account's answer 404, a suspended one's 403, as on the 2010 API.
     """
-    return principal(request).account
+    return readable(request, principal(request).account)
 
 
 def origin(request: Request) -> str:
@@ -55,8 +51,20 @@ def origin(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}"
 
 
-def page_request(request: Request, max_page_size: int = MAX_PAGE_SIZE) -> PageRequest:
-    return parse_page_request(request.url.path, query_items(request), max_page_size)
+def page_request(
+    request: Request,
+    max_page_size: int = MAX_PAGE_SIZE,
+    *,
+    default_page_size: int = DEFAULT_PAGE_SIZE,
+    too_large: TwilioError | None = None,
+) -> PageRequest:
+    return parse_page_request(
+        request.url.path,
+        query_items(request),
+        max_page_size,
+        default_page_size=default_page_size,
+        too_large=too_large,
+    )
 
 
 def meta_list(
@@ -67,16 +75,24 @@ def meta_list(
     render: Callable[[Row, str], Any],
     *,
     key: Callable[[Row], Any],
+    cap: tuple[int, str, TwilioError] | None = None,
 ) -> Response:
     """One page of ``rows`` (any order), newest ``key`` first, in the ``meta`` envelope.
 
     ``render(row, base)`` gets the emulator's own origin, for the absolute URLs.
+    ``cap`` = (most results a query serves, ``stop`` or ``error``, the error past it).
     """
     ordered = sorted(rows, key=key, reverse=True)
+    select = select_page
+    if cap is not None and len(ordered) > cap[0]:
+        ordered = ordered[: cap[0] + 1]
+        select = capped(*cap)
     listing = SequenceListing(ordered, key_fn=key, token_fn=lambda r: r.sid)  # type: ignore[attr-defined]
     base = origin(request)
     return json_response(
-        meta_envelope(page, listing, records_key, lambda row: render(row, base), base)
+        meta_envelope(
+            page, listing, records_key, lambda row: render(row, base), base, select=select
+        )
     )
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
+from ..apis import API_2010
 from ..http import account_for, emulator
 from ..provisioning import Queue
 from ..timefmt import rfc2822
 from . import console
 
-API = "/2010-04-01"
+MOUNT = API_2010
 
 
 def render(queue: Queue, request: Request) -> dict:
@@ -28,10 +29,10 @@ def render(queue: Queue, request: Request) -> dict:
         "friendly_name": queue.friendly_name,
         "max_size": queue.max_size,
         "sid": queue.sid,
-        "uri": f"{API}/Accounts/{queue.account_sid}/Queues/{queue.sid}.json",
+        "uri": f"{API_2010}/Accounts/{queue.account_sid}/Queues/{queue.sid}.json",
     }
 
 
 ROUTES = console.routes(
-    f"{API}/Accounts/{{AccountSid}}/Queues", "queues", lambda setup: setup.queues, render
+    "/Accounts/{AccountSid}/Queues", "queues", lambda setup: setup.queues, render
 )

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..apis import API_2010, API_VERSION
 from ..catalog import money_str
 from ..errors import not_found
 from ..http import account_for, emulator, is_true, json_response, owned, query_items
@@ -20,17 +21,17 @@ from ..world import Account
 from . import transcriptions
 from .traffic import DayListing, DayRange
 
-API = "/2010-04-01"
+MOUNT = API_2010
 
 
 def render(recording: Recording, now: int, host: str) -> dict:
     status = recording.status_at(now)
     priced = now >= recording.priced_at
     done = status in ("completed", "deleted")
-    base = f"{API}/Accounts/{recording.account_sid}/Recordings/{recording.sid}"
+    base = f"{API_2010}/Accounts/{recording.account_sid}/Recordings/{recording.sid}"
     return {
         "account_sid": recording.account_sid,
-        "api_version": "2010-04-01",
+        "api_version": API_VERSION,
         "call_sid": recording.call_sid,
         "channels": recording.channels,
         "conference_sid": recording.conference_sid,
@@ -76,11 +77,8 @@ async def list_recordings(request: Request) -> Response:
             return False
         return "ConferenceSid" not in plain or recording.conference_sid == plain["ConferenceSid"]
 
-    lo = (
-        store.first_day(account)
-        if created.lo is None
-        else max(store.first_day(account), created.lo)
-    )
+    kept = store.retained_from(account)  # older recordings are gone (400 days)
+    lo = kept if created.lo is None else max(kept, created.lo)
     hi = store.today if created.hi is None else min(store.today, created.hi)
     listing = DayListing(
         rows_of_day=lambda day: store.voice(account, day).recordings,
@@ -119,7 +117,7 @@ async def list_recording_transcriptions(request: Request) -> Response:
     return transcriptions.list_of(request, rows)
 
 
-_BASE = f"{API}/Accounts/{{AccountSid}}/Recordings"
+_BASE = "/Accounts/{AccountSid}/Recordings"
 ROUTES = [
     Route(f"{_BASE}.json", list_recordings),
     Route(f"{_BASE}/{{Sid}}.json", fetch_recording),

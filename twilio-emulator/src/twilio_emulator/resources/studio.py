@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..apis import PREFIXES
 from ..emulator import Emulator
 from ..errors import bad_request, not_found
 from ..http import emulator
@@ -13,9 +14,11 @@ from ..products import console_user_sid, studio
 from ..products.studio import Execution, Flow, Step
 from ..timefmt import iso_z
 from ..world import Account
-from .product import PREFIXES, InstantRange, account_of, meta_list, page_request
+from .product import InstantRange, account_of, meta_list, page_request
 
-API = PREFIXES["studio"] + "/v2"
+MOUNT = PREFIXES["studio"]
+VERSION = "/v2"
+API = MOUNT + VERSION  # absolute path, for the URLs records carry
 
 
 def render_flow(flow: Flow, author_sid: str, base: str) -> dict:
@@ -171,7 +174,7 @@ async def list_steps(request: Request) -> Response:
 
 
 ROUTES = [
-    Route(f"{API}/Flows", list_flows),
-    Route(f"{API}/Flows/{{FlowSid}}/Executions", list_executions),
-    Route(f"{API}/Flows/{{FlowSid}}/Executions/{{ExecutionSid}}/Steps", list_steps),
+    Route(f"{VERSION}/Flows", list_flows),
+    Route(f"{VERSION}/Flows/{{FlowSid}}/Executions", list_executions),
+    Route(f"{VERSION}/Flows/{{FlowSid}}/Executions/{{ExecutionSid}}/Steps", list_steps),
 ]

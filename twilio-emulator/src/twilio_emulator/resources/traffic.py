@@ -25,8 +25,10 @@ def sort_key(row: Dated) -> tuple[int, str]:
 class DayListing(Generic[Row]):
     """Records of days [lo, hi], newest first, visible at ``now`` and matching ``predicate``.
 
-    Entering the list at a record costs one bisect in that record's day, so a
-    page is as cheap at the end of a million records as at the start.
+    ``rows_of_day(day)`` gives a day's rows sorted by ``key_of`` (default: created,
+    sid), whose first part falls in that day. Entering the list at a record costs
+    one bisect in that record's day, so a page is as cheap at the end of a million
+    records as at the start.
     """
 
     def __init__(
@@ -38,21 +40,23 @@ class DayListing(Generic[Row]):
         hi: int,
         now: int,
         predicate: Callable[[Row], bool],
+        key_of: Callable[[Row], tuple[int, str]] = sort_key,
     ) -> None:
         self._rows_of_day = rows_of_day
         self._by_sid = by_sid
         self._lo, self._hi, self._now = lo, hi, now
         self._predicate = predicate
+        self._key_of = key_of
 
     def key(self, row: Row) -> tuple[int, str]:
-        return sort_key(row)
+        return self._key_of(row)
 
     def token(self, row: Row) -> str:
         return row.sid
 
     def resolve(self, token: str) -> tuple[int, str] | None:
         row = self._by_sid(token)
-        return None if row is None else sort_key(row)
+        return None if row is None else self._key_of(row)
 
     def _keep(self, row: Row) -> bool:
         return row.created <= self._now and self._predicate(row)
@@ -62,7 +66,7 @@ class DayListing(Generic[Row]):
         for day in range(top, self._lo - 1, -1):
             rows = self._rows_of_day(day)
             if key is not None and day == key[0] // DAY:
-                rows = rows[: bisect_left(rows, key, key=sort_key)]
+                rows = rows[: bisect_left(rows, key, key=self._key_of)]
             for row in reversed(rows):
                 if self._keep(row):
                     yield row
@@ -71,7 +75,7 @@ class DayListing(Generic[Row]):
         for day in range(max(self._lo, key[0] // DAY), self._hi + 1):
             rows = self._rows_of_day(day)
             if day == key[0] // DAY:
-                rows = rows[bisect_right(rows, key, key=sort_key) :]
+                rows = rows[bisect_right(rows, key, key=self._key_of) :]
             for row in rows:
                 if self._keep(row):
                     yield row

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..apis import API_2010
 from ..catalog import MONEY_SCALE
 from ..http import account_for, emulator, json_response, list_response, owned, query_items
 from ..paging import list_envelope, parse_page_request
@@ -15,7 +16,7 @@ from ..timefmt import rfc2822
 from ..voice import Transcription
 from .traffic import DayListing
 
-API = "/2010-04-01"
+MOUNT = API_2010
 
 
 def render(transcription: Transcription, now: int) -> dict:
@@ -36,7 +37,7 @@ def render(transcription: Transcription, now: int) -> dict:
         "status": status,
         "transcription_text": transcription.text if status == "completed" else None,
         "type": "fast",
-        "uri": f"{API}/Accounts/{account_sid}/Transcriptions/{transcription.sid}.json",
+        "uri": f"{API_2010}/Accounts/{account_sid}/Transcriptions/{transcription.sid}.json",
     }
 
 
@@ -69,7 +70,7 @@ async def fetch_transcription(request: Request) -> Response:
     return json_response(render(transcription, emu.clock.now()))
 
 
-_BASE = f"{API}/Accounts/{{AccountSid}}/Transcriptions"
+_BASE = "/Accounts/{AccountSid}/Transcriptions"
 ROUTES = [
     Route(f"{_BASE}.json", list_transcriptions),
     Route(f"{_BASE}/{{Sid}}.json", fetch_transcription),

@@ -6,13 +6,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..apis import PREFIXES
 from ..http import emulator
 from ..products import trunking
 from ..products.trunking import Trunk
 from ..timefmt import iso_z
-from .product import PREFIXES, account_of, meta_list, page_request
+from .product import account_of, meta_list, page_request
 
-API = PREFIXES["trunking"] + "/v1"
+MOUNT = PREFIXES["trunking"]
+VERSION = "/v1"
+API = MOUNT + VERSION  # absolute path, for the URLs records carry
 _LINKS = {
     "origination_urls": "OriginationUrls",
     "credential_lists": "CredentialLists",
@@ -59,4 +62,4 @@ async def list_trunks(request: Request) -> Response:
     )
 
 
-ROUTES = [Route(f"{API}/Trunks", list_trunks)]
+ROUTES = [Route(f"{VERSION}/Trunks", list_trunks)]

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..apis import API_2010, API_VERSION
 from ..catalog import MONEY_SCALE, USAGE_CATEGORIES, USAGE_LEAVES, USAGE_ROLLUPS, money_str
 from ..emulator import Emulator
 from ..errors import bad_request, not_found
@@ -25,7 +26,7 @@ from ..store import UsageAmount
 from ..timefmt import date_to_day, day_iso, day_to_date, iso_offset, parse_filter_day
 from ..world import Account
 
-API = "/2010-04-01"
+MOUNT = API_2010
 SUBRESOURCES = {
     "all_time": "AllTime",
     "daily": "Daily",
@@ -58,22 +59,30 @@ def _units(category: str, currency: str) -> tuple[str, str, str]:
     return description, count_unit, usage_unit
 
 
-def render(row: UsageRow, as_of: int, path: str) -> dict:
+def usage_price(units: int, *, as_string: bool) -> str | float:
+    """Twilio's examples give usage ``price`` as a string ("0", "2192.84855"); the spec
+    types it as a number. Strings: exact, trailing zeros dropped, "0" for nothing."""
+    if not as_string:
+        return units / MONEY_SCALE
+    text = money_str(units)
+    return text.rstrip("0").rstrip(".") if units else "0"
+
+
+def render(row: UsageRow, as_of: int, path: str, *, price_as_string: bool = True) -> dict:
     account = row.account
     description, count_unit, usage_unit = _units(row.category, account.currency)
-    base = f"{API}/Accounts/{account.sid}/Usage/Records"
+    base = f"{API_2010}/Accounts/{account.sid}/Usage/Records"
     start, end = day_iso(row.start), day_iso(row.end)
     return {
         "account_sid": account.sid,
-        "api_version": "2010-04-01",
+        "api_version": API_VERSION,
         "as_of": iso_offset(as_of),
         "category": row.category,
         "count": str(row.amount.count),
         "count_unit": count_unit,
         "description": description,
         "end_date": end,
-        # The spec types usage price as a number (other resources' prices are strings).
-        "price": row.amount.price / MONEY_SCALE,
+        "price": usage_price(row.amount.price, as_string=price_as_string),
         "price_unit": account.currency.lower(),
         "start_date": start,
         "subresource_uris": {
@@ -195,7 +204,12 @@ async def list_usage(request: Request, kind: str = "Records") -> Response:
     now = emu.clock.now()
     path = request.url.path
     return json_response(
-        list_envelope(page, listing, "usage_records", lambda r: render(r, now, path))
+        list_envelope(
+            page,
+            listing,
+            "usage_records",
+            lambda r: render(r, now, path, price_as_string=emu.config.usage_price_strings),
+        )
     )
 
 
@@ -207,6 +221,6 @@ async def list_usage_subresource(request: Request) -> Response:
 
 
 ROUTES = [
-    Route(f"{API}/Accounts/{{AccountSid}}/Usage/Records.json", list_usage),
-    Route(f"{API}/Accounts/{{AccountSid}}/Usage/Records/{{Kind}}.json", list_usage_subresource),
+    Route("/Accounts/{AccountSid}/Usage/Records.json", list_usage),
+    Route("/Accounts/{AccountSid}/Usage/Records/{Kind}.json", list_usage_subresource),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
+from ..apis import API_2010, API_VERSION
 from ..billing import trigger_state
 from ..catalog import money_str
 from ..http import account_for, emulator
@@ -11,7 +12,7 @@ from ..provisioning import UsageTrigger
 from ..timefmt import rfc2822
 from . import console
 
-API = "/2010-04-01"
+MOUNT = API_2010
 _FILTERS = {
     "Recurring": lambda t, v: t.recurring == v,
     "TriggerBy": lambda t, v: t.trigger_by == v,
@@ -23,10 +24,10 @@ def render(trigger: UsageTrigger, request: Request) -> dict:
     account = account_for(request, trigger.account_sid)
     state = trigger_state(emulator(request).store, account, trigger)
     current = money_str(state.current) if trigger.trigger_by == "price" else str(state.current)
-    base = f"{API}/Accounts/{trigger.account_sid}/Usage"
+    base = f"{API_2010}/Accounts/{trigger.account_sid}/Usage"
     return {
         "account_sid": trigger.account_sid,
-        "api_version": "2010-04-01",
+        "api_version": API_VERSION,
         "callback_method": "POST",
         "callback_url": trigger.callback_url,
         "current_value": current,
@@ -45,7 +46,7 @@ def render(trigger: UsageTrigger, request: Request) -> dict:
 
 
 ROUTES = console.routes(
-    f"{API}/Accounts/{{AccountSid}}/Usage/Triggers",
+    "/Accounts/{AccountSid}/Usage/Triggers",
     "usage_triggers",
     lambda setup: setup.usage_triggers,
     render,

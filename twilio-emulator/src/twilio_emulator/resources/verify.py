@@ -6,14 +6,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..apis import PREFIXES
 from ..catalog import money_str
+from ..errors import bad_request
 from ..http import emulator
+from ..paging import DEFAULT_PAGE_SIZE, PageRequest
 from ..products import verify
 from ..products.verify import Attempt, VerifyService
 from ..timefmt import iso_z
-from .product import PREFIXES, InstantRange, account_of, meta_list, page_request
+from .product import InstantRange, account_of, meta_list, page_request
 
-API = PREFIXES["verify"] + "/v2"
+MOUNT = PREFIXES["verify"]
+VERSION = "/v2"
+API = MOUNT + VERSION  # absolute path, for the URLs records carry
 _LINKS = {
     "verification_checks": "VerificationCheck",
     "verifications": "Verifications",
@@ -52,10 +57,24 @@ def render_service(svc: VerifyService, base: str) -> dict:
     }
 
 
+def _page(request: Request) -> PageRequest:
+    """Verify's own page-size maximum, when played: 25, error 60373 above it (and a default
+    page within it, so that the next_page_url a client follows stays valid)."""
+    limit = emulator(request).config.verify_page_size_limit
+    if limit is None:
+        return page_request(request)
+    return page_request(
+        request,
+        limit,
+        default_page_size=min(DEFAULT_PAGE_SIZE, limit),
+        too_large=bad_request(60373, "Invalid page size"),
+    )
+
+
 async def list_services(request: Request) -> Response:
     emu = emulator(request)
     account = account_of(request)
-    page = page_request(request)
+    page = _page(request)
     return meta_list(
         request,
         page,
@@ -98,7 +117,7 @@ async def list_attempts(request: Request) -> Response:
     ``Country``, ``Status``, ``VerifyServiceSid``, ``VerificationSid``, ``ChannelData.To``."""
     emu = emulator(request)
     account = account_of(request)
-    page = page_request(request)
+    page = _page(request)
     filters = dict(page.filters)
     window = InstantRange(filters, "DateCreatedAfter", "DateCreatedBefore")
     now = emu.clock.now()
@@ -130,6 +149,6 @@ async def list_attempts(request: Request) -> Response:
 
 
 ROUTES = [
-    Route(f"{API}/Services", list_services),
-    Route(f"{API}/Attempts", list_attempts),
+    Route(f"{VERSION}/Services", list_services),
+    Route(f"{VERSION}/Attempts", list_attempts),
 ]
