@@ -8,7 +8,8 @@ response means (an ``Outcome``); ``get`` applies the retry policy to outcomes:
 - 429, 5xx, connection resets, timeouts and invalid bodies are retried with
   exponential backoff and jitter, honouring ``Retry-After``, bounded twice (by
   ``max_attempts`` and by ``max_wait_seconds`` of waiting);
-- 400 code 20007 (page size too large) asks again at once with smaller pages, and
+- 400 code 20007 (page size too large) or 60373 (Verify's "Invalid page size")
+  asks again at once with smaller pages, and
   so do two 500s in a row for one request (Twilio's usage records fail at 1000,
   Airbyte #23512); the smaller size is kept for that endpoint for the run;
 - 401 and 404 are asked again twice, quickly: Twilio's edge answers them
@@ -45,11 +46,11 @@ from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from tap_twilio.concurrency import AdaptiveLimit
 from tap_twilio.errors import (
+    PAGE_SIZE_CODES,
     ApiError,
     ApiUnavailableError,
     AuthenticationError,
     NotFoundError,
-    TwilioCode,
 )
 from tap_twilio.retry import RetryPolicy
 
@@ -60,8 +61,8 @@ TRANSIENT_ERRORS = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
-# Page sizes to fall back to, largest first; 50 is Twilio's own default.
-PAGE_SIZE_STEPS = (1000, 500, 100, 50)
+# Page sizes to fall back to, largest first; 50 is Twilio's default, 25 Verify's maximum.
+PAGE_SIZE_STEPS = (1000, 500, 100, 50, 25, 10)
 EDGE_RETRIES = 2  # extra attempts for a 401 or 404 before believing it
 EDGE_WAIT_SECONDS = 0.25  # first wait before asking again after a 401 or 404
 UNREACHABLE_ATTEMPTS = 3  # attempts on a host that has never answered, then fail
@@ -351,7 +352,7 @@ class TwilioClient:
             return self._success(status, content, shape)
         code, message = _error_fields(response)
         failure = f"HTTP {status}" + (f" code {code}" if code else "") + f": {message}"
-        if status == 400 and code == TwilioCode.PAGE_SIZE_TOO_LARGE:
+        if status == 400 and code in PAGE_SIZE_CODES:
             stated = _STATED_MAX_PAGE_SIZE.search(message)
             return Outcome(
                 failure=failure,

@@ -12,8 +12,13 @@ class TwilioCode:
     AUTHENTICATION = 20003  # 401: the credentials were refused
     RETENTION = 20004  # 400: "Date range ... outside of retention window of 400 days"
     PAGE_SIZE_TOO_LARGE = 20007  # 400: ask again with smaller pages
+    VERIFY_PAGE_SIZE = 60373  # 400 "Invalid page size" (Verify: 1 to 25)
     NOT_FOUND = 20404  # 404: no such resource (or none for this account)
     TOO_MANY_REQUESTS = 20429  # 429: over the concurrency limit
+
+
+# 400s that mean "ask again with smaller pages".
+PAGE_SIZE_CODES = frozenset({TwilioCode.PAGE_SIZE_TOO_LARGE, TwilioCode.VERIFY_PAGE_SIZE})
 
 
 class TapTwilioError(Exception):

@@ -22,7 +22,7 @@ import requests
 from tap_twilio.concurrency import GROWTH, AdaptiveLimit, in_order
 from tests.emulated import tap_config
 from tests.helpers import SyncResult, run_tap
-from twilio_emulator import testing
+from twilio_emulator import behaviours, testing
 from twilio_emulator.emulator import EmulatorConfig
 
 LOGGER = logging.getLogger("test")
@@ -216,6 +216,7 @@ def capped() -> Iterator[testing.ServedEmulator]:
         customers=60,
         now=int(now.timestamp()),
         auth_token="capped-token-0123456789abcdef",
+        **behaviours.all_off(),  # the 429s counted here are the cap's only
     )
     with testing.serve(config) as served:
         yield served

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 API_2010 = "/2010-04-01"
 ACCOUNT = f"{API_2010}/Accounts/{{account_sid}}"
+UNSERVED_ACCOUNT_STATUSES = frozenset({"closed", "suspended"})
 CHILDREN_AHEAD = 4  # child lists fetched ahead per request slot (max_concurrency)
 PARENTS_BUFFERED = 1000  # parent records held back at most while their children are fetched
 
@@ -266,9 +267,17 @@ class AccountsStream(TwilioStream):
         return (r for r in super().records(context) if self.settings.reads_account(r["sid"]))
 
     def get_child_context(self, record: dict, context: Context | None) -> Context | None:
-        if record.get("status") == "closed":
+        """Per-account streams read every account Twilio still serves.
+
+        A closed account's resources answer 404 and a suspended one's 403 (error
+        20403, "the account has been suspended or closed"): both are listed, with
+        their status, and their own streams are skipped with a warning.
+        """
+        status = record.get("status")
+        if status in UNSERVED_ACCOUNT_STATUSES:
             self.logger.warning(
-                "Skipping closed account %s: Twilio no longer serves its resources",
+                "Skipping %s account %s: Twilio no longer serves its resources",
+                status,
                 record.get("sid"),
             )
             return None

@@ -1,4 +1,7 @@
-"""Verify v2 (``verify.twilio.com/v2``): services and verification attempts."""
+"""Verify v2 (``verify.twilio.com/v2``): services and verification attempts.
+
+Verify lists allow at most 25 records a page (error 60373 above it).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ class VerifyServicesStream(ProductStream):
     api = "verify"
     path = "/v2/Services"
     records_key = "services"
+    max_page_size = 25
     spec = ("twilio_verify_v2", "verify.v2.service")
 
 
@@ -28,6 +32,7 @@ class VerificationAttemptsStream(ProductWindowStream):
     api = "verify"
     path = "/v2/Attempts"
     records_key = "attempts"
+    max_page_size = 25
     replication_key = "date_created"
     window = windows.DateFilter("DateCreatedAfter", "DateCreatedBefore", instants=True)
     spec = ("twilio_verify_v2", "verify.v2.verification_attempt")
