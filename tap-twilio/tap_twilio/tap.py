@@ -16,6 +16,7 @@ from tap_twilio.output import OrjsonWriter
 from tap_twilio.session import Session
 from tap_twilio.settings import CONFIG_SCHEMA, Settings, unknown_settings
 from tap_twilio.streams import STREAM_TYPES
+from tap_twilio.undated import quiet_null_bookmarks
 
 _CONFIG_PATH = re.compile(r"^(?P<message>.*) in config\[(?P<path>.*)\]$", re.DOTALL)
 
@@ -47,6 +48,7 @@ class TapTwilio(Tap):
             raise ConfigError(_one_line(exc)) from None
         _ = self.settings  # every setting checked before any request
         self._check_unknown_settings()
+        quiet_null_bookmarks()
 
     @cached_property
     def settings(self) -> Settings:

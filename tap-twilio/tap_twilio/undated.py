@@ -32,6 +32,7 @@ pending record the sweep did not see.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -47,6 +48,23 @@ if TYPE_CHECKING:
 STATE_KEY = "undated"
 MARGIN = dt.timedelta(hours=1)  # clock skew and late writes between two sweeps
 ORDER_SEEN = "undated_not_last"  # the session's note that this server lists them early
+
+
+class QuietNullBookmarks(logging.Filter):
+    """Drop the SDK's "New replication value is null" warning, written once per record.
+
+    An undated record has no bookmark value by definition; the SDK leaves the
+    bookmark as it is, which is right, and would otherwise warn thousands of times.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "New replication value is null"
+
+
+def quiet_null_bookmarks() -> None:
+    logger = logging.getLogger("singer_sdk")
+    if not any(isinstance(f, QuietNullBookmarks) for f in logger.filters):
+        logger.addFilter(QuietNullBookmarks())
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,129 @@
+"""Messages without ``date_sent`` (scheduled, queued, canceled, failed before sending) are
+never lost, wherever Twilio's unfiltered list puts them, and each change reaches the output.
+
+For each of the three orders the emulator can play (Twilio documents none), the tap
+runs several times while the clock moves: after every run, the latest version of
+each message the runs wrote must be exactly what Twilio serves at that clock, per
+account and status, scheduled and canceled included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from tap_twilio.undated import STATE_KEY
+from tests.emulated import served_config
+from tests.helpers import SyncResult, run_tap, run_tap_logged
+from twilio_emulator import testing
+from twilio_emulator.behaviours import UNDATED_ORDERS
+from twilio_emulator.emulator import EmulatorConfig
+
+NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone.utc)
+# Clock moves between runs: an hour, then days (scheduled messages are sent or canceled).
+STEPS = (3600, 2 * 86_400, 5 * 86_400)
+
+
+@pytest.fixture(params=UNDATED_ORDERS)
+def emulator(request: pytest.FixtureRequest) -> Iterator[testing.ServedEmulator]:
+    config = EmulatorConfig(
+        seed=29,
+        days=14,
+        messages_per_day=150,
+        calls_per_day=5,
+        customers=120,
+        now=int(NOW.timestamp()),
+        auth_token="undated-token-0123456789abcdef",
+        undated_order=request.param,
+    )
+    with testing.serve(config) as served:
+        yield served
+
+
+def truth(served: testing.ServedEmulator) -> dict:
+    return requests.get(f"{served.url}/_emulator/truth", timeout=60).json()
+
+
+class Warehouse:
+    """What a loader keeps: the latest version of each message (as dbt's staging picks it)."""
+
+    def __init__(self) -> None:
+        self.messages: dict[str, dict] = {}
+
+    def load(self, result: SyncResult) -> None:
+        for record in result.records["messages"]:
+            kept = self.messages.get(record["sid"])
+            if kept is None or record["date_updated"] >= kept["date_updated"]:
+                self.messages[record["sid"]] = record
+
+    def by_status(self, deleted: set[str]) -> dict[str, Counter]:
+        result: dict[str, Counter] = {}
+        for sid, record in self.messages.items():
+            if sid not in deleted:
+                result.setdefault(record["account_sid"], Counter())[record["status"]] += 1
+        return result
+
+
+def expected_by_status(served: testing.ServedEmulator) -> tuple[dict[str, Counter], set[str]]:
+    now = truth(served)
+    deleted = {d["sid"] for d in now["deletions"] if d["kind"] == "message"}
+    counts = {
+        sid: Counter(account["messages"]["by_status"])
+        for sid, account in now["accounts"].items()
+        if account["messages"]["total"]
+    }
+    return counts, deleted
+
+
+def test_every_undated_message_is_found_and_followed(emulator: testing.ServedEmulator) -> None:
+    config = served_config(emulator, start_date="2026-11-01", lookback_days=3)
+    warehouse, state = Warehouse(), {}
+    statuses_seen: Counter = Counter()
+    for step in (0, *STEPS):
+        emulator.emulator.clock.advance(step)
+        result = run_tap(config, state=state, streams={"messages"})
+        warehouse.load(result)
+        state = result.final_state
+        expected, deleted = expected_by_status(emulator)
+        assert warehouse.by_status(deleted) == expected, f"after {step} s"
+        statuses_seen.update(
+            r["status"] for r in result.records["messages"] if r["date_sent"] is None
+        )
+    # The runs met what this test is about.
+    assert {"scheduled", "canceled", "failed"} <= set(statuses_seen)
+
+
+def test_state_keeps_only_what_still_changes(emulator: testing.ServedEmulator) -> None:
+    config = served_config(emulator, start_date="2026-11-01")
+    result = run_tap(config, streams={"messages"})
+    pending = set()
+    for partition in result.final_state["bookmarks"]["messages"]["partitions"]:
+        pending |= set(partition.get(STATE_KEY, {}).get("pending", ()))
+    written = {r["sid"]: r for r in result.records["messages"]}
+    assert pending
+    assert all(written[sid]["date_sent"] is None for sid in pending)
+    assert all(written[sid]["status"] not in ("canceled", "failed") for sid in pending)
+
+
+def test_sweeps_stop_early_once_the_order_allows(emulator: testing.ServedEmulator) -> None:
+    """A server that lists undated messages last gets a whole-list sweep every run; the
+    others, once they showed it, only the records created since the last sweep."""
+    order = emulator.emulator.config.undated_order
+    config = served_config(emulator, start_date="2026-11-01")
+    first, _ = run_tap_logged(config, streams={"messages"})
+    emulator.emulator.clock.advance(3600)
+    _, requests_made = run_tap_logged(config, state=first.final_state, streams={"messages"})
+    sweep_pages = Counter(
+        path.split("/")[3]
+        for path, query in requests_made
+        if path.endswith("/Messages.json") and "DateSent>" not in query
+    )
+    whole_list = max(sweep_pages.values())
+    if order == "nulls-last":
+        assert whole_list > 1  # every page of the list, each run
+    else:
+        assert whole_list == 1  # the first page holds everything created since
