@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -84,9 +85,10 @@ def assert_staging_reconciles(pipeline: Pipeline, truth: dict, *, first_run: boo
             "select account_sid, currency, cast(balance_amount as varchar) "
             "from staging.stg_twilio__account_balance"
         ).fetchall()
-    # the tap reads nothing of a closed subaccount, its balance included
+    # Only the balances Twilio serves: none of a closed or suspended account, nor of a
+    # child account without balance information (its Balance.json is a 404).
     assert {sid: {currency: amount} for sid, currency, amount in balances} == {
-        sid: a["balance"] for sid, a in truth["accounts"].items() if a["status"] != "closed"
+        sid: a["balance"] for sid, a in truth["accounts"].items() if a["balance_served"]
     }
 
 
@@ -99,8 +101,10 @@ def test_full_run_reconciles_exactly(pipeline: Pipeline) -> None:
     raw_accounts = pipeline.query("select count(*) from raw_twilio.accounts")[0][0]
     raw_messages = pipeline.query("select count(*) from raw_twilio.messages")[0][0]
     raw_calls = pipeline.query("select count(*) from raw_twilio.calls")[0][0]
-    # Every account, the closed subaccount included (the tap skips its resources).
-    assert raw_accounts == len(truth["accounts"]) == 4
+    # Every account, closed and suspended ones included (the tap skips their resources).
+    statuses = {a["status"] for a in truth["accounts"].values()}
+    assert raw_accounts == len(truth["accounts"])
+    assert {"active", "closed", "suspended"} <= statuses
     assert raw_messages == sum(a["messages"]["total"] for a in truth["accounts"].values())
     assert raw_calls == sum(a["calls"]["total"] for a in truth["accounts"].values())
     # Spend is reported per currency, never summed across them.
@@ -113,6 +117,12 @@ def test_full_run_reconciles_exactly(pipeline: Pipeline) -> None:
     assert sum(c["opted_out"] for c in customers) > 0
     assert {c["country"] for c in customers} >= {"US", "CA", "GB", "FR", "DE"}
     assert any(d["errors"] for d in truth["delivery"])
+    # Twilio's real-world messages: scheduled, canceled, never sent, partially delivered.
+    by_status = sum(
+        (Counter(a["messages"]["by_status"]) for a in truth["accounts"].values()), Counter()
+    )
+    assert min(by_status[s] for s in ("scheduled", "canceled", "partially_delivered")) > 0
+    assert sum(a["messages"]["undated"]["total"] for a in truth["accounts"].values()) > 0
     assert_staging_reconciles(pipeline, truth, first_run=True)
 
 

@@ -96,7 +96,9 @@ def compute_truth(emu: Emulator, tz: str = "UTC") -> dict:
     delivery_errors: dict[tuple[str, str, str, str | None, str], Counter] = defaultdict(Counter)
     latest_activity = None
     for account in emu.world.accounts:
-        for owned in account.numbers:  # every number we own, with traffic or not
+        # What the API serves: nothing of a closed or suspended account (404, 403).
+        readable = account.readable_at(now)
+        for owned in account.numbers if readable else ():  # every number, traffic or not
             numbers[owned.e164]["account_sid"] = account.sid
         by_status: Counter[str] = Counter()
         by_direction: Counter[str] = Counter()
@@ -106,8 +108,6 @@ def compute_truth(emu: Emulator, tz: str = "UTC") -> dict:
         spend_by_status: Counter[str] = Counter()
         traffic_daily: dict[str, Counter] = defaultdict(Counter)  # UTC day -> product -> units
         message_spend = 0
-        # What the API serves: nothing of a closed or suspended account (404, 403).
-        readable = account.readable_at(now)
         for message in emu.store.messages_desc(account) if readable else ():  # newest first
             status, sent, _, priced = message.state_at(now)
             latest_activity = max(latest_activity or message.created, message.created)
@@ -124,16 +124,22 @@ def compute_truth(emu: Emulator, tz: str = "UTC") -> dict:
                 message_spend += message.price
                 traffic_daily[day_iso(message.created // DAY)][message.channel] += message.price
             _add_message(customers[message.customer], message, status, priced, local_date)
-            number = numbers[number_e164[message.number_sid]]
             inbound = message.direction == "inbound"
-            number["messages_inbound" if inbound else "messages_outbound"] += 1
-            if priced:
-                number["spend_units"][message.currency]["messages"] += message.price
+            # Our side, as the API shows it: none until Twilio picks a sender for a
+            # scheduled message (and never for one canceled first).
+            ours = number_e164[message.number_sid]
+            if not inbound and message.sender_at(now) is None:
+                ours = None
+            if ours is not None:
+                number = numbers[ours]
+                number["messages_inbound" if inbound else "messages_outbound"] += 1
+                if priced:
+                    number["spend_units"][message.currency]["messages"] += message.price
             if not inbound:
                 key = (
                     local_date(message.created).isoformat(),
                     account.sid,
-                    number_e164[message.number_sid],
+                    ours,
                     message.customer_country,
                     message.channel,
                 )
