@@ -84,13 +84,26 @@ def killed_run(pipeline: Pipeline, until: Callable[[int], bool], *, timeout: flo
 
 
 def api_list(emulator: EmulatorProcess, path: str, params: dict, key: str) -> list[dict]:
-    """Every record of a list, read directly from the emulator (no faults should be set)."""
+    """Every record of a list, read directly from the emulator (no faults should be set).
+
+    As any client of Twilio must: 100 records a page (usage records answer 500 above
+    it), and a 401 or 404 asked again (Twilio's edge answers some transiently).
+    """
     session = requests.Session()
     session.auth = (emulator.account_sid, emulator.auth_token)
-    body = session.get(emulator.url + path, params={**params, "PageSize": 1000}, timeout=60).json()
+
+    def get(url: str, query: dict | None = None) -> dict:
+        for _ in range(3):
+            response = session.get(url, params=query, timeout=60)
+            if response.status_code not in (401, 404):
+                break
+        response.raise_for_status()
+        return response.json()
+
+    body = get(emulator.url + path, {**params, "PageSize": 100})
     records = list(body[key])
     while body.get("next_page_uri"):
-        body = session.get(emulator.url + body["next_page_uri"], timeout=60).json()
+        body = get(emulator.url + body["next_page_uri"])
         records += body[key]
     return records
 

@@ -115,7 +115,9 @@ class UsageRecordsStream(WindowStream):
     primary_keys = ("account_sid", "category", "start_date")
     replication_key = "start_date"
     window = windows.DateFilter("StartDate", "EndDate")
-    span_days = 31  # a page per category and day
+    span_days = 31  # a request per span
+    # Usage Records answer 500 at PageSize=1000 and work at 100 (airbytehq/airbyte #23512).
+    max_page_size = 100
     sort_fields = ("start_date", "category")
     # Every subaccount is read on its own; Twilio's default would add theirs in.
     params: ClassVar[dict[str, str]] = {"IncludeSubaccounts": "false"}
