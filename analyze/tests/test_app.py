@@ -20,9 +20,9 @@ from tests.conftest import APP, MARTS, OVERVIEW_TITLES, TIMEZONE, chart_titles, 
 MART_YAML = Path(__file__).resolve().parents[2] / "transform" / "models" / "marts"
 PAGES = {
     "Overview": None,
-    "Delivery health": "pages/delivery.py",
-    "Customers": "pages/customers.py",
-    "Live": "pages/live.py",
+    "Delivery health": "views/delivery.py",
+    "Customers": "views/customers.py",
+    "Live": "views/live.py",
 }
 
 

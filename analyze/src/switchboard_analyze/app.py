@@ -14,20 +14,23 @@ from pathlib import Path
 
 import streamlit as st
 
-PAGES = Path(__file__).with_name("pages")
-# (script, title, URL path, icon): the navigation, in order; the first is served at "/".
+# Not pages/: Streamlit would list a pages/ folder beside app.py as pages of its own.
+PAGES = Path(__file__).with_name("views")
+# (script, title, URL path): the navigation, in order; the first is served at "/".
+# No icons: Streamlit fetches ":material/...:" icons from Google's servers, and the
+# dashboard works offline.
 NAVIGATION = (
-    ("overview.py", "Overview", "overview", ":material/dashboard:"),
-    ("delivery.py", "Delivery health", "delivery", ":material/mark_chat_read:"),
-    ("customers.py", "Customers", "customers", ":material/group:"),
-    ("live.py", "Live", "live", ":material/bolt:"),
+    ("overview.py", "Overview", "overview"),
+    ("delivery.py", "Delivery health", "delivery"),
+    ("customers.py", "Customers", "customers"),
+    ("live.py", "Live", "live"),
 )
 
 st.set_page_config(page_title="Switchboard", layout="wide")
 st.sidebar.title("Switchboard")
 st.navigation(
     [
-        st.Page(PAGES / script, title=title, url_path=url, icon=icon, default=not index)
-        for index, (script, title, url, icon) in enumerate(NAVIGATION)
+        st.Page(PAGES / script, title=title, url_path=url, default=not index)
+        for index, (script, title, url) in enumerate(NAVIGATION)
     ]
 ).run()

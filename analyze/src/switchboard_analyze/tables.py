@@ -65,7 +65,10 @@ def readable(
         elif col.kind in NUMERIC:  # rates in percent, so the table can print "92.34%"
             scale = 100 if col.kind == "rate" else 1
             out[col.label] = pd.array(
-                [None if formats.is_missing(v) else scale * float(v) for v in values],
+                [
+                    None if formats.is_missing(v) else float(scale * formats.decimal(v))
+                    for v in values
+                ],
                 dtype="Float64",
             )
         else:

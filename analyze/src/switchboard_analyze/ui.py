@@ -58,13 +58,12 @@ def table(
         selection_mode="single-row",
     )
     st.download_button(
-        "Download CSV",
+        "Download CSV (exact)",
         tables.csv(frame if download is None else download, columns),
         file_name=f"{key}.csv",
         mime="text/csv",
         key=f"{key}-csv",
         on_click="ignore",
-        icon=":material/download:",
         help="Every row of this table, exact amounts (five decimals) and rates",
     )
     return event

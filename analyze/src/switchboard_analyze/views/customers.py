@@ -208,7 +208,7 @@ def history(page: Page, phone: str) -> None:
 
 
 def customer_view(page: Page, phone: str) -> None:
-    if st.button("All customers", icon=":material/arrow_back:"):
+    if st.button("← All customers"):
         del st.query_params[CUSTOMER]
         st.rerun()
     found = customers.customer(page.conn, phone)
