@@ -138,14 +138,15 @@ valued as (
         cast(measures.current_base as bigint) as current_base,
         {{ to_money('measures.previous_total') }} as previous_total,
         cast(measures.previous_base as bigint) as previous_base,
-        case when measures.measure = 'delivery_rate'
+        -- one type for both kinds of value, on every warehouse
+        cast(case when measures.measure = 'delivery_rate'
                 then {{ ratio('measures.current_total', 'measures.current_base') }}
-            else {{ to_money('measures.current_total') }}
-        end as current_value,
-        case when measures.measure = 'delivery_rate'
+            else measures.current_total
+        end as decimal(18, 5)) as current_value,
+        cast(case when measures.measure = 'delivery_rate'
                 then {{ ratio('measures.previous_total', 'measures.previous_base') }}
-            else {{ to_money('measures.previous_total') }}
-        end as previous_value
+            else measures.previous_total
+        end as decimal(18, 5)) as previous_value
     from measures
     cross join periods
 )
