@@ -372,6 +372,9 @@ def test_a_link_opens_a_customer(
     assert "**Country:** United States (US) · **Segment:** consumer · **Opted out:** no" in (
         texts(app.markdown)
     )
+    everything = dict(tables(app)[0].values.tolist())
+    assert (everything["customer_name"], everything["days_since_last_reply"]) == ("Dana Kim", "1")
+    assert everything["opted_out_at"] == formats.MISSING
     timeline = tables(app)[1]
     # Newest first, local times, every column readable.
     assert timeline.to_dict("records") == [
@@ -389,6 +392,7 @@ def test_a_link_opens_a_customer(
          "Duration": "—", "Minutes": None, "Cost": "$0.01", "SID": "SM01"},
     ]  # fmt: skip
     assert app.caption[0].value.startswith("1–4 of 4 interactions")
+    assert_readable(app)
     app.button[0].click().run()  # back to the list
     assert "customer" not in app.query_params
     assert len(customer_list(app)) == 4

@@ -25,7 +25,8 @@ PRODUCT_COLORS = {
     "phone_numbers": "#56B4E9",  # sky blue
     "other": "#999999",  # grey
 }
-DIRECTION_COLORS = {"Outbound": "#0072B2", "Inbound": "#E69F00"}
+# Directions are one thing in two shades, apart from every product's hue.
+DIRECTION_COLORS = {"Outbound": "#3F4F8C", "Inbound": "#A3B1E0"}
 DELIVERY = "#009E73"
 MINUTES = PRODUCT_COLORS["voice"]
 LATENCY = "#0072B2"

@@ -38,15 +38,14 @@ def table(
     key: str,
     countries: dict[str, str] | None = None,
     *,
-    whole: bool = True,
     selectable: bool = False,
     on_select: object = "ignore",
     download: pd.DataFrame | None = None,
 ) -> object:
-    """A table as it reads, every row shown (``whole``), and a CSV of its exact values
-    (of ``download`` when the table shows one page of it)."""
+    """A table as it reads, every row on screen (no scrolling box), and a CSV of its
+    exact values (of ``download`` when the table shows one page of it)."""
     shown = tables.readable(frame, columns, countries)
-    height = ROW_HEIGHT * (len(shown) + 1) + 3 if whole and len(shown) else "auto"
+    height = ROW_HEIGHT * (len(shown) + 1) + 3 if len(shown) else "auto"
     event = st.dataframe(
         shown,
         hide_index=True,

@@ -60,7 +60,6 @@ def latest_ahead(
         from analytics.fct_message_current_status
         where is_ahead_of_api and {where(None)}
         order by webhook_status_at desc nulls last, message_sid
-        limit {int(limit)}
         """,
         filters.params(),
     )

@@ -34,6 +34,7 @@ LIST = [
     Col("opted_out_at", "Opted out (UTC)", "day", exact_name="opted_out_at"),
     Col("last_contact_at", "Last contact (UTC)", "day", exact_name="last_contact_at"),
 ]
+EVERYTHING = [Col("column", "Column"), Col("value", "Value")]
 CHANNELS = {"sms": "SMS", "mms": "MMS", "whatsapp": "WhatsApp", "voice": "Voice"}
 
 
@@ -171,12 +172,12 @@ def summary(page: Page, found: dict) -> None:
         f"**Segment:** {found['customer_segment'] or 'not enriched'} · **Opted out:** {opted}"
     )
     with st.expander("Everything dim_customers knows"):
-        st.dataframe(
+        ui.table(
             pd.DataFrame(
                 {"column": list(found), "value": [formats.text(v) for v in found.values()]}
             ),
-            hide_index=True,
-            width="stretch",
+            EVERYTHING,
+            "customer",
         )
 
 

@@ -16,6 +16,7 @@ from switchboard_analyze.queries import live
 from switchboard_analyze.tables import Col
 
 REFRESH_SECONDS = 30
+LATEST = 20  # messages ahead of the API on screen (the download has them all)
 
 MESSAGE_STATUSES = [
     Col("status", "Latest status"),
@@ -95,7 +96,8 @@ def body(page: Page) -> None:
     if ahead.empty:
         st.caption("None: the last API sync knows every status webhooks reported.")
     else:
-        ui.table(ahead, AHEAD, "ahead-of-api", whole=False)
+        st.caption(f"The latest {min(LATEST, len(ahead))} of {len(ahead):,}.")
+        ui.table(ahead.head(LATEST), AHEAD, "ahead-of-api", download=ahead)
 
 
 def draw(page: Page) -> None:
