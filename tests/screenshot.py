@@ -85,7 +85,12 @@ def main(argv: list[str] | None = None) -> int:
         for shot in shots(args.snapshot):
             with browser.chromium(executable) as page:
                 browser.show(
-                    page, url + shot.path, charts=shot.charts, text=shot.text, width=args.width
+                    page,
+                    url + shot.path,
+                    charts=shot.charts,
+                    text=shot.text,
+                    width=args.width,
+                    height=900,
                 )
                 browser.fit_height(page, args.width)
                 time.sleep(2)  # the charts redraw at the new height, then settle

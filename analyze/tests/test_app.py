@@ -447,10 +447,8 @@ def test_live_page_from_the_webhook_marts(
     }
     statuses, calls, ahead = tables(app)
     assert statuses.to_dict("records") == [
-        {"Latest status": "delivered", "Messages": 3, "Known first from webhooks": 1,
-         "Not yet seen by the API": 0},
-        {"Latest status": "read", "Messages": 1, "Known first from webhooks": 1,
-         "Not yet seen by the API": 1},
+        {"Latest status": "delivered", "Messages": 3, "Webhook first": 1, "Webhook only": 0},
+        {"Latest status": "read", "Messages": 1, "Webhook first": 1, "Webhook only": 1},
     ]  # fmt: skip
     assert calls["Latest status"].tolist() == ["completed", "in-progress"]
     assert ahead["Message"].tolist() == ["SM03", "SM02"]  # the latest first

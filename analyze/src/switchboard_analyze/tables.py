@@ -31,7 +31,7 @@ class Col:
     label: str
     kind: Kind = "text"
     currency: str = "currency"  # for money: the column that holds each row's currency
-    width: Literal["small", "medium", "large"] | None = None
+    width: Literal["small", "medium", "large"] | int | None = None  # None: fit the content
     help: str | None = None
     exact_name: str | None = None  # the column downloads take instead (exact values)
     on_screen: bool = True  # False: in the download only (a rule every row shares)

@@ -44,7 +44,7 @@ def timeline_columns(timezone: str) -> list[Col]:
         Col("interaction_type", "Type", on_screen=False),  # the channel says it: Voice is a call
         Col("channel", "Channel"),
         Col("direction", "Direction"),
-        Col("status", "Status"),
+        Col("status", "Status", width=100),  # "undelivered" whole, wherever it first shows
         Col("our_phone", "Our number"),
         Col("duration_seconds", "Duration", "duration", exact_name="duration_seconds"),
         Col("billed_minutes", "Minutes", "count", help="Billed minutes (calls)"),

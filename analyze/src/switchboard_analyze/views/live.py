@@ -21,13 +21,15 @@ LATEST = 20  # messages ahead of the API on screen (the download has them all)
 MESSAGE_STATUSES = [
     Col("status", "Latest status"),
     Col("messages", "Messages", "count"),
-    Col("ahead_of_api", "Known first from webhooks", "count"),
-    Col("webhook_only", "Not yet seen by the API", "count"),
+    Col("ahead_of_api", "Webhook first", "count", help="A webhook told us after the last API sync"),
+    Col("webhook_only", "Webhook only", "count", help="The last API sync has not seen them yet"),
 ]
 CALL_STATUSES = [
     Col("status", "Latest status"),
     Col("calls", "Calls", "count"),
-    Col("ahead_of_api", "Known first from callbacks", "count"),
+    Col(
+        "ahead_of_api", "Callback first", "count", help="A callback told us after the last API sync"
+    ),
 ]
 AHEAD = [
     Col("webhook_status_at", "When (UTC)", "time"),

@@ -18,7 +18,7 @@ def what_changed(view: overview.Overview) -> None:
         f"{view.timezone}). The selected days do not apply: the periods end on the last "
         "complete day in the warehouse."
     )
-    ui.figures(overview.changed(view), per_row=len(view.comparison))
+    ui.figures(overview.changed(view), per_row=3)  # room for "Delivery rate, last 7 days"
 
 
 def flags(view: overview.Overview) -> None:
