@@ -336,6 +336,8 @@ def test_customers_to_browse_in_every_order(
         assert customer_list(linked) == phones, key  # the order is in the URL
     assert tables(app)[0]["Opted out (UTC)"].tolist() == ["2026-03-02"]
     assert_readable(app)
+    app.sidebar.multiselect[0].set_value(["ACeu"]).run()
+    assert texts(app.info) == ["No customer of the selected accounts has opted out."]
 
 
 def test_customer_search(publish: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -105,11 +105,12 @@ def browse(page: Page) -> None:
     sort = sort or next(iter(options))
     _, total = customers.customer_list(page.conn, page.filters, sort, text, limit=0)
     if not total:
-        st.info(
-            f"No customer's phone, id or name contains {text.strip()!r}."
-            if text.strip()
-            else "No customer in the selected accounts."
-        )
+        if text.strip():
+            st.info(f"No customer's phone, id or name contains {text.strip()!r}.")
+        elif sort == "opted_out":
+            st.info("No customer of the selected accounts has opted out.")
+        else:
+            st.info("No customer in the selected accounts.")
         return
     shown = st.container()  # the list, above its pages
     number = st.pagination(math.ceil(total / LIST_ROWS), key="list", bind="query-params")
@@ -211,6 +212,7 @@ def history(page: Page, phone: str) -> None:
 def customer_view(page: Page, phone: str) -> None:
     if st.button("← All customers"):
         del st.query_params[CUSTOMER]
+        st.session_state.pop("customers-table", None)  # so the same row can open it again
         st.rerun()
     found = customers.customer(page.conn, phone)
     if found is None:
