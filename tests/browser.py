@@ -98,6 +98,11 @@ class Page:
             time.sleep(0.25)
         raise AssertionError(f"timed out after {timeout}s waiting for {expression}: {value!r}")
 
+    def click(self, x: float, y: float) -> None:
+        """A left click at a point of the page, as a user makes it."""
+        for kind in ("mousePressed", "mouseReleased"):
+            self.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+
     def screenshot(self, path: Path) -> None:
         data = self.call("Page.captureScreenshot", format="png")["data"]
         path.write_bytes(base64.b64decode(data))
@@ -168,11 +173,68 @@ def external(urls: list[str], allowed_port: int) -> list[str]:
 # delivery rate, call minutes.
 OVERVIEW_CHARTS = 5
 DRAWN = "document.querySelectorAll('.vega-embed svg.marks, .vega-embed canvas').length"
+# Streamlit's scrolling main area: its full height is the whole page.
+MAIN = "document.querySelector('[data-testid=stMain]')"
+
+
+TABLES = "document.querySelectorAll('[data-testid=stDataFrame] table').length"
+
+
+def show(
+    page: Page,
+    url: str,
+    *,
+    charts: int,
+    text: str,
+    tables: int = 0,
+    width: int = 1400,
+    height: int = 2200,
+) -> str:
+    """Open a dashboard URL, wait until it shows ``text`` and has drawn ``charts`` charts
+    and ``tables`` tables; return the page's text."""
+    page.open(url, width=width, height=height)
+    page.wait_for(f"document.body.innerText.includes({json.dumps(text)})")
+    page.wait_for(f"{DRAWN} >= {charts} && {TABLES} >= {tables}")
+    return page.evaluate("document.body.innerText")
 
 
 def show_overview(page: Page, url: str, *, width: int = 1400, height: int = 2200) -> str:
     """Load the dashboard, wait until the Overview has drawn every chart; the page's text."""
-    page.open(url, width=width, height=height)
-    page.wait_for(f"{DRAWN} >= {OVERVIEW_CHARTS}")
-    page.wait_for("document.body.innerText.includes('Reconciliation')")
-    return page.evaluate("document.body.innerText")
+    return show(
+        page, url, charts=OVERVIEW_CHARTS, text="Reconciliation", width=width, height=height
+    )
+
+
+def tables(page: Page) -> list[list[list[str]]]:
+    """Every st.dataframe's rows as text, header first: Streamlit draws tables on a canvas
+    and mirrors the rows in view into an accessible table, which this reads."""
+    return page.evaluate(
+        "[...document.querySelectorAll('[data-testid=stDataFrame] table')].map(t => "
+        "[...t.querySelectorAll('tr')].map(r => "
+        "[...r.querySelectorAll('th, td')].map(c => c.innerText.trim())))"
+    )
+
+
+def metrics(page: Page, at_least: int = 1) -> dict[str, str]:
+    """Every st.metric: label -> value, once at least ``at_least`` are drawn."""
+    page.wait_for(f"document.querySelectorAll('[data-testid=stMetricValue]').length >= {at_least}")
+    return dict(
+        page.evaluate(
+            "[...document.querySelectorAll('[data-testid=stMetric]')].map(m => ["
+            "m.querySelector('[data-testid=stMetricLabel]').innerText.trim(), "
+            "m.querySelector('[data-testid=stMetricValue]').innerText.trim()])"
+        )
+    )
+
+
+def fit_height(page: Page, width: int = 1400) -> int:
+    """Make the window as tall as the page's content, so one screenshot holds all of it."""
+    height = int(page.evaluate(f"{MAIN}.scrollHeight")) + 40
+    page.call(
+        "Emulation.setDeviceMetricsOverride",
+        width=width,
+        height=height,
+        deviceScaleFactor=1,
+        mobile=False,
+    )
+    return height

@@ -1,8 +1,10 @@
 """A small warehouse with every figure known, published as a snapshot, for the app's tests.
 
 Two accounts (one billed in USD, one in EUR), three days (2026-03-01..03), two of our
-numbers, three customers. The marts hold only the columns the app reads; a test
-checks each of them exists in the dbt model's YAML, so they cannot drift apart.
+numbers, four customers (one with 120 messages), what changed against the week before
+(a spend jump and two delivery drops), and what webhooks said. The marts hold only the
+columns the app reads; a test checks each of them exists in the dbt model's YAML, so
+they cannot drift apart.
 """
 
 from __future__ import annotations
@@ -99,16 +101,29 @@ MARTS = {
         ) as t(account_sid, is_inbound, error_code, error_meaning, customer_country, our_phone,
                message_date_local)
     """,
+    # Tim Line has 120 messages: a timeline of three pages.
     "dim_customers": """
-        create table analytics.dim_customers as select * from (values
-            ('+14155551234', 'CUST-0001', 'Dana Kim', 'consumer', 'US', 3, 1,
-             'USD 0.02370', 0.5000, false, 1),
-            ('+447700900123', 'CUST-0002', 'Oliver Grant', 'business', 'GB', 1, 0,
-             'USD 0.04000', null, true, null),
-            ('+33612340000', null, null, null, 'FR', 1, 0, 'EUR 0.07342', 1.0000, false, null)
+        create table analytics.dim_customers as select
+            customer_phone, customer_id, customer_name, customer_segment, customer_country,
+            primary_account_sid, messages_total, calls_total, spend_by_currency,
+            messages_delivered, messages_with_outcome,
+            cast(delivery_rate as decimal(7, 4)) as delivery_rate, is_opted_out,
+            cast(opted_out_at as timestamp) as opted_out_at,
+            cast(last_contact_at as timestamp) as last_contact_at, days_since_last_reply
+        from (values
+            ('+14155551234', 'CUST-0001', 'Dana Kim', 'consumer', 'US', 'ACus', 3, 1,
+             'USD 0.02370', 1, 2, 0.5000, false, null, '2026-03-03 12:00:00', 1),
+            ('+447700900123', 'CUST-0002', 'Oliver Grant', 'business', 'GB', 'ACus', 1, 0,
+             'USD 0.04000', 0, 0, null, true, '2026-03-02 12:30:00', '2026-03-02 12:00:00',
+             null),
+            ('+33612340000', null, null, null, 'FR', 'ACeu', 1, 0, 'EUR 0.07342', 1, 1, 1.0000,
+             false, null, '2026-03-01 09:00:00', null),
+            ('+15550001111', 'CUST-0003', 'Tim Line', 'smb', 'US', 'ACus', 120, 0,
+             'USD 0.94800', 108, 120, 0.9000, false, null, '2026-03-03 11:30:00', 0)
         ) as t(customer_phone, customer_id, customer_name, customer_segment, customer_country,
-               messages_total, calls_total, spend_by_currency, delivery_rate, is_opted_out,
-               days_since_last_reply)
+               primary_account_sid, messages_total, calls_total, spend_by_currency,
+               messages_delivered, messages_with_outcome, delivery_rate, is_opted_out,
+               opted_out_at, last_contact_at, days_since_last_reply)
     """,
     # Local times on New York's wall clock (UTC-5 in March before the DST change).
     "fct_customer_interactions": """
@@ -134,6 +149,107 @@ MARTS = {
         ) as t(interaction_sid, interaction_type, channel, account_sid, customer_phone,
                our_phone, direction, status, occurred_at, duration_seconds, billed_minutes,
                cost_amount, currency)
+        union all
+        select
+            'SMT' || lpad(cast(i as varchar), 3, '0'), 'message', 'sms', 'ACus', '+15550001111',
+            '+14155550100', 'outbound', 'delivered',
+            timestamp '2026-03-01 00:00:00' + i * interval 30 minute,
+            timestamp '2026-03-01 00:00:00' + i * interval 30 minute - interval 5 hour,
+            null, null, cast(0.00790 as decimal(18, 5)), 'USD'
+        from range(120) as t(i)
+    """,
+    "dim_countries": """
+        create table analytics.dim_countries as select * from (values
+            ('US', 'United States'), ('GB', 'United Kingdom'), ('FR', 'France')
+        ) as t(iso_country, country_name)
+    """,
+    # What changed: the week to 03-03 against the week before (delivery on local days).
+    "fct_period_comparison": """
+        create table analytics.fct_period_comparison as select
+            account_sid, measure, currency,
+            case when measure = 'delivery_rate' then 'reporting_timezone' else 'utc' end
+                as day_basis,
+            7 as period_days,
+            date '2026-02-25' as current_start_date, date '2026-03-03' as current_end_date,
+            date '2026-02-18' as previous_start_date, date '2026-02-24' as previous_end_date,
+            cast(current_total as decimal(18, 5)) as current_total,
+            cast(current_base as bigint) as current_base,
+            cast(previous_total as decimal(18, 5)) as previous_total,
+            cast(previous_base as bigint) as previous_base
+        from (values
+            ('ACus', 'spend', 'USD', 3.92790, null, 3.14232, null),
+            ('ACeu', 'spend', 'EUR', 0.17342, null, 0, null),
+            ('ACus', 'messages', null, 30, null, 24, null),
+            ('ACeu', 'messages', null, 6, null, 6, null),
+            ('ACus', 'delivery_rate', null, 18, 22, 19, 20),
+            ('ACeu', 'delivery_rate', null, 5, 5, 4, 5),
+            ('ACus', 'call_minutes', null, 12, null, 10, null),
+            ('ACeu', 'call_minutes', null, 2, null, 0, null)
+        ) as t(account_sid, measure, currency, current_total, current_base, previous_total,
+               previous_base)
+    """,
+    "fct_spend_jumps": """
+        create table analytics.fct_spend_jumps as select
+            'ACus' as account_sid, date '2026-03-02' as spend_date, 'sms' as product,
+            'USD' as currency, cast(2.50000 as decimal(18, 5)) as spend_amount,
+            cast(1.00000 as decimal(18, 5)) as baseline_amount,
+            cast(1.50000 as decimal(18, 5)) as jump_amount,
+            cast(2.50 as decimal(18, 2)) as jump_ratio, 7 as baseline_days,
+            'spend_jump' as rule_name,
+            'spend at least 2× the daily average of the 7 days before, and 1.00 more'
+                as rule_description
+    """,
+    "fct_delivery_drops": """
+        create table analytics.fct_delivery_drops as select
+            'ACus' as account_sid, dimension, dimension_value,
+            date '2026-02-25' as current_start_date, date '2026-03-03' as current_end_date,
+            date '2026-02-18' as previous_start_date, date '2026-02-24' as previous_end_date,
+            current_with_outcome, current_delivered,
+            cast(current_delivered / current_with_outcome as decimal(7, 4))
+                as current_delivery_rate,
+            previous_with_outcome, previous_delivered,
+            cast(previous_delivered / previous_with_outcome as decimal(7, 4))
+                as previous_delivery_rate,
+            cast(drop_points as decimal(7, 2)) as drop_points, 'delivery_drop' as rule_name,
+            'delivery rate at least 5 points below the previous 7 days, with 20 or more '
+                || 'messages with an outcome in each period' as rule_description
+        from (values
+            ('customer_country', 'GB', 40, 30, 40, 38, 20.00),
+            ('our_phone', '+14155550100', 50, 40, 50, 45, 10.00)
+        ) as t(dimension, dimension_value, current_with_outcome, current_delivered,
+               previous_with_outcome, previous_delivered, drop_points)
+    """,
+    # From webhooks: one message ahead of the API, one known only from webhooks.
+    "fct_message_current_status": """
+        create table analytics.fct_message_current_status as select
+            message_sid, account_sid, status, status_source, is_ahead_of_api, api_status,
+            cast(webhook_status_at as timestamp) as webhook_status_at
+        from (values
+            ('SM01', 'ACus', 'delivered', 'api', false, 'delivered', null),
+            ('SM02', 'ACus', 'delivered', 'webhook', true, 'sent', '2026-03-03 12:00:05'),
+            ('SM03', 'ACus', 'read', 'webhook', true, null, '2026-03-03 12:00:09'),
+            ('SM05', 'ACeu', 'delivered', 'api', false, 'delivered', '2026-03-01 09:00:20')
+        ) as t(message_sid, account_sid, status, status_source, is_ahead_of_api, api_status,
+               webhook_status_at)
+    """,
+    "fct_message_delivery_latency": """
+        create table analytics.fct_message_delivery_latency as select
+            message_sid, account_sid, cast(delivered_at as timestamp) as delivered_at,
+            measured_from, cast(latency_seconds as double) as latency_seconds
+        from (values
+            ('SM02', 'ACus', '2026-03-03 12:00:05', 'event_time', 4),
+            ('SM03', 'ACus', '2026-03-03 12:00:09', 'event_time', 12),
+            ('SM05', 'ACeu', '2026-03-01 09:00:20', 'receipt_time', 20)
+        ) as t(message_sid, account_sid, delivered_at, measured_from, latency_seconds)
+    """,
+    "fct_call_current_status": """
+        create table analytics.fct_call_current_status as select
+            call_sid, account_sid, status, is_ahead_of_api, api_status,
+            cast(webhook_status_at as timestamp) as webhook_status_at
+        from (values
+            ('CA01', 'ACus', 'completed', false, 'completed', null),
+            ('CA02', 'ACus', 'in-progress', true, 'ringing', '2026-03-03 12:00:02')
+        ) as t(call_sid, account_sid, status, is_ahead_of_api, api_status, webhook_status_at)
     """,
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
@@ -11,6 +12,7 @@ from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
+from switchboard_analyze import palette
 from tests.conftest import OVERVIEW_TITLES, chart_titles
 
 
@@ -79,6 +81,18 @@ def test_report_is_self_contained(publish: Callable[..., Path], tmp_path: Path) 
     assert '"actions": false' in embed  # no links out to the Vega editor
 
 
+def cards(page: str) -> dict[str, tuple[str, str, str]]:
+    """Each headline card: label -> (value, change, exact value in its tooltip)."""
+    found = re.findall(
+        r'<div class="card" title="([^"]*)"><div class="label">([^<]*)</div>'
+        r'<div class="value">([^<]*)</div>(?:<div class="delta">([^<]*)</div>)?',
+        page,
+    )
+    return {html.unescape(label): (html.unescape(value), html.unescape(delta),
+                                   html.unescape(exact))
+            for exact, label, value, delta in found}  # fmt: skip
+
+
 def test_report_holds_the_overview_figures(publish: Callable[..., Path], tmp_path: Path) -> None:
     output = tmp_path / "report.html"
     assert write_report(publish(), output).returncode == 0
@@ -93,10 +107,45 @@ def test_report_holds_the_overview_figures(publish: Callable[..., Path], tmp_pat
     assert spend == {"EUR": Decimal("0.17342"), "USD": Decimal("5.07790")}
     messages = specs[2]["datasets"][specs[2]["data"]["name"]]
     assert sum(r["messages"] for r in messages) == 46
-    assert "2026-03-01 to 2026-03-03" in page
+    assert "Mar 1 – Mar 3, 2026" in page
     assert "Acme Legacy (no currency, closed)" in page
-    assert "<td>EUR</td><td>sms</td><td>0.17342</td><td>0.16342</td><td>0.01000</td>" in page
+    # The headline totals, in their currency, with the exact amount a hover away.
+    shown = cards(page)
+    assert shown["Spend (USD)"] == ("$5.08", "", "USD 5.07790 billed in Twilio's usage records")
+    assert shown["Spend (EUR)"][0] == "€0.17"
+    assert shown["Messages"][0] == "46"
+    assert shown["Billed minutes"][0] == "14"
+    # What changed, as on the dashboard.
+    assert shown["Spend (USD), last 7 days"][:2] == ("$3.93", "+25.0% vs $3.14")
+    assert shown["Delivery rate, last 7 days"][:2] == ("85.19%", "-6.81 pts vs 92.00%")
+    assert "Feb 25 – Mar 3, 2026 against Feb 18 – Feb 24, 2026" in page
+    # The flags, with the rules that raised them.
+    assert (
+        "Spend jumped 1 time: spend at least 2× the daily average of the 7 days before, "
+        "and 1.00 more." in html.unescape(page)
+    )
+    assert "Delivery dropped in 2 places this period" in page
+    assert "<td>United Kingdom (GB)</td>" in page
+    recon = (
+        "<td>EUR</td><td>SMS</td><td class=num>€0.17</td><td class=num>€0.16</td>"
+        "<td class=num>€0.01</td><td class=num>1</td><td class=num>3</td>"
+    )
+    assert recon in page
     assert "1 product-days differ by 0.00001 or more." in page
+
+
+def test_report_wears_the_dashboards_palette(publish: Callable[..., Path], tmp_path: Path) -> None:
+    output = tmp_path / "report.html"
+    assert write_report(publish(), output).returncode == 0
+    page = output.read_text()
+    assert palette.css() in page
+    shared = palette.vega_config()
+    for spec in specs_in(page):
+        assert {key: spec["config"][key] for key in shared if key != "view"} == {
+            key: value for key, value in shared.items() if key != "view"
+        }
+    products = specs_in(page)[0]["encoding"]["color"]["scale"]["range"]
+    assert products == [palette.PRODUCT_COLORS[p] for p in palette.PRODUCTS]
 
 
 def test_report_without_a_snapshot_fails_in_one_line(tmp_path: Path) -> None:

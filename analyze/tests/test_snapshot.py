@@ -33,7 +33,9 @@ def test_every_mart_is_copied_exactly(tmp_path: Path) -> None:
     warehouse = make_warehouse(tmp_path / "warehouse.duckdb")
     published = snapshot.publish(warehouse, tmp_path / "snap.duckdb", TIMEZONE)
     assert published.tables == len(MARTS)
-    assert published.rows == 3 + 7 + 3 + 4 + 6 + 3 + 6
+    # accounts, spend, account days, delivery, messages, customers, interactions (6 and
+    # Tim Line's 120), countries, comparison, a jump, two drops, and the webhook marts
+    assert published.rows == 3 + 7 + 3 + 4 + 6 + 4 + 126 + 3 + 8 + 1 + 2 + 4 + 3 + 2
     for name in MARTS:
         query = f"select * from analytics.{name} order by all"  # noqa: S608
         assert rows(published.path, query) == rows(warehouse, query), name
@@ -90,7 +92,7 @@ def test_replacing_it_leaves_an_open_reader_on_the_old_file(tmp_path: Path) -> N
         (
             "marts",
             "Europe/Paris",
-            "6 rows of analytics.fct_customer_interactions are not in the reporting timezone "
+            "126 rows of analytics.fct_customer_interactions are not in the reporting timezone "
             "'Europe/Paris' (DBT_REPORTING_TIMEZONE): rebuild the marts with dbt build "
             "--full-refresh",
         ),
@@ -129,7 +131,7 @@ def test_cli_reads_dbt_variables_and_publishes_beside_the_warehouse(tmp_path: Pa
     )
     target = tmp_path / "warehouse_prod.snapshot.duckdb"
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"warehouse-snapshot: published 7 marts (32 rows) to {target}\n"
+    assert result.stdout == f"warehouse-snapshot: published 14 marts (176 rows) to {target}\n"
     assert rows(target, "select reporting_timezone from main.snapshot_info") == [(TIMEZONE,)]
 
 

@@ -1,8 +1,10 @@
 """The charts, as Altair (Vega-Lite) specs: the same ones in the dashboard and the report.
 
-Each takes a DataFrame from ``marts`` and returns a chart, or None when there is
-nothing to draw. Spend is drawn one currency at a time: a chart never stacks two
-currencies.
+Each takes a DataFrame from ``queries`` and returns a chart, or None when there is
+nothing to draw. Colours and sizes come from ``palette``; every day axis reads the
+same way (``Nov 20``) and is drawn on UTC dates, so a browser's own timezone never
+shifts a bar to the neighbouring day. Spend is drawn one currency at a time: a chart
+never stacks two currencies.
 """
 
 from __future__ import annotations
@@ -10,140 +12,218 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from switchboard_analyze import formats, palette
+
 WIDTH = "container"
-HEIGHT = 220
 DAY_COLUMNS = {"spend_date", "activity_date", "message_date_local"}
-PRODUCTS = ["sms", "mms", "whatsapp", "voice", "phone_numbers", "other"]
 
 
-def _numeric(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
-    """Decimals to floats and days to timestamps, for drawing (tables keep the decimals)."""
+def _drawable(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """Decimals to floats, days to ``YYYY-MM-DD`` (parsed as UTC dates by Vega)."""
     out = df.copy()
     for column in columns:
         out[column] = pd.to_numeric(out[column], errors="coerce")
     for column in DAY_COLUMNS.intersection(out.columns):
-        out[column] = pd.to_datetime(out[column])
+        out[column] = pd.to_datetime(out[column]).dt.strftime("%Y-%m-%d")
     return out
+
+
+def _configured(chart: alt.Chart, height: int = palette.HEIGHT) -> alt.Chart:
+    return chart.properties(width=WIDTH, height=height, config=palette.vega_config())
+
+
+def day_x(column: str, title: str) -> alt.X:
+    """One day axis for every chart: a tick per week, labelled ``Nov 20``, UTC dates."""
+    return alt.X(
+        f"utcyearmonthdate({column}):T",
+        title=title,
+        scale=alt.Scale(type="utc"),
+        axis=alt.Axis(
+            format="%b %d", labelAngle=0, tickCount="week", grid=False, labelOverlap="greedy"
+        ),
+    )
+
+
+def day_tooltip(column: str) -> alt.Tooltip:
+    return alt.Tooltip(f"utcyearmonthdate({column}):T", title="Day", format="%Y-%m-%d")
+
+
+def money_axis(currency: str) -> alt.Axis:
+    prefix = formats.symbol(currency).replace("'", "\\'")
+    return alt.Axis(labelExpr=f"'{prefix}' + format(datum.value, ',.2f')")
 
 
 def spend_by_currency(spend: pd.DataFrame) -> dict[str, alt.Chart]:
     """Twilio's bill per UTC day, stacked by product: one chart per currency."""
     charts: dict[str, alt.Chart] = {}
     for currency, rows in spend.groupby("currency", sort=True):
-        data = _numeric(rows, "usage_cost_amount")
-        charts[str(currency)] = (
+        data = _drawable(rows, "usage_cost_amount")
+        data["product_label"] = data["product"].map(palette.PRODUCT_LABELS)
+        data["stack"] = data["product"].map(palette.PRODUCTS.index)
+        labels = [palette.PRODUCT_LABELS[p] for p in palette.PRODUCTS]
+        colors = [palette.PRODUCT_COLORS[p] for p in palette.PRODUCTS]
+        chart = (
             alt.Chart(data, title=f"Spend per day in {currency} (UTC days, usage records)")
             .mark_bar()
             .encode(
-                x=alt.X("yearmonthdate(spend_date):T", title="day"),
-                y=alt.Y("sum(usage_cost_amount):Q", title=f"spend ({currency})"),
-                color=alt.Color(
-                    "product:N", scale=alt.Scale(domain=PRODUCTS), sort=PRODUCTS, title="product"
+                x=day_x("spend_date", "Day (UTC)"),
+                y=alt.Y(
+                    "sum(usage_cost_amount):Q",
+                    title=f"Spend ({currency})",
+                    axis=money_axis(str(currency)),
                 ),
+                color=alt.Color(
+                    "product_label:N",
+                    scale=alt.Scale(domain=labels, range=colors),
+                    sort=labels,
+                    title="Product",
+                ),
+                order=alt.Order("stack:Q", sort="ascending"),  # SMS at the bottom
                 tooltip=[
-                    alt.Tooltip("yearmonthdate(spend_date):T", title="day"),
-                    "product:N",
-                    alt.Tooltip("sum(usage_cost_amount):Q", title=currency, format=",.5f"),
+                    day_tooltip("spend_date"),
+                    alt.Tooltip("product_label:N", title="Product"),
+                    alt.Tooltip(
+                        "sum(usage_cost_amount):Q",
+                        title=f"Spend ({currency}, exact)",
+                        format=",.5f",
+                    ),
                 ],
             )
-            .properties(width=WIDTH, height=HEIGHT)
         )
+        charts[str(currency)] = _configured(chart, palette.TALL)
     return charts
 
 
 def messages_per_day(activity: pd.DataFrame) -> alt.Chart | None:
     if activity.empty:
         return None
-    data = _numeric(activity).melt(
+    data = _drawable(activity).melt(
         id_vars=["activity_date"],
         value_vars=["messages_outbound", "messages_inbound"],
         var_name="direction",
         value_name="messages",
     )
-    data["direction"] = data["direction"].str.removeprefix("messages_")
-    return (
+    data["direction"] = data["direction"].map(
+        {"messages_outbound": "Outbound", "messages_inbound": "Inbound"}
+    )
+    chart = (
         alt.Chart(data, title="Messages per day (UTC days)")
         .mark_bar()
         .encode(
-            x=alt.X("yearmonthdate(activity_date):T", title="day"),
-            y=alt.Y("messages:Q", title="messages"),
-            color=alt.Color("direction:N", title="direction"),
-            tooltip=[
-                alt.Tooltip("yearmonthdate(activity_date):T", title="day"),
+            x=day_x("activity_date", "Day (UTC)"),
+            y=alt.Y("messages:Q", title="Messages", axis=alt.Axis(format=",d")),
+            color=alt.Color(
                 "direction:N",
-                "messages:Q",
+                title="Direction",
+                scale=alt.Scale(
+                    domain=list(palette.DIRECTION_COLORS),
+                    range=list(palette.DIRECTION_COLORS.values()),
+                ),
+            ),
+            tooltip=[
+                day_tooltip("activity_date"),
+                alt.Tooltip("direction:N", title="Direction"),
+                alt.Tooltip("messages:Q", title="Messages", format=","),
             ],
         )
-        .properties(width=WIDTH, height=HEIGHT)
     )
+    return _configured(chart)
 
 
 def delivery_rate_per_day(delivery: pd.DataFrame, timezone: str) -> alt.Chart | None:
     """Delivered / messages with an outcome, per local day (the axis starts near the data)."""
-    data = _numeric(delivery, "delivery_rate").dropna(subset=["delivery_rate"])
+    data = _drawable(delivery, "delivery_rate").dropna(subset=["delivery_rate"])
     if data.empty:
         return None
-    return (
+    chart = (
         alt.Chart(data, title=f"Delivery rate of outbound messages per day ({timezone} days)")
-        .mark_line(point=True)
+        .mark_line(point=True, color=palette.DELIVERY)
         .encode(
-            x=alt.X("message_date_local:T", title="day"),
+            x=day_x("message_date_local", f"Day ({timezone})"),
             y=alt.Y(
                 "delivery_rate:Q",
-                title="delivery rate",
+                title="Delivery rate",
                 scale=alt.Scale(zero=False),
                 axis=alt.Axis(format="%"),
             ),
             tooltip=[
-                alt.Tooltip("message_date_local:T", title="day"),
-                alt.Tooltip("delivery_rate:Q", title="delivery rate", format=".2%"),
-                alt.Tooltip("messages_with_outcome:Q", title="messages with an outcome"),
-                alt.Tooltip("messages_outbound:Q", title="outbound messages"),
+                day_tooltip("message_date_local"),
+                alt.Tooltip("delivery_rate:Q", title="Delivery rate", format=".2%"),
+                alt.Tooltip(
+                    "messages_with_outcome:Q", title="Messages with an outcome", format=","
+                ),
+                alt.Tooltip("messages_outbound:Q", title="Outbound messages", format=","),
             ],
         )
-        .properties(width=WIDTH, height=HEIGHT)
     )
+    return _configured(chart)
 
 
 def call_minutes_per_day(activity: pd.DataFrame) -> alt.Chart | None:
     if activity.empty or not activity["calls"].sum():
         return None
-    data = _numeric(activity, "billed_minutes", "talk_minutes")
-    return (
+    data = _drawable(activity, "billed_minutes", "talk_minutes")
+    chart = (
         alt.Chart(data, title="Call minutes per day (UTC days, billed minutes)")
-        .mark_bar()
+        .mark_bar(color=palette.MINUTES)
         .encode(
-            x=alt.X("yearmonthdate(activity_date):T", title="day"),
-            y=alt.Y("billed_minutes:Q", title="billed minutes"),
+            x=day_x("activity_date", "Day (UTC)"),
+            y=alt.Y("billed_minutes:Q", title="Billed minutes", axis=alt.Axis(format=",d")),
             tooltip=[
-                alt.Tooltip("yearmonthdate(activity_date):T", title="day"),
-                "calls:Q",
-                "billed_minutes:Q",
-                alt.Tooltip("talk_minutes:Q", title="talk minutes"),
+                day_tooltip("activity_date"),
+                alt.Tooltip("calls:Q", title="Calls", format=","),
+                alt.Tooltip("billed_minutes:Q", title="Billed minutes", format=","),
+                alt.Tooltip("talk_minutes:Q", title="Talk minutes", format=",.1f"),
             ],
         )
-        .properties(width=WIDTH, height=HEIGHT)
     )
+    return _configured(chart)
 
 
-def failure_rate_by(breakdown: pd.DataFrame, column: str, title: str) -> alt.Chart | None:
+def failure_rate_by(breakdown: pd.DataFrame, label_column: str, title: str) -> alt.Chart | None:
     """Failure rate per country or number, worst first (rows without outcomes left out)."""
-    data = _numeric(breakdown, "failure_rate").dropna(subset=["failure_rate"])
+    data = _drawable(breakdown, "failure_rate").dropna(subset=["failure_rate"])
     if data.empty:
         return None
-    return (
+    chart = (
         alt.Chart(data, title=title)
-        .mark_bar()
+        .mark_bar(color=palette.BAD)
         .encode(
-            y=alt.Y(f"{column}:N", sort="-x", title=None),
-            x=alt.X("failure_rate:Q", title="failure rate", axis=alt.Axis(format="%")),
+            y=alt.Y(f"{label_column}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+            x=alt.X("failure_rate:Q", title="Failure rate", axis=alt.Axis(format="%")),
             tooltip=[
-                f"{column}:N",
-                alt.Tooltip("failure_rate:Q", format=".2%"),
-                alt.Tooltip("with_outcome:Q", title="messages with an outcome"),
-                "failed:Q",
-                "undelivered:Q",
+                alt.Tooltip(f"{label_column}:N", title=""),
+                alt.Tooltip("failure_rate:Q", title="Failure rate", format=".2%"),
+                alt.Tooltip("with_outcome:Q", title="Messages with an outcome", format=","),
+                alt.Tooltip("failed:Q", title="Failed", format=","),
+                alt.Tooltip("undelivered:Q", title="Undelivered", format=","),
             ],
         )
-        .properties(width=WIDTH, height=alt.Step(22))  # one 22-pixel row per bar
     )
+    return chart.properties(
+        width=WIDTH, height=alt.Step(palette.BAR_ROW), config=palette.vega_config()
+    )
+
+
+def latency_histogram(distribution: pd.DataFrame, bucket_seconds: int) -> alt.Chart | None:
+    """Messages per sent -> delivered latency bucket."""
+    if distribution.empty:
+        return None
+    data = distribution.assign(
+        bucket_end_seconds=distribution["bucket_start_seconds"] + bucket_seconds
+    )
+    chart = (
+        alt.Chart(data, title="Sent → delivered latency (webhooks)")
+        .mark_bar(color=palette.LATENCY)
+        .encode(
+            x=alt.X("bucket_start_seconds:Q", title="Seconds from sent to delivered", bin="binned"),
+            x2="bucket_end_seconds:Q",
+            y=alt.Y("sum(messages):Q", title="Messages", axis=alt.Axis(format=",d")),
+            tooltip=[
+                alt.Tooltip("bucket_start_seconds:Q", title="From (s)"),
+                alt.Tooltip("bucket_end_seconds:Q", title="To (s)"),
+                alt.Tooltip("sum(messages):Q", title="Messages", format=","),
+            ],
+        )
+    )
+    return _configured(chart)

@@ -1,0 +1,1 @@
+"""The figures each page shows, one function per figure, under the shared ``Filters``."""
