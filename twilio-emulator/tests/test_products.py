@@ -11,9 +11,10 @@ import httpx
 import pytest
 
 from tests.support import STEADY_EDGE
-from twilio_emulator import testing
+from twilio_emulator import resources, testing
 from twilio_emulator.emulator import EmulatorConfig
 from twilio_emulator.products import insights, monitor, studio
+from twilio_emulator.resources.lists import ProductList
 from twilio_emulator.world import Account
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone.utc)
@@ -316,6 +317,28 @@ def test_conversation_participants_are_real_customers(served: testing.ServedEmul
                 assert newest == messages[::-1]
 
 
+def concrete_paths(http: httpx.Client, item: ProductList) -> list[str]:
+    """``item``'s path for every record of its parents, read over HTTP."""
+    parent, placeholder = item.parent, item.placeholder
+    if parent is None or placeholder is None:
+        return [item.url_path]
+    return [
+        item.url_path.replace(parent.url_path, outer).replace(
+            f"{{{placeholder}}}", str(row[parent.ident])
+        )
+        for outer in concrete_paths(http, parent)
+        for row in list_all(http, outer)
+    ]
+
+
+def served_count(http: httpx.Client, item: ProductList) -> int:
+    """What a client reading ``item`` whole gets, over every record of its parents."""
+    paths = concrete_paths(http, item)
+    if item.key is None:
+        return sum(http.get(path).status_code == 200 for path in paths)
+    return sum(len(list_all(http, path)) for path in paths)
+
+
 def test_truth_counts_what_the_apis_serve(served: testing.ServedEmulator) -> None:
     truth = httpx.get(f"{served.url}/_emulator/truth", timeout=60).json()
     for account in served.emulator.world.active_accounts:
@@ -366,8 +389,13 @@ def test_truth_counts_what_the_apis_serve(served: testing.ServedEmulator) -> Non
                 "call_summaries": len(
                     list_all(http, "/insights/v1/Voice/Summaries", StartTime=OLDEST_KEPT)
                 ),
+                # And every list declared as data (resources.LISTS).
+                **{i.stream: served_count(http, i) for i in resources.LISTS if not i.shared},
             }
         assert served_counts == counts
+        with client(served, account) as http:  # catalogs: the same for every account
+            shared = {i.stream: served_count(http, i) for i in resources.LISTS if i.shared}
+        assert shared.items() <= truth["shared"].items()
     main = truth["accounts"][served.emulator.world.main.sid]["products"]
     assert main["trunks"] == 1
     assert min(main.values()) > 0
