@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tap_twilio import hosts
 from tap_twilio.errors import ConfigError
-from tap_twilio.streams import STREAM_TYPES
+from tap_twilio.streams import PRODUCTS, STREAM_TYPES
 from tap_twilio.tap import TapTwilio
 from tests.emulated import tap_config
 from tests.helpers import run_cli
@@ -51,7 +50,7 @@ def test_discovery_makes_no_request() -> None:
     unroutable = "http://0.0.0.0:9"
     config = tap_config(
         base_url=unroutable,
-        product_base_urls={p: f"{unroutable}/{p}" for p in hosts.PRODUCTS},
+        product_base_urls={p: f"{unroutable}/{p}" for p in PRODUCTS},
     )
     tap = TapTwilio(config=config)
     catalog = tap.catalog_dict
