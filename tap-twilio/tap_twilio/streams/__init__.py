@@ -15,6 +15,7 @@ from tap_twilio.streams import (
     messaging,
     monitor,
     studio,
+    taskrouter,
     trunking,
     verify,
 )
@@ -63,6 +64,7 @@ PRODUCT_MODULES: tuple[ModuleType, ...] = (
     verify,
     trunking,
     insights,
+    taskrouter,
 )
 
 STREAM_TYPES: tuple[type[TwilioStream], ...] = (
@@ -96,7 +98,7 @@ STREAM_TYPES: tuple[type[TwilioStream], ...] = (
     *(stream for module in PRODUCT_MODULES for stream in module.STREAMS),
 )
 
-# The product APIs the streams read, by host name (monitor, ..., insights), in that order.
+# The product APIs the streams read, by host name (monitor, ..., taskrouter), in that order.
 PRODUCTS: tuple[str, ...] = tuple(
     dict.fromkeys(stream.api for stream in STREAM_TYPES if stream.api != hosts.API)
 )

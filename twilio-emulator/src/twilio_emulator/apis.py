@@ -23,5 +23,6 @@ PREFIXES = {
         "verify",
         "trunking",
         "insights",
+        "taskrouter",
     )
 }

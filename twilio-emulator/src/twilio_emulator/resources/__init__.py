@@ -36,6 +36,7 @@ from . import (
     recordings,
     short_codes,
     studio,
+    taskrouter,
     transcriptions,
     trunking,
     usage,
@@ -71,6 +72,7 @@ ALL: tuple[ModuleType, ...] = (
     verify,
     trunking,
     insights,
+    taskrouter,
 )
 # Every list declared as data, in ``ALL``'s order.
 LISTS: tuple[ProductList, ...] = tuple(

@@ -1,0 +1,205 @@
+"""TaskRouter v1 (``/taskrouter/v1``): each account's workspace, and per workspace its
+activities, task queues and workflows (see ``products/taskrouter.py``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..apis import PREFIXES
+from ..products import taskrouter
+from ..products.taskrouter import Activity, TaskQueue, Workflow, Workspace
+from ..timefmt import iso_z
+from .lists import ProductList, Scope, routes
+
+MOUNT = PREFIXES["taskrouter"]
+VERSION = "/v1"
+API = MOUNT + VERSION  # absolute path, for the URLs records carry
+SPEC = "twilio_taskrouter_v1"
+
+
+def _url(base: str, *parts: str) -> str:
+    return "/".join((f"{base}{API}", *parts))
+
+
+def _friendly_name(row: Any, scope: Scope) -> str:
+    return row.friendly_name
+
+
+# --- workspaces ---------------------------------------------------------------------
+
+
+def _workspaces(scope: Scope) -> list[Workspace]:
+    ws = taskrouter.workspace(scope.seed, scope.account)
+    return [ws] if ws.created <= scope.now else []
+
+
+def render_workspace(ws: Workspace, scope: Scope, base: str) -> dict:
+    url = _url(base, "Workspaces", ws.sid)
+    offline = taskrouter.activity(ws, "Offline")
+    links = ("activities", "statistics", "real_time_statistics", "cumulative_statistics",
+             "task_queues", "tasks", "workers", "workflows", "task_channels", "events")  # fmt: skip
+    return {
+        "account_sid": ws.account_sid,
+        "date_created": iso_z(ws.created),
+        "date_updated": iso_z(ws.created),
+        "default_activity_name": offline.friendly_name,
+        "default_activity_sid": offline.sid,
+        "event_callback_url": None,
+        "events_filter": None,
+        "friendly_name": ws.friendly_name,
+        "links": {name: f"{url}/{_camel(name)}" for name in links},
+        "multi_task_enabled": True,
+        "prioritize_queue_order": "FIFO",
+        "sid": ws.sid,
+        "timeout_activity_name": offline.friendly_name,
+        "timeout_activity_sid": offline.sid,
+        "url": url,
+    }
+
+
+def _camel(name: str) -> str:
+    """``task_queues`` -> ``TaskQueues``, ``real_time_statistics`` -> ``RealTimeStatistics``."""
+    return "".join(part.title() for part in name.split("_"))
+
+
+WORKSPACES = ProductList(
+    stream="taskrouter_workspaces",
+    product="taskrouter",
+    version=VERSION,
+    path="/Workspaces",
+    spec=SPEC,
+    key="workspaces",
+    rows=_workspaces,
+    render=render_workspace,
+    filters={"FriendlyName": _friendly_name},
+)
+
+
+def _workspace(scope: Scope) -> Workspace:
+    return scope.parent("WorkspaceSid")
+
+
+def _in_workspace(render: Any) -> Any:
+    """The fields every record of a workspace carries, around its own."""
+
+    def rendered(row: Any, scope: Scope, base: str) -> dict:
+        ws = _workspace(scope)
+        return {"account_sid": ws.account_sid, "workspace_sid": ws.sid, **render(row, base)}
+
+    return rendered
+
+
+# --- activities ---------------------------------------------------------------------
+
+
+def render_activity(activity: Activity, base: str) -> dict:
+    ws = activity.workspace
+    return {
+        "available": activity.available,
+        "date_created": iso_z(activity.created),
+        "date_updated": iso_z(activity.created),
+        "friendly_name": activity.friendly_name,
+        "links": {"workspace": _url(base, "Workspaces", ws.sid)},
+        "sid": activity.sid,
+        "url": _url(base, "Workspaces", ws.sid, "Activities", activity.sid),
+    }
+
+
+ACTIVITIES = ProductList(
+    stream="taskrouter_activities",
+    product="taskrouter",
+    version=VERSION,
+    path="/Workspaces/{WorkspaceSid}/Activities",
+    spec=SPEC,
+    key="activities",
+    parent=WORKSPACES,
+    rows=lambda scope: taskrouter.activities(_workspace(scope)),
+    render=_in_workspace(render_activity),
+    filters={"FriendlyName": _friendly_name, "Available": lambda a, _: a.available},
+)
+
+
+# --- task queues --------------------------------------------------------------------
+
+
+def render_task_queue(queue: TaskQueue, base: str) -> dict:
+    ws = queue.workspace
+    url = _url(base, "Workspaces", ws.sid, "TaskQueues", queue.sid)
+    return {
+        # In a multitasking workspace a reservation never changes the worker's activity.
+        "assignment_activity_name": None,
+        "assignment_activity_sid": None,
+        "date_created": iso_z(queue.created),
+        "date_updated": iso_z(queue.created),
+        "friendly_name": queue.friendly_name,
+        "links": {
+            "workspace": _url(base, "Workspaces", ws.sid),
+            "statistics": f"{url}/Statistics",
+            "real_time_statistics": f"{url}/RealTimeStatistics",
+            "cumulative_statistics": f"{url}/CumulativeStatistics",
+        },
+        "max_reserved_workers": 1,
+        "reservation_activity_name": None,
+        "reservation_activity_sid": None,
+        "sid": queue.sid,
+        "target_workers": f"skills HAS '{queue.channel}'",
+        "task_order": "FIFO",
+        "url": url,
+    }
+
+
+TASK_QUEUES = ProductList(
+    stream="taskrouter_task_queues",
+    product="taskrouter",
+    version=VERSION,
+    path="/Workspaces/{WorkspaceSid}/TaskQueues",
+    spec=SPEC,
+    key="task_queues",
+    parent=WORKSPACES,
+    rows=lambda scope: taskrouter.task_queues(_workspace(scope)),
+    render=_in_workspace(render_task_queue),
+    filters={"FriendlyName": _friendly_name},
+)
+
+
+# --- workflows ----------------------------------------------------------------------
+
+
+def render_workflow(flow: Workflow, base: str) -> dict:
+    ws = flow.workspace
+    url = _url(base, "Workspaces", ws.sid, "Workflows", flow.sid)
+    return {
+        "assignment_callback_url": None,
+        "configuration": flow.configuration,
+        "date_created": iso_z(flow.created),
+        "date_updated": iso_z(flow.created),
+        "document_content_type": "application/json",
+        "fallback_assignment_callback_url": None,
+        "friendly_name": flow.friendly_name,
+        "links": {
+            "statistics": f"{url}/Statistics",
+            "real_time_statistics": f"{url}/RealTimeStatistics",
+            "cumulative_statistics": f"{url}/CumulativeStatistics",
+        },
+        "sid": flow.sid,
+        "task_reservation_timeout": 120,
+        "url": url,
+    }
+
+
+WORKFLOWS = ProductList(
+    stream="taskrouter_workflows",
+    product="taskrouter",
+    version=VERSION,
+    path="/Workspaces/{WorkspaceSid}/Workflows",
+    spec=SPEC,
+    key="workflows",
+    parent=WORKSPACES,
+    rows=lambda scope: taskrouter.workflows(_workspace(scope)),
+    render=_in_workspace(render_workflow),
+    filters={"FriendlyName": _friendly_name},
+)
+
+
+LISTS = (WORKSPACES, ACTIVITIES, TASK_QUEUES, WORKFLOWS)
+ROUTES = routes(LISTS)
