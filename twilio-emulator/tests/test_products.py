@@ -414,3 +414,33 @@ def test_products_are_deterministic_and_move_with_the_clock() -> None:
             emulator.emulator.clock.advance(86_400)
             assert len(list_all(http, "/verify/v2/Attempts")) > before
     assert bodies[0] == bodies[1]
+
+
+def _workspace_path(http: httpx.Client) -> str:
+    (workspace,) = list_all(http, "/taskrouter/v1/Workspaces")
+    return f"/taskrouter/v1/Workspaces/{workspace['sid']}"
+
+
+def test_taskrouter_workers_are_the_agents_and_follow_their_shifts(
+    served: testing.ServedEmulator,
+) -> None:
+    account = served.emulator.world.main
+    with client(served) as http:
+        workspace = _workspace_path(http)
+        activities = {a["sid"]: a for a in list_all(http, f"{workspace}/Activities")}
+        workers = list_all(http, f"{workspace}/Workers")
+        users = list_all(http, "/conversations/v1/Users")
+        available = list_all(http, f"{workspace}/Workers", Available="true")
+    assert sorted(a["friendly_name"] for a in activities.values()) == [
+        "Busy", "Idle", "Offline", "Reserved"
+    ]  # fmt: skip
+    assert sorted(w["friendly_name"] for w in workers) == sorted(u["friendly_name"] for u in users)
+    for worker in workers:
+        activity = activities[worker["activity_sid"]]
+        assert worker["activity_name"] == activity["friendly_name"]
+        assert worker["available"] is activity["available"]
+        assert worker["date_status_changed"] <= NOW.isoformat().replace("+00:00", "Z")
+    # Friday noon: only the early shift (07:00-15:00 UTC, back from its 11:00 break) is on.
+    assert [w["friendly_name"] for w in available] == ["Chloé Martin"]
+    assert {w["activity_name"] for w in workers} == {"Idle", "Offline"}
+    assert all(w["account_sid"] == account.sid for w in workers)

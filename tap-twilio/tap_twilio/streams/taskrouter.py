@@ -1,5 +1,5 @@
 """TaskRouter v1 (``taskrouter.twilio.com/v1``): each account's workspaces and, per
-workspace, its activities, task queues and workflows.
+workspace, its activities, task queues, workflows and workers.
 
 One request per workspace and list, every run (accounts have a workspace or two), so
 every stream is on by default and read whole.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from tap_twilio.privacy import Fields
 from tap_twilio.streams.base import ProductChildStream, ProductStream
 
 SPEC = "twilio_taskrouter_v1"
@@ -59,9 +60,23 @@ class TaskRouterWorkflowsStream(_WorkspaceListStream):
     spec = (SPEC, "taskrouter.v1.workspace.workflow")
 
 
+class TaskRouterWorkersStream(_WorkspaceListStream):
+    """Workers (agents), with the activity they are in when read.
+
+    ``attributes`` is free-form JSON that may hold a phone number: see ``privacy``.
+    """
+
+    name = "taskrouter_workers"
+    path = "/v1/Workspaces/{workspace_sid}/Workers"
+    records_key = "workers"
+    spec = (SPEC, "taskrouter.v1.workspace.worker")
+    private_fields = Fields(blobs=("attributes",))
+
+
 STREAMS = (
     TaskRouterWorkspacesStream,
     TaskRouterActivitiesStream,
     TaskRouterTaskQueuesStream,
     TaskRouterWorkflowsStream,
+    TaskRouterWorkersStream,
 )

@@ -1,5 +1,5 @@
 """TaskRouter v1 (``/taskrouter/v1``): each account's workspace, and per workspace its
-activities, task queues and workflows (see ``products/taskrouter.py``)."""
+activities, task queues, workflows and workers (see ``products/taskrouter.py``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from ..apis import PREFIXES
 from ..products import taskrouter
-from ..products.taskrouter import Activity, TaskQueue, Workflow, Workspace
+from ..products.taskrouter import Activity, TaskQueue, Worker, Workflow, Workspace
 from ..timefmt import iso_z
 from .lists import ProductList, Scope, routes
 
@@ -201,5 +201,63 @@ WORKFLOWS = ProductList(
 )
 
 
-LISTS = (WORKSPACES, ACTIVITIES, TASK_QUEUES, WORKFLOWS)
+# --- workers ------------------------------------------------------------------------
+
+
+def _workers(scope: Scope) -> list[Worker]:
+    return [w for w in taskrouter.workers(scope.seed, scope.account) if w.created <= scope.now]
+
+
+def render_worker(worker: Worker, scope: Scope, base: str) -> dict:
+    ws = worker.workspace
+    name, since = worker.activity_at(scope.now)
+    activity = taskrouter.activity(ws, name)
+    url = _url(base, "Workspaces", ws.sid, "Workers", worker.sid)
+    workers = _url(base, "Workspaces", ws.sid, "Workers")
+    return {
+        "account_sid": ws.account_sid,
+        "activity_name": activity.friendly_name,
+        "activity_sid": activity.sid,
+        "attributes": worker.attributes,
+        "available": activity.available,
+        "date_created": iso_z(worker.created),
+        "date_status_changed": iso_z(since),
+        "date_updated": iso_z(since),
+        "friendly_name": worker.friendly_name,
+        "links": {
+            "channels": f"{url}/Channels",
+            "activity": _url(base, "Workspaces", ws.sid, "Activities", activity.sid),
+            "workspace": _url(base, "Workspaces", ws.sid),
+            "statistics": f"{workers}/Statistics",
+            "real_time_statistics": f"{workers}/RealTimeStatistics",
+            "cumulative_statistics": f"{workers}/CumulativeStatistics",
+            "worker_statistics": f"{url}/Statistics",
+            "worker_channels": f"{url}/Channels",
+            "reservations": f"{url}/Reservations",
+        },
+        "sid": worker.sid,
+        "url": url,
+        "workspace_sid": ws.sid,
+    }
+
+
+WORKERS = ProductList(
+    stream="taskrouter_workers",
+    product="taskrouter",
+    version=VERSION,
+    path="/Workspaces/{WorkspaceSid}/Workers",
+    spec=SPEC,
+    key="workers",
+    parent=WORKSPACES,
+    rows=_workers,
+    render=render_worker,
+    filters={
+        "FriendlyName": _friendly_name,
+        "ActivityName": lambda w, scope: w.activity_at(scope.now)[0],
+        "Available": lambda w, scope: dict(taskrouter.ACTIVITIES)[w.activity_at(scope.now)[0]],
+    },
+)
+
+
+LISTS = (WORKSPACES, ACTIVITIES, TASK_QUEUES, WORKFLOWS, WORKERS)
 ROUTES = routes(LISTS)
