@@ -4,6 +4,7 @@ retention, filters, and data consistent with the 2010 API and with the truth."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from collections.abc import Iterator
 
@@ -13,7 +14,7 @@ import pytest
 from tests.support import STEADY_EDGE
 from twilio_emulator import resources, testing
 from twilio_emulator.emulator import EmulatorConfig
-from twilio_emulator.products import insights, monitor, studio
+from twilio_emulator.products import insights, monitor, studio, taskrouter
 from twilio_emulator.resources.lists import ProductList
 from twilio_emulator.world import Account
 
@@ -444,3 +445,59 @@ def test_taskrouter_workers_are_the_agents_and_follow_their_shifts(
     assert [w["friendly_name"] for w in available] == ["Chloé Martin"]
     assert {w["activity_name"] for w in workers} == {"Idle", "Offline"}
     assert all(w["account_sid"] == account.sid for w in workers)
+
+
+def test_taskrouter_tasks_are_inbound_calls_and_questions_while_they_live() -> None:
+    """Over a weekend: tasks wait for Monday's shift, time out after a day, and each is
+    listed until five minutes after it ends."""
+    with testing.serve(config(seed=4)) as emulator:
+        emu = emulator.emulator
+        account = emu.world.main
+        start = emu.clock.now()
+        # Every 4 hours from Friday noon to Monday noon, and just after a weekend timeout.
+        timed_out = next(
+            t
+            for day in range(emu.store.today, emu.store.today + 3)
+            for t in taskrouter.tasks(emu.store, account, day)
+            if t.reason == "Task TTL Exceeded"
+        )
+        moments = sorted({*range(start, start + 3 * 86_400 + 1, 4 * 3600), timed_out.ended + 60})
+        seen: dict[str, dict] = {}
+        with client(emulator) as http:
+            workspace = _workspace_path(http)
+            for moment in moments:
+                emu.clock.advance(moment - emu.clock.now())
+                now = dt.datetime.fromtimestamp(moment, dt.timezone.utc)
+                tasks = list_all(http, f"{workspace}/Tasks")
+                created = [t["date_created"] for t in tasks]
+                assert created == sorted(created)  # Twilio's default order: oldest first
+                for task in tasks:
+                    if task["assignment_status"] in ("completed", "canceled"):
+                        assert _iso(task["date_updated"]) > now - dt.timedelta(minutes=5)
+                    assert task["age"] == int((now - _iso(task["date_created"])).total_seconds())
+                    seen[task["sid"]] = task
+            calls = {
+                c["sid"]: c
+                for c in wire_list(http, f"/2010-04-01/Accounts/{account.sid}/Calls.json", "calls")
+            }
+            messages = {
+                m["sid"]: m
+                for m in wire_list(
+                    http, f"/2010-04-01/Accounts/{account.sid}/Messages.json", "messages"
+                )
+            }
+    statuses = Counter(t["assignment_status"] for t in seen.values())
+    assert statuses["pending"] > 0  # weekend questions wait for an agent
+    assert seen[timed_out.sid]["assignment_status"] == "canceled"
+    assert seen[timed_out.sid]["reason"] == "Task TTL Exceeded"
+    for task in seen.values():
+        source = json.loads(task["attributes"])
+        if task["task_channel_unique_name"] == "voice":
+            call = calls[source["call_sid"]]
+            assert call["direction"] == "inbound"
+            assert call["parent_call_sid"] is None
+            assert source["from"] == call["from"]
+        else:
+            message = messages[source["message_sid"]]
+            assert message["direction"] == "inbound"
+            assert message["body"].endswith("?")

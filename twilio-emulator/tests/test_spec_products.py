@@ -81,6 +81,7 @@ FILTERS = {
         "Status=converted&Channel=sms",
     ],
     "/v1/Voice/Summaries": ["StartTime=7d", "StartTime=2026-11-19&EndTime=2026-11-19"],
+    "/v1/Workspaces/{WorkspaceSid}/Tasks": ["AssignmentStatus=pending,assigned"],
 }
 
 

@@ -1,8 +1,10 @@
 """TaskRouter v1 (``taskrouter.twilio.com/v1``): each account's workspaces and, per
-workspace, its activities, task queues, workflows and workers.
+workspace, its activities, task queues, workflows, workers and tasks.
 
 One request per workspace and list, every run (accounts have a workspace or two), so
-every stream is on by default and read whole.
+every stream is on by default and read whole. Tasks have no date filter, and Twilio
+deletes a task five minutes after it is completed or canceled: a run reads the tasks
+live at that moment, and the warehouse keeps each as last read.
 """
 
 from __future__ import annotations
@@ -73,10 +75,26 @@ class TaskRouterWorkersStream(_WorkspaceListStream):
     private_fields = Fields(blobs=("attributes",))
 
 
+class TaskRouterTasksStream(_WorkspaceListStream):
+    """Tasks live when read: pending, reserved, assigned, wrapping, or ended in the last 5 minutes.
+
+    Twilio deletes a task five minutes after it ends and the list has no date filter,
+    so each run reads what is live then. ``attributes`` (the caller, the call or
+    message) and ``addons`` are free-form JSON: see ``privacy``.
+    """
+
+    name = "taskrouter_tasks"
+    path = "/v1/Workspaces/{workspace_sid}/Tasks"
+    records_key = "tasks"
+    spec = (SPEC, "taskrouter.v1.workspace.task")
+    private_fields = Fields(blobs=("attributes", "addons"))
+
+
 STREAMS = (
     TaskRouterWorkspacesStream,
     TaskRouterActivitiesStream,
     TaskRouterTaskQueuesStream,
     TaskRouterWorkflowsStream,
     TaskRouterWorkersStream,
+    TaskRouterTasksStream,
 )

@@ -1,5 +1,5 @@
 """TaskRouter v1 (``/taskrouter/v1``): each account's workspace, and per workspace its
-activities, task queues, workflows and workers (see ``products/taskrouter.py``)."""
+activities, task queues, workflows, workers and tasks (see ``products/taskrouter.py``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from ..apis import PREFIXES
 from ..products import taskrouter
-from ..products.taskrouter import Activity, TaskQueue, Worker, Workflow, Workspace
+from ..products.taskrouter import Activity, Task, TaskQueue, Worker, Workflow, Workspace
 from ..timefmt import iso_z
 from .lists import ProductList, Scope, routes
 
@@ -259,5 +259,74 @@ WORKERS = ProductList(
 )
 
 
-LISTS = (WORKSPACES, ACTIVITIES, TASK_QUEUES, WORKFLOWS, WORKERS)
+# --- tasks --------------------------------------------------------------------------
+
+
+def _tasks(scope: Scope) -> list[Task]:
+    return taskrouter.listed_tasks(scope.store, scope.account, scope.now)
+
+
+def render_task(task: Task, scope: Scope, base: str) -> dict:
+    ws = task.workspace
+    status, updated = task.status_at(scope.now)
+    ended = status in ("completed", "canceled")
+    url = _url(base, "Workspaces", ws.sid, "Tasks", task.sid)
+    return {
+        "account_sid": ws.account_sid,
+        "addons": "{}",
+        "age": scope.now - task.created,
+        "assignment_status": status,
+        "attributes": task.attributes,
+        "date_created": iso_z(task.created),
+        "date_updated": iso_z(updated),
+        "ignore_capacity": None,
+        "links": {
+            "task_queue": _url(base, "Workspaces", ws.sid, "TaskQueues", task.queue.sid),
+            "workflow": _url(base, "Workspaces", ws.sid, "Workflows", task.workflow.sid),
+            "workspace": _url(base, "Workspaces", ws.sid),
+            "reservations": f"{url}/Reservations",
+        },
+        "priority": taskrouter.PRIORITY[task.channel],
+        "reason": task.reason if ended else None,
+        "routing_target": None,
+        "sid": task.sid,
+        "task_channel_sid": taskrouter.task_channel_sid(ws, task.channel),
+        "task_channel_unique_name": task.channel,
+        "task_queue_entered_date": iso_z(task.created),
+        "task_queue_friendly_name": task.queue.friendly_name,
+        "task_queue_sid": task.queue.sid,
+        "timeout": taskrouter.TASK_TIMEOUT,
+        "url": url,
+        "virtual_start_time": iso_z(task.created),
+        "workflow_friendly_name": task.workflow.friendly_name,
+        "workflow_sid": task.workflow.sid,
+        "workspace_sid": ws.sid,
+    }
+
+
+TASKS = ProductList(
+    stream="taskrouter_tasks",
+    product="taskrouter",
+    version=VERSION,
+    path="/Workspaces/{WorkspaceSid}/Tasks",
+    spec=SPEC,
+    key="tasks",
+    parent=WORKSPACES,
+    rows=_tasks,
+    render=render_task,
+    # Twilio's default order: oldest first ("By default, Tasks are sorted by ascending
+    # DateCreated"); the listing pages newest-first keys, hence the negated date.
+    order=lambda task: (-task.created, task.sid),
+    forgets="5 minutes after it is completed or canceled",
+    filters={
+        "AssignmentStatus": lambda t, scope: t.status_at(scope.now)[0],
+        "TaskQueueSid": lambda t, _: t.queue.sid,
+        "TaskQueueName": lambda t, _: t.queue.friendly_name,
+        "WorkflowSid": lambda t, _: t.workflow.sid,
+        "WorkflowName": lambda t, _: t.workflow.friendly_name,
+        "Priority": lambda t, _: taskrouter.PRIORITY[t.channel],
+    },
+)
+
+LISTS = (WORKSPACES, ACTIVITIES, TASK_QUEUES, WORKFLOWS, WORKERS, TASKS)
 ROUTES = routes(LISTS)
