@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from collections import Counter
 from collections.abc import Iterator
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -501,3 +502,29 @@ def test_taskrouter_tasks_are_inbound_calls_and_questions_while_they_live() -> N
             message = messages[source["message_sid"]]
             assert message["direction"] == "inbound"
             assert message["body"].endswith("?")
+
+
+def test_voice_prices_are_the_rates_calls_are_billed_at(served: testing.ServedEmulator) -> None:
+    account = served.emulator.world.main  # billed in USD, as prices are listed
+    with client(served) as http:
+        countries = list_all(http, "/pricing/v2/Voice/Countries")
+        prices = {c["iso_country"]: http.get(c["url"]).json() for c in countries}
+        calls = wire_list(http, f"/2010-04-01/Accounts/{account.sid}/Calls.json", "calls")
+    assert [c["iso_country"] for c in countries] == sorted(prices)
+    by_code = {
+        prefix: Decimal(p["current_price"])
+        for country in prices.values()
+        for p in country["outbound_prefix_prices"]
+        for prefix in p["destination_prefixes"]
+    }
+    checked = 0
+    for call in calls:
+        if call["direction"] != "outbound-api" or call["price"] is None or not call["duration"]:
+            continue
+        digits = call["to"].lstrip("+")
+        rate = by_code[max((p for p in by_code if digits.startswith(p)), key=len)]
+        minutes = -(-int(call["duration"]) // 60)
+        assert -Decimal(call["price"]) == rate * minutes, call["sid"]
+        checked += 1
+    assert checked > 10
+    assert {p["price_unit"] for p in prices.values()} == {"USD"}

@@ -14,6 +14,7 @@ from tap_twilio.streams import (
     insights,
     messaging,
     monitor,
+    pricing,
     studio,
     taskrouter,
     trunking,
@@ -54,8 +55,8 @@ from tap_twilio.streams.voice import (
     TranscriptionsStream,
 )
 
-# Product APIs, per account and subaccount with each account's own credentials, in the
-# order they sync.
+# Product APIs, per account and subaccount with each account's own credentials (Pricing:
+# Twilio's catalog, once), in the order they sync.
 PRODUCT_MODULES: tuple[ModuleType, ...] = (
     monitor,
     messaging,
@@ -65,6 +66,7 @@ PRODUCT_MODULES: tuple[ModuleType, ...] = (
     trunking,
     insights,
     taskrouter,
+    pricing,
 )
 
 STREAM_TYPES: tuple[type[TwilioStream], ...] = (
@@ -98,7 +100,7 @@ STREAM_TYPES: tuple[type[TwilioStream], ...] = (
     *(stream for module in PRODUCT_MODULES for stream in module.STREAMS),
 )
 
-# The product APIs the streams read, by host name (monitor, ..., taskrouter), in that order.
+# The product APIs the streams read, by host name (monitor, ..., pricing), in that order.
 PRODUCTS: tuple[str, ...] = tuple(
     dict.fromkeys(stream.api for stream in STREAM_TYPES if stream.api != hosts.API)
 )

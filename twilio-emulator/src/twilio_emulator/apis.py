@@ -24,5 +24,6 @@ PREFIXES = {
         "trunking",
         "insights",
         "taskrouter",
+        "pricing",
     )
 }

@@ -32,6 +32,7 @@ from . import (
     messaging,
     monitor,
     phone_numbers,
+    pricing,
     queues,
     recordings,
     short_codes,
@@ -73,6 +74,7 @@ ALL: tuple[ModuleType, ...] = (
     trunking,
     insights,
     taskrouter,
+    pricing,
 )
 # Every list declared as data, in ``ALL``'s order.
 LISTS: tuple[ProductList, ...] = tuple(
