@@ -5,21 +5,19 @@ them into ``https://<product>.<edge>.<region>.twilio.com``, as Twilio's helper
 libraries do (an edge without a region means region ``us1``). A base URL set
 explicitly (``base_url`` for the 2010 API, ``product_base_urls`` for the
 others, or ``products_base_url`` with each product under ``/<product>``) is
-used as is: region and edge never rewrite it.
+used as is: region and edge never rewrite it. Which products there are is
+the streams' business (``tap_twilio.streams.PRODUCTS``): it is passed in.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tap_twilio.errors import ConfigError
 
 API = "api"  # the 2010 REST API (api.twilio.com/2010-04-01)
-# Product APIs the tap reads, by their host name on twilio.com.
-PRODUCTS = ("monitor", "messaging", "conversations", "studio", "verify", "trunking", "insights")
-APIS = (API, *PRODUCTS)
 
 _REGION = re.compile(r"^[a-z]{2}[0-9]$")  # us1, ie1, au1, jp1, ...
 _EDGE = re.compile(r"^[a-z]+(-[a-z]+)*$")  # ashburn, dublin, sydney, sao-paulo, ...
@@ -42,8 +40,9 @@ def setting_for(host: str, config: Mapping[str, Any]) -> str:
     return "products_base_url" if config.get("products_base_url") else "region/edge"
 
 
-def base_urls(config: Mapping[str, Any]) -> dict[str, str]:
-    """The base URL of the 2010 API (``api``) and of each product, from the tap's settings.
+def base_urls(config: Mapping[str, Any], products: Sequence[str]) -> dict[str, str]:
+    """The base URL of the 2010 API (``api``) and of each of ``products`` (by host name),
+    from the tap's settings.
 
     Raises ConfigError, naming the setting, for a malformed region, edge or URL.
     """
@@ -54,20 +53,20 @@ def base_urls(config: Mapping[str, Any]) -> dict[str, str]:
     if edge is not None and not _EDGE.match(edge):
         raise ConfigError(f"edge {edge!r} is not a Twilio edge such as 'ashburn' or 'dublin'")
     overrides = dict(config.get("product_base_urls") or {})
-    unknown = sorted(set(overrides) - set(PRODUCTS))
+    unknown = sorted(set(overrides) - set(products))
     if unknown:
         raise ConfigError(
-            f"product_base_urls has unknown product {unknown[0]!r}; known: {', '.join(PRODUCTS)}"
+            f"product_base_urls has unknown product {unknown[0]!r}; known: {', '.join(products)}"
         )
     shared = config.get("products_base_url")
     if shared:
         if not _URL.match(shared):
             raise ConfigError(f"products_base_url {shared!r} is not an http(s) URL")
-        for product in PRODUCTS:
+        for product in products:
             overrides.setdefault(product, f"{shared.rstrip('/')}/{product}")
     overrides[API] = config.get("base_url")
     result = {}
-    for host in APIS:
+    for host in (API, *products):
         url = overrides.get(host)
         if url:
             if not _URL.match(url):

@@ -6,7 +6,9 @@ way: RFC 2822 strings become ``date-time``; the numeric strings below become
 numbers. A field the spec leaves untyped is a free-form JSON object, as Twilio's
 own helper libraries read it (``Dict[str, object]`` in twilio-python): call events'
 ``request``/``response``, recordings' ``encryption_details``, Studio's ``context``,
-Monitor's ``event_data``... A stream may drop fields (``omitted``, with a reason)
+Monitor's ``event_data``... A type the spec overrides for the wire
+(``x-twilio.overrideType``: Pricing's prices are numbers sent as "0.013") is the type
+sent. A stream may drop fields (``omitted``, with a reason)
 and add the fields it fills from its parent (``added``).
 ``scripts/generate_schemas.py`` writes the result to ``schemas/``, and a test
 regenerates it from the spec to prove the two agree.
@@ -50,7 +52,8 @@ def property_schema(spec: dict, name: str, node: dict) -> dict[str, Any]:
     """The Singer schema of one OpenAPI property."""
     resolved = _resolve(spec, node)
     nullable = bool(node.get("nullable") or resolved.get("nullable")) or name in NULL_DESPITE_SPEC
-    kind = resolved.get("type")
+    override = (node.get("x-twilio") or resolved.get("x-twilio") or {}).get("overrideType")
+    kind = override or resolved.get("type")
     fmt = resolved.get("format")
     result: dict[str, Any] = {}
     if kind is None:

@@ -23,6 +23,7 @@ from tap_twilio import hosts
 from tap_twilio.errors import ConfigError
 from tap_twilio.privacy import MODES, Privacy
 from tap_twilio.retry import RetryPolicy
+from tap_twilio.streams import PRODUCTS
 
 DEFAULT_HISTORY_DAYS = 400  # what Twilio keeps of messages when start_date is unset
 ACCOUNT_SID_PATTERN = "^AC[0-9a-fA-F]{32}$"
@@ -153,12 +154,12 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
                     title=f"{product.title()} Base URL",
                     description=f"Base URL of the {product} API, used as is.",
                 )
-                for product in hosts.PRODUCTS
+                for product in PRODUCTS
             ),
         ),
         title="Product Base URLs",
         description=(
-            "Base URL per product API (" + ", ".join(hosts.PRODUCTS) + "), used as is. "
+            "Base URL per product API (" + ", ".join(PRODUCTS) + "), used as is. "
             "Default: https://<product>.twilio.com, or its region and edge host."
         ),
     ),
@@ -320,8 +321,10 @@ class Settings:
             lookback_days=config["lookback_days"],
             account_sids=frozenset(config.get("account_sids") or ()),
             exclude_account_sids=frozenset(config.get("exclude_account_sids") or ()),
-            base_urls=hosts.base_urls(config),
-            base_url_settings={api: hosts.setting_for(api, config) for api in hosts.APIS},
+            base_urls=hosts.base_urls(config, PRODUCTS),
+            base_url_settings={
+                api: hosts.setting_for(api, config) for api in (hosts.API, *PRODUCTS)
+            },
             page_size=config["page_size"],
             max_concurrency=config["max_concurrency"],
             request_timeout=float(config["request_timeout"]),

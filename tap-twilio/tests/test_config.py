@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tap_twilio import hosts
 from tap_twilio.errors import ConfigError
-from tap_twilio.streams import STREAM_TYPES
+from tap_twilio.streams import PRODUCTS, STREAM_TYPES
 from tap_twilio.tap import TapTwilio
 from tests.emulated import tap_config
 from tests.helpers import run_cli
@@ -51,7 +50,7 @@ def test_discovery_makes_no_request() -> None:
     unroutable = "http://0.0.0.0:9"
     config = tap_config(
         base_url=unroutable,
-        product_base_urls={p: f"{unroutable}/{p}" for p in hosts.PRODUCTS},
+        product_base_urls={p: f"{unroutable}/{p}" for p in PRODUCTS},
     )
     tap = TapTwilio(config=config)
     catalog = tap.catalog_dict
@@ -67,6 +66,8 @@ NUMBER_INVENTORY = {
     "available_phone_numbers_mobile",
     "available_phone_numbers_toll_free",
 }
+# Twilio's price list: its catalog, one request per country (see streams/pricing.py).
+PRICE_LIST = {"pricing_voice_countries", "pricing_voice_prices"}
 # One request per message, call, conversation or execution: most of a run's requests.
 PER_RECORD_CHILDREN = {
     "message_media",
@@ -77,12 +78,12 @@ PER_RECORD_CHILDREN = {
 }
 
 
-def test_the_number_inventory_and_per_record_children_are_off_by_default() -> None:
+def test_catalogs_and_per_record_children_are_off_by_default() -> None:
     catalog = TapTwilio(config=tap_config()).catalog_dict
     selected = {}
     for entry in catalog["streams"]:
         root = next(m for m in entry["metadata"] if m["breadcrumb"] == [])
         selected[entry["tap_stream_id"]] = root["metadata"]["selected-by-default"]
     assert {name for name, on in selected.items() if not on} == (
-        NUMBER_INVENTORY | PER_RECORD_CHILDREN
+        NUMBER_INVENTORY | PRICE_LIST | PER_RECORD_CHILDREN
     )

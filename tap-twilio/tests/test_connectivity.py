@@ -7,10 +7,10 @@ import logging
 
 import pytest
 
-from tap_twilio import hosts
 from tap_twilio.client import TwilioClient
 from tap_twilio.errors import ConfigError
-from tap_twilio.streams import STREAM_TYPES
+from tap_twilio.settings import CONFIG_SCHEMA
+from tap_twilio.streams import PRODUCTS, STREAM_TYPES
 from tap_twilio.tap import TapTwilio
 from tests.emulated import tap_config
 
@@ -22,16 +22,12 @@ def urls(**settings: object) -> dict[str, str]:
 
 
 def test_default_hosts() -> None:
+    """Each product API the streams read is served from its own host, named as it."""
     assert urls() == {
         "api": "https://api.twilio.com",
-        "monitor": "https://monitor.twilio.com",
-        "messaging": "https://messaging.twilio.com",
-        "conversations": "https://conversations.twilio.com",
-        "studio": "https://studio.twilio.com",
-        "verify": "https://verify.twilio.com",
-        "trunking": "https://trunking.twilio.com",
-        "insights": "https://insights.twilio.com",
+        **{product: f"https://{product}.twilio.com" for product in PRODUCTS},
     }
+    assert urls()["insights"] == "https://insights.twilio.com"  # Voice Insights' host
 
 
 def test_region_and_edge_apply_to_every_host() -> None:
@@ -121,6 +117,8 @@ def test_next_page_links_are_rebased_onto_the_configured_base() -> None:
 
 
 def test_every_product_host_serves_a_stream() -> None:
-    """No product is configured that no stream reads, and none read is missing a host."""
-    assert {stream.api for stream in STREAM_TYPES} == {"api", *hosts.PRODUCTS}
-    assert set(TapTwilio(config=tap_config()).settings.base_urls) == {"api", *hosts.PRODUCTS}
+    """The products are those the streams read: each has a host and a base URL setting."""
+    assert {stream.api for stream in STREAM_TYPES} == {"api", *PRODUCTS}
+    assert set(TapTwilio(config=tap_config()).settings.base_urls) == {"api", *PRODUCTS}
+    per_product = CONFIG_SCHEMA["properties"]["product_base_urls"]["properties"]
+    assert tuple(per_product) == PRODUCTS

@@ -55,3 +55,9 @@ where version_rank = 1
         from {{ this }}
     )
 {%- endmacro %}
+
+{#- A JSON document Twilio sends as a string (TaskRouter's attributes, a workflow's
+    configuration) as the warehouse's JSON type; null or '' stay null. -#}
+{% macro parse_json(expression) -%}
+    cast(nullif({{ expression }}, '') as {{ 'json' if target.type == 'duckdb' else 'jsonb' }})
+{%- endmacro %}

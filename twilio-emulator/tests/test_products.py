@@ -4,16 +4,19 @@ retention, filters, and data consistent with the 2010 API and with the truth."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from collections.abc import Iterator
+from decimal import Decimal
 
 import httpx
 import pytest
 
 from tests.support import STEADY_EDGE
-from twilio_emulator import testing
+from twilio_emulator import resources, testing
 from twilio_emulator.emulator import EmulatorConfig
-from twilio_emulator.products import insights, monitor, studio
+from twilio_emulator.products import insights, monitor, studio, taskrouter
+from twilio_emulator.resources.lists import ProductList
 from twilio_emulator.world import Account
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone.utc)
@@ -316,6 +319,28 @@ def test_conversation_participants_are_real_customers(served: testing.ServedEmul
                 assert newest == messages[::-1]
 
 
+def concrete_paths(http: httpx.Client, item: ProductList) -> list[str]:
+    """``item``'s path for every record of its parents, read over HTTP."""
+    parent, placeholder = item.parent, item.placeholder
+    if parent is None or placeholder is None:
+        return [item.url_path]
+    return [
+        item.url_path.replace(parent.url_path, outer).replace(
+            f"{{{placeholder}}}", str(row[parent.ident])
+        )
+        for outer in concrete_paths(http, parent)
+        for row in list_all(http, outer)
+    ]
+
+
+def served_count(http: httpx.Client, item: ProductList) -> int:
+    """What a client reading ``item`` whole gets, over every record of its parents."""
+    paths = concrete_paths(http, item)
+    if item.key is None:
+        return sum(http.get(path).status_code == 200 for path in paths)
+    return sum(len(list_all(http, path)) for path in paths)
+
+
 def test_truth_counts_what_the_apis_serve(served: testing.ServedEmulator) -> None:
     truth = httpx.get(f"{served.url}/_emulator/truth", timeout=60).json()
     for account in served.emulator.world.active_accounts:
@@ -366,8 +391,13 @@ def test_truth_counts_what_the_apis_serve(served: testing.ServedEmulator) -> Non
                 "call_summaries": len(
                     list_all(http, "/insights/v1/Voice/Summaries", StartTime=OLDEST_KEPT)
                 ),
+                # And every list declared as data (resources.LISTS).
+                **{i.stream: served_count(http, i) for i in resources.LISTS if not i.shared},
             }
         assert served_counts == counts
+        with client(served, account) as http:  # catalogs: the same for every account
+            shared = {i.stream: served_count(http, i) for i in resources.LISTS if i.shared}
+        assert shared.items() <= truth["shared"].items()
     main = truth["accounts"][served.emulator.world.main.sid]["products"]
     assert main["trunks"] == 1
     assert min(main.values()) > 0
@@ -386,3 +416,115 @@ def test_products_are_deterministic_and_move_with_the_clock() -> None:
             emulator.emulator.clock.advance(86_400)
             assert len(list_all(http, "/verify/v2/Attempts")) > before
     assert bodies[0] == bodies[1]
+
+
+def _workspace_path(http: httpx.Client) -> str:
+    (workspace,) = list_all(http, "/taskrouter/v1/Workspaces")
+    return f"/taskrouter/v1/Workspaces/{workspace['sid']}"
+
+
+def test_taskrouter_workers_are_the_agents_and_follow_their_shifts(
+    served: testing.ServedEmulator,
+) -> None:
+    account = served.emulator.world.main
+    with client(served) as http:
+        workspace = _workspace_path(http)
+        activities = {a["sid"]: a for a in list_all(http, f"{workspace}/Activities")}
+        workers = list_all(http, f"{workspace}/Workers")
+        users = list_all(http, "/conversations/v1/Users")
+        available = list_all(http, f"{workspace}/Workers", Available="true")
+    assert sorted(a["friendly_name"] for a in activities.values()) == [
+        "Busy", "Idle", "Offline", "Reserved"
+    ]  # fmt: skip
+    assert sorted(w["friendly_name"] for w in workers) == sorted(u["friendly_name"] for u in users)
+    for worker in workers:
+        activity = activities[worker["activity_sid"]]
+        assert worker["activity_name"] == activity["friendly_name"]
+        assert worker["available"] is activity["available"]
+        assert worker["date_status_changed"] <= NOW.isoformat().replace("+00:00", "Z")
+    # Friday noon: only the early shift (07:00-15:00 UTC, back from its 11:00 break) is on.
+    assert [w["friendly_name"] for w in available] == ["Chloé Martin"]
+    assert {w["activity_name"] for w in workers} == {"Idle", "Offline"}
+    assert all(w["account_sid"] == account.sid for w in workers)
+
+
+def test_taskrouter_tasks_are_inbound_calls_and_questions_while_they_live() -> None:
+    """Over a weekend: tasks wait for Monday's shift, time out after a day, and each is
+    listed until five minutes after it ends."""
+    with testing.serve(config(seed=4)) as emulator:
+        emu = emulator.emulator
+        account = emu.world.main
+        start = emu.clock.now()
+        # Every 4 hours from Friday noon to Monday noon, and just after a weekend timeout.
+        timed_out = next(
+            t
+            for day in range(emu.store.today, emu.store.today + 3)
+            for t in taskrouter.tasks(emu.store, account, day)
+            if t.reason == "Task TTL Exceeded"
+        )
+        moments = sorted({*range(start, start + 3 * 86_400 + 1, 4 * 3600), timed_out.ended + 60})
+        seen: dict[str, dict] = {}
+        with client(emulator) as http:
+            workspace = _workspace_path(http)
+            for moment in moments:
+                emu.clock.advance(moment - emu.clock.now())
+                now = dt.datetime.fromtimestamp(moment, dt.timezone.utc)
+                tasks = list_all(http, f"{workspace}/Tasks")
+                created = [t["date_created"] for t in tasks]
+                assert created == sorted(created)  # Twilio's default order: oldest first
+                for task in tasks:
+                    if task["assignment_status"] in ("completed", "canceled"):
+                        assert _iso(task["date_updated"]) > now - dt.timedelta(minutes=5)
+                    assert task["age"] == int((now - _iso(task["date_created"])).total_seconds())
+                    seen[task["sid"]] = task
+            calls = {
+                c["sid"]: c
+                for c in wire_list(http, f"/2010-04-01/Accounts/{account.sid}/Calls.json", "calls")
+            }
+            messages = {
+                m["sid"]: m
+                for m in wire_list(
+                    http, f"/2010-04-01/Accounts/{account.sid}/Messages.json", "messages"
+                )
+            }
+    statuses = Counter(t["assignment_status"] for t in seen.values())
+    assert statuses["pending"] > 0  # weekend questions wait for an agent
+    assert seen[timed_out.sid]["assignment_status"] == "canceled"
+    assert seen[timed_out.sid]["reason"] == "Task TTL Exceeded"
+    for task in seen.values():
+        source = json.loads(task["attributes"])
+        if task["task_channel_unique_name"] == "voice":
+            call = calls[source["call_sid"]]
+            assert call["direction"] == "inbound"
+            assert call["parent_call_sid"] is None
+            assert source["from"] == call["from"]
+        else:
+            message = messages[source["message_sid"]]
+            assert message["direction"] == "inbound"
+            assert message["body"].endswith("?")
+
+
+def test_voice_prices_are_the_rates_calls_are_billed_at(served: testing.ServedEmulator) -> None:
+    account = served.emulator.world.main  # billed in USD, as prices are listed
+    with client(served) as http:
+        countries = list_all(http, "/pricing/v2/Voice/Countries")
+        prices = {c["iso_country"]: http.get(c["url"]).json() for c in countries}
+        calls = wire_list(http, f"/2010-04-01/Accounts/{account.sid}/Calls.json", "calls")
+    assert [c["iso_country"] for c in countries] == sorted(prices)
+    by_code = {
+        prefix: Decimal(p["current_price"])
+        for country in prices.values()
+        for p in country["outbound_prefix_prices"]
+        for prefix in p["destination_prefixes"]
+    }
+    checked = 0
+    for call in calls:
+        if call["direction"] != "outbound-api" or call["price"] is None or not call["duration"]:
+            continue
+        digits = call["to"].lstrip("+")
+        rate = by_code[max((p for p in by_code if digits.startswith(p)), key=len)]
+        minutes = -(-int(call["duration"]) // 60)
+        assert -Decimal(call["price"]) == rate * minutes, call["sid"]
+        checked += 1
+    assert checked > 10
+    assert {p["price_unit"] for p in prices.values()} == {"USD"}

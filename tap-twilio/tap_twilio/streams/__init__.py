@@ -1,5 +1,25 @@
-"""Every stream the tap offers, in the order they sync (children follow their parent)."""
+"""Every stream the tap offers, in the order they sync (children follow their parent).
 
+A product API's streams are declared in its module only: the module's ``STREAMS``
+lists them (a parent before its children) and ``PRODUCT_MODULES`` lists the modules.
+The product APIs the tap reads (``PRODUCTS``: their hosts and base-URL settings)
+derive from the streams' ``api``.
+"""
+
+from types import ModuleType
+
+from tap_twilio import hosts
+from tap_twilio.streams import (
+    conversations,
+    insights,
+    messaging,
+    monitor,
+    pricing,
+    studio,
+    taskrouter,
+    trunking,
+    verify,
+)
 from tap_twilio.streams.api2010 import (
     AccountsStream,
     CallsStream,
@@ -9,6 +29,7 @@ from tap_twilio.streams.api2010 import (
     MonthlyUsageRecordsStream,
     UsageRecordsStream,
 )
+from tap_twilio.streams.base import TwilioStream
 from tap_twilio.streams.console import (
     AccountBalanceStream,
     AddressesStream,
@@ -19,28 +40,12 @@ from tap_twilio.streams.console import (
     ShortCodesStream,
     UsageTriggersStream,
 )
-from tap_twilio.streams.conversations import (
-    ConversationMessagesStream,
-    ConversationParticipantsStream,
-    ConversationsStream,
-    UserConversationsStream,
-    UsersStream,
-)
-from tap_twilio.streams.insights import CallSummariesStream
-from tap_twilio.streams.messaging import (
-    MessagingServicePhoneNumbersStream,
-    MessagingServicesStream,
-)
-from tap_twilio.streams.monitor import AlertsStream, MonitorEventsStream
 from tap_twilio.streams.numbers import (
     AvailablePhoneNumberCountriesStream,
     AvailablePhoneNumbersLocalStream,
     AvailablePhoneNumbersMobileStream,
     AvailablePhoneNumbersTollFreeStream,
 )
-from tap_twilio.streams.studio import ExecutionsStream, ExecutionStepsStream, FlowsStream
-from tap_twilio.streams.trunking import TrunksStream
-from tap_twilio.streams.verify import VerificationAttemptsStream, VerifyServicesStream
 from tap_twilio.streams.voice import (
     CallEventsStream,
     ConferenceParticipantsStream,
@@ -50,7 +55,21 @@ from tap_twilio.streams.voice import (
     TranscriptionsStream,
 )
 
-STREAM_TYPES = (
+# Product APIs, per account and subaccount with each account's own credentials (Pricing:
+# Twilio's catalog, once), in the order they sync.
+PRODUCT_MODULES: tuple[ModuleType, ...] = (
+    monitor,
+    messaging,
+    conversations,
+    studio,
+    verify,
+    trunking,
+    insights,
+    taskrouter,
+    pricing,
+)
+
+STREAM_TYPES: tuple[type[TwilioStream], ...] = (
     # API 2010, per account and subaccount.
     AccountsStream,
     AccountBalanceStream,
@@ -77,21 +96,11 @@ STREAM_TYPES = (
     AvailablePhoneNumbersLocalStream,
     AvailablePhoneNumbersMobileStream,
     AvailablePhoneNumbersTollFreeStream,
-    # Product APIs, per account and subaccount, with each account's own credentials.
-    AlertsStream,
-    MonitorEventsStream,
-    MessagingServicesStream,
-    MessagingServicePhoneNumbersStream,
-    ConversationsStream,
-    ConversationMessagesStream,
-    ConversationParticipantsStream,
-    UsersStream,
-    UserConversationsStream,
-    FlowsStream,
-    ExecutionsStream,
-    ExecutionStepsStream,
-    VerifyServicesStream,
-    VerificationAttemptsStream,
-    TrunksStream,
-    CallSummariesStream,
+    # Product APIs (see PRODUCT_MODULES).
+    *(stream for module in PRODUCT_MODULES for stream in module.STREAMS),
+)
+
+# The product APIs the streams read, by host name (monitor, ..., pricing), in that order.
+PRODUCTS: tuple[str, ...] = tuple(
+    dict.fromkeys(stream.api for stream in STREAM_TYPES if stream.api != hosts.API)
 )

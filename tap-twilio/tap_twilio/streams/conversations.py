@@ -75,3 +75,12 @@ class UserConversationsStream(ProductChildStream):
     max_page_size = 50
     primary_keys = ("user_sid", "conversation_sid")
     spec = ("twilio_conversations_v1", "conversations.v1.user.user_conversation")
+
+
+STREAMS = (
+    ConversationsStream,
+    ConversationMessagesStream,
+    ConversationParticipantsStream,
+    UsersStream,
+    UserConversationsStream,
+)

@@ -26,3 +26,6 @@ class CallSummariesStream(ProductWindowStream):
     retention_days = 30
     spec = ("twilio_insights_v1", "insights.v1.call_summaries")
     private_fields = Fields(phones=("from.caller", "from.callee", "to.caller", "to.callee"))
+
+
+STREAMS = (CallSummariesStream,)

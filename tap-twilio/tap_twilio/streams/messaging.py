@@ -30,3 +30,9 @@ class MessagingServicePhoneNumbersStream(ProductChildStream):
     primary_keys = ("service_sid", "sid")
     spec = ("twilio_messaging_v1", "messaging.v1.service.phone_number")
     private_fields = Fields(phones=("phone_number",))
+
+
+STREAMS = (
+    MessagingServicesStream,
+    MessagingServicePhoneNumbersStream,
+)

@@ -39,3 +39,9 @@ class MonitorEventsStream(ProductStream):
     records_key = "events"
     spec = ("twilio_monitor_v1", "monitor.v1.event")
     private_fields = Fields(blobs=("event_data",))
+
+
+STREAMS = (
+    AlertsStream,
+    MonitorEventsStream,
+)

@@ -50,3 +50,10 @@ class ExecutionStepsStream(ProductChildStream):
     records_key = "steps"
     spec = ("twilio_studio_v2", "studio.v2.flow.execution.execution_step")
     private_fields = Fields(blobs=("context",))
+
+
+STREAMS = (
+    FlowsStream,
+    ExecutionsStream,
+    ExecutionStepsStream,
+)

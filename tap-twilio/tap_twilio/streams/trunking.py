@@ -13,3 +13,6 @@ class TrunksStream(ProductStream):
     path = "/v1/Trunks"
     records_key = "trunks"
     spec = ("twilio_trunking_v1", "trunking.v1.trunk")
+
+
+STREAMS = (TrunksStream,)

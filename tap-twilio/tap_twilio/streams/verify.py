@@ -37,3 +37,9 @@ class VerificationAttemptsStream(ProductWindowStream):
     window = windows.DateFilter("DateCreatedAfter", "DateCreatedBefore", instants=True)
     spec = ("twilio_verify_v2", "verify.v2.verification_attempt")
     private_fields = Fields(phones=("channel_data.to",))
+
+
+STREAMS = (
+    VerifyServicesStream,
+    VerificationAttemptsStream,
+)

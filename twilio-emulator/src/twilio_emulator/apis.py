@@ -23,5 +23,7 @@ PREFIXES = {
         "verify",
         "trunking",
         "insights",
+        "taskrouter",
+        "pricing",
     )
 }

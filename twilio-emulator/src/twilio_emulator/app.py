@@ -96,6 +96,8 @@ async def info(request: Request) -> Response:
             "main_account_sid": emu.world.main.sid,
             # Where each product API is served: <this URL><prefix>/v1/...
             "product_prefixes": PREFIXES,
+            # Every product list declared as data (resources/lists.py): path, key, filters.
+            "product_lists": [item.describe() for item in resources.LISTS],
             # Twilio's real-world behaviours and their settings (behaviours.py).
             "behaviours": behaviours.report(config),
             "api_key_sid": emu.world.api_keys[0].sid,

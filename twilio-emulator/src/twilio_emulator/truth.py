@@ -23,6 +23,7 @@ from .emulator import Emulator
 from .inventory import COUNTRY_OFFER, TYPE_PATHS
 from .products.counts import product_counts
 from .provisioning import Provisioning
+from .resources import LISTS, lists
 from .timefmt import DAY, day_iso, iso_z
 from .world import Account
 
@@ -203,8 +204,13 @@ def compute_truth(emu: Emulator, tz: str = "UTC") -> dict:
                 }
             },
             **(_usage_and_spend(emu, account, traffic_daily) if readable else _NO_USAGE),
-            # Records each product API serves this account's own credentials.
-            "products": product_counts(emu.store, account) if readable else {},
+            # Records each product API serves this account's own credentials, per stream.
+            "products": {
+                **product_counts(emu.store, account),
+                **lists.counts(LISTS, emu.store, account),
+            }
+            if readable
+            else {},
             **resource_counts(emu, account, readable=readable),
         }
         if account.closed_at is not None:  # what a pipeline could read before it closed
@@ -244,7 +250,10 @@ def compute_truth(emu: Emulator, tz: str = "UTC") -> dict:
             }
             for key, counts in sorted(delivery.items(), key=lambda kv: str(kv[0]))
         ],
-        "available_phone_numbers": inventory_counts(emu),
+        # Per stream, the records of what is the same for every account (Twilio's catalogs).
+        "shared": shared_counts(emu),
+        # Per stream, when Twilio forgets records: a warehouse keeps more than it serves.
+        "forgets": {**FORGETS, **lists.forgotten(LISTS)},
     }
 
 
@@ -415,12 +424,24 @@ def resource_counts(emu: Emulator, account: Account, *, readable: bool = True) -
     }
 
 
-def inventory_counts(emu: Emulator) -> dict:
-    """Numbers on sale today (the same for every account): countries, and numbers per type."""
-    counts = {"countries": len(COUNTRY_OFFER)}
+# The 2010 and product streams whose records Twilio forgets (lists declared as data
+# say so in their declaration).
+FORGETS = {
+    "alerts": "30 days after it was generated",
+    "call_summaries": "30 days after the call started",
+    "recordings": "40 days after it was deleted",
+}
+
+
+def shared_counts(emu: Emulator) -> dict[str, int]:
+    """Per tap-twilio stream, the records of Twilio's catalogs (the same for every account):
+    the numbers on sale today (countries, and numbers per type) and the declared lists."""
+    counts = {"available_phone_number_countries": len(COUNTRY_OFFER)}
     for kind in TYPE_PATHS:
-        counts[kind] = sum(len(emu.store.available_numbers(iso, kind)) for iso in COUNTRY_OFFER)
-    return counts
+        counts[f"available_phone_numbers_{kind}"] = sum(
+            len(emu.store.available_numbers(iso, kind)) for iso in COUNTRY_OFFER
+        )
+    return {**counts, **lists.shared_counts(LISTS, emu.store)}
 
 
 def changes_over_time(emu: Emulator) -> dict[str, list[dict]]:

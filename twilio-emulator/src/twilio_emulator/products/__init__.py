@@ -1,5 +1,5 @@
 """The product APIs' data (Monitor, Messaging, Conversations, Studio, Verify, Trunking,
-Voice Insights), one module per product.
+Voice Insights, TaskRouter, Pricing), one module per product.
 
 Each module derives its records from the world (``world.py``) and the traffic
 (``activity.py``, through ``store.py``): alerts come from failed messages and

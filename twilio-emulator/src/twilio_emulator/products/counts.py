@@ -1,6 +1,7 @@
 """How many records each product API serves an account at the clock, for ``/_emulator/truth``.
 
-Keys are the tap-twilio stream names the counts reconcile with.
+Keys are the tap-twilio stream names the counts reconcile with. These are the lists
+written by hand; those declared as data (``resources/lists.py``) count themselves.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 Each module exposes ``ROUTES`` (paths relative to its API's prefix) and ``MOUNT``
 (that prefix, from ``apis``); ``app.py`` mounts them all. Adding a resource is
-adding a module here and listing it in ``ALL``.
+adding a module here and listing it in ``ALL``. A product module may declare its
+lists as data (``LISTS``, see ``lists.py``): ``LISTS`` here collects them for the
+truth, ``/_emulator/info`` and the tests.
 """
 
 from __future__ import annotations
@@ -30,16 +32,19 @@ from . import (
     messaging,
     monitor,
     phone_numbers,
+    pricing,
     queues,
     recordings,
     short_codes,
     studio,
+    taskrouter,
     transcriptions,
     trunking,
     usage,
     usage_triggers,
     verify,
 )
+from .lists import ProductList
 
 ALL: tuple[ModuleType, ...] = (
     accounts,
@@ -68,6 +73,12 @@ ALL: tuple[ModuleType, ...] = (
     verify,
     trunking,
     insights,
+    taskrouter,
+    pricing,
+)
+# Every list declared as data, in ``ALL``'s order.
+LISTS: tuple[ProductList, ...] = tuple(
+    item for module in ALL for item in getattr(module, "LISTS", ())
 )
 
 
