@@ -132,8 +132,10 @@ class DuckDBSink(BatchSink):
                     f"{literal(name)}: {literal(type_)}"
                     for name, type_ in self._batch_columns.items()
                 )
+                compression = "gzip" if encoding.compression == "gzip" else "auto"
                 relation = (
                     f"read_json({listed}, format = 'newline_delimited', "
+                    f"compression = '{compression}', maximum_object_size = {MAX_RECORD_BYTES}, "
                     f"columns = {{{columns}}}) WITH ORDINALITY AS f"
                 )
                 present = set(self._batch_columns)

@@ -2,8 +2,9 @@
 
 Rows wait on disk (one spool file per stream) and are loaded in bulk, one
 transaction per batch: a stream's batch is loaded when its spool is full. At the
-end of the input, and every five minutes, every stream is loaded and only then is
-the last STATE received passed on: a STATE on stdout covers only committed rows.
+end of the input, and every ``max_batch_age_seconds``, every stream is loaded and
+only then is the last STATE received passed on: a STATE on stdout covers only
+committed rows.
 """
 
 from __future__ import annotations
@@ -104,6 +105,14 @@ class TargetDuckDB(Target):
             description="Megabytes of a stream's spooled messages loaded per transaction, at most.",
         ),
         th.Property(
+            "max_batch_age_seconds",
+            th.IntegerType,
+            default=300,
+            title="Max Batch Age (s)",
+            description="At least this often, every stream is loaded and the last STATE "
+            "received passed on (a full batch loads only its own stream).",
+        ),
+        th.Property(
             "validate_records",
             th.BooleanType,
             default=False,
@@ -155,6 +164,7 @@ class TargetDuckDB(Target):
         self._spool_directory: tempfile.TemporaryDirectory | None = None
         super().__init__(**kwargs)
         self.max_parallelism = 1  # one connection, one writer; DuckDB uses every core itself
+        self._MAX_RECORD_AGE_IN_MINUTES = self.config.get("max_batch_age_seconds", 300) / 60
 
     # --- resources -------------------------------------------------------------------
 
