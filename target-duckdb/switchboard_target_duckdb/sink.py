@@ -161,7 +161,7 @@ class DuckDBSink(BatchSink):
             )
             self.target.continue_after(base + load.rows)
             self.record_counter_metric.increment(load.rows)
-            self.tally_record_written(load.rows - load.replaced - load.hard_deleted)
+            self.tally_record_written(load.rows - load.dropped - load.hard_deleted)
         finally:
             for copy in copies:
                 copy.unlink(missing_ok=True)
@@ -243,11 +243,12 @@ class DuckDBSink(BatchSink):
             ) from exc
         self._overwritten = self._overwritten or overwrite
         self.logger.info(
-            "Loaded %s into %s in one transaction: %d rows in, %d older rows they replace "
-            "deleted, %d hard-deleted",
+            "Loaded %s into %s in one transaction: %d rows read, %d unchanged or sent again "
+            "(kept once), %d older rows replaced, %d hard-deleted",
             what,
             self.target.warehouse.name(self.table),
             load.rows,
+            load.dropped,
             load.replaced,
             load.hard_deleted,
         )

@@ -123,7 +123,7 @@ class TargetDuckDB(Target):
         th.Property(
             "memory_limit",
             th.StringType,
-            default="256MB",
+            default="128MB",
             title="Memory Limit",
             description="DuckDB's memory_limit: past it, a load spills to temp_directory.",
         ),

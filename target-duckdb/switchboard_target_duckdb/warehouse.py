@@ -41,8 +41,9 @@ class Source:
 class Load:
     """What one load did."""
 
-    rows: int  # rows read and inserted
-    replaced: int  # rows deleted because a later row of the batch has their key
+    rows: int  # rows read
+    replaced: int  # rows of earlier loads replaced by a changed row of this batch
+    dropped: int  # rows of the batch equal to the row already kept, or sent again later
     hard_deleted: int  # rows of the batch deleted as they came (hard_delete)
 
 
@@ -175,19 +176,22 @@ class Warehouse:
         with self.transaction():
             types = self.ensure_table(table, wanted)
             rows = self._insert(table, wanted, types, source, metadata or {})
-            replaced = 0
+            replaced = dropped = 0
             newer = f"_sdc_sequence >= {int(since)}"
             older = f"(_sdc_sequence IS NULL OR _sdc_sequence < {int(since)})"
             if overwrite:
                 replaced = self._count(f"DELETE FROM {self.name(table)} WHERE {older}")
             elif keys:
-                replaced = self._keep_latest(table, keys, newer)
+                compared = [
+                    c for c in wanted if c.name in {"_sdc_deleted_at", "_sdc_table_version"}
+                ]
+                replaced, dropped = self._keep_latest(table, keys, [*columns, *compared], since)
             deleted = 0
             if hard_delete:
                 deleted = self._count(
                     f"DELETE FROM {self.name(table)} WHERE {newer} AND _sdc_deleted_at IS NOT NULL"
                 )
-        return Load(rows=rows, replaced=replaced, hard_deleted=deleted)
+        return Load(rows=rows, replaced=replaced, dropped=dropped, hard_deleted=deleted)
 
     def _insert(
         self,
@@ -219,16 +223,43 @@ class Warehouse:
             f"SELECT {', '.join(select)} FROM {source.relation}"
         )
 
-    def _keep_latest(self, table: str, keys: Sequence[str], newer: str) -> int:
-        """For each key the batch sent, delete all but its last row; returns how many."""
+    def _keep_latest(
+        self, table: str, keys: Sequence[str], columns: Sequence[Column], since: int
+    ) -> tuple[int, int]:
+        """For each key the batch sent, keep one row: its last sent, unless equal in every one
+        of ``columns`` to the row already there, which is then kept as it was (with its
+        ``_sdc_batched_at``: a re-read that changed nothing is no new data downstream).
+
+        Returns (older rows replaced, rows of the batch dropped as unchanged or superseded).
+        """
+        name = self.name(table)
         key_list = ", ".join(quote(k) for k in keys)
-        match = " AND ".join(f"t.{quote(k)} IS NOT DISTINCT FROM b.{quote(k)}" for k in keys)
-        return self._count(
-            f"DELETE FROM {self.name(table)} AS t USING ("
-            f"SELECT {key_list}, max(_sdc_sequence) AS latest FROM {self.name(table)} "
-            f"WHERE {newer} GROUP BY {key_list}) AS b "
-            f"WHERE {match} AND (t._sdc_sequence IS NULL OR t._sdc_sequence < b.latest)"
+        on = " AND ".join(f"a.{quote(k)} IS NOT DISTINCT FROM b.{quote(k)}" for k in keys)
+        same = " AND ".join(
+            f"a.{quote(c.name)} IS NOT DISTINCT FROM b.{quote(c.name)}" for c in columns
         )
+        since = int(since)
+
+        def new(alias: str) -> str:
+            return f"{alias}._sdc_sequence >= {since}"
+
+        def old(alias: str) -> str:
+            return f"({alias}._sdc_sequence IS NULL OR {alias}._sdc_sequence < {since})"
+
+        superseded = self._count(
+            f"DELETE FROM {name} AS a USING (SELECT {key_list}, max(_sdc_sequence) AS latest "
+            f"FROM {name} AS n WHERE {new('n')} GROUP BY {key_list}) AS b "
+            f"WHERE {new('a')} AND {on} AND a._sdc_sequence < b.latest"
+        )
+        unchanged = self._count(
+            f"DELETE FROM {name} AS a USING (SELECT * FROM {name} AS o WHERE {old('o')}) AS b "
+            f"WHERE {new('a')} AND {on} AND {same}"
+        )
+        replaced = self._count(
+            f"DELETE FROM {name} AS b USING (SELECT {key_list} FROM {name} AS n WHERE {new('n')}) "
+            f"AS a WHERE {old('b')} AND {on}"
+        )
+        return replaced, superseded + unchanged
 
     def max_sequence(self, table: str) -> int | None:
         """The highest ``_sdc_sequence`` in the table, if it has any."""

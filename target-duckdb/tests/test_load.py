@@ -263,3 +263,18 @@ def test_a_value_that_does_not_fit_fails_the_batch_and_keeps_the_table(tmp_path:
     with pytest.raises(LoadFailed, match=r"stream 'm': loading 2 rows .* nothing of it was kept"):
         run(db, bad)
     assert rows(db, f"SELECT id, name FROM {SCHEMA}.m") == [(1, "kept")]
+
+
+def test_a_reread_that_changes_nothing_keeps_the_rows_as_they_were(tmp_path: Path) -> None:
+    """Unchanged rows keep their _sdc_batched_at: downstream sees no new data."""
+    db = tmp_path / "w.duckdb"
+    first = [schema("m", PROPS)] + [record("m", {"id": i, "name": "a"}) for i in range(3)]
+    run(db, first)
+    before = dict(rows(db, f"SELECT id, _sdc_batched_at FROM {SCHEMA}.m"))
+    again = [schema("m", PROPS)] + [record("m", {"id": i, "name": "a"}) for i in range(3)]
+    run(db, [*again, record("m", {"id": 2, "name": "changed"})])
+    after = dict(rows(db, f"SELECT id, _sdc_batched_at FROM {SCHEMA}.m"))
+    assert after[0] == before[0]
+    assert after[1] == before[1]
+    assert after[2] > before[2]
+    assert rows(db, f"SELECT count(*), max(name) FROM {SCHEMA}.m") == [(3, "changed")]
