@@ -8,6 +8,7 @@ leaves the table as it was.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -102,6 +103,14 @@ class Warehouse:
         ).fetchall()
         return dict(rows)
 
+    def key_comment(self, table: str) -> str | None:
+        row = self.conn.execute(
+            "SELECT comment FROM duckdb_tables() "
+            "WHERE database_name = current_database() AND schema_name = ? AND table_name = ?",
+            [self.schema, table],
+        ).fetchone()
+        return None if row is None else row[0]
+
     def columns_of_relation(self, relation: str) -> list[str]:
         """The column names a FROM clause yields (a Parquet file's, say)."""
         return [
@@ -118,16 +127,27 @@ class Warehouse:
             raise
         self.conn.execute("COMMIT")
 
-    def ensure_table(self, table: str, columns: Sequence[Column]) -> dict[str, str]:
-        """Create the table, or add and widen its columns; returns its columns' types."""
+    def ensure_table(
+        self, table: str, columns: Sequence[Column], keys: Sequence[str]
+    ) -> dict[str, str]:
+        """Create the table, or add and widen its columns; returns its columns' types.
+
+        The primary key is declared in the table's comment, as JSON
+        (``{"key_properties": [...]}``), not as a constraint: DuckDB would index it,
+        at a cost in memory and time, and the load replaces rows by key itself.
+        """
         if not self._schema_ready:
             self.conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(self.schema)}")
             self._schema_ready = True
         existing = self.columns(table)
+        comment = json.dumps({"key_properties": list(keys)})
         if not existing:
             body = ", ".join(f"{quote(c.name)} {c.type}" for c in columns)
             self.conn.execute(f"CREATE TABLE {self.name(table)} ({body})")
+            self.conn.execute(f"COMMENT ON TABLE {self.name(table)} IS {literal(comment)}")
             return {c.name: c.type for c in columns}
+        if self.key_comment(table) != comment:
+            self.conn.execute(f"COMMENT ON TABLE {self.name(table)} IS {literal(comment)}")
         lowered = {name.lower(): name for name in existing}
         for column in columns:
             current_name = lowered.get(column.name.lower())
@@ -174,7 +194,7 @@ class Warehouse:
         """
         wanted = list(columns) + metadata_columns(full=metadata is not None)
         with self.transaction():
-            types = self.ensure_table(table, wanted)
+            types = self.ensure_table(table, wanted, keys)
             rows = self._insert(table, wanted, types, source, metadata or {})
             replaced = dropped = 0
             newer = f"_sdc_sequence >= {int(since)}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from decimal import Decimal
 from pathlib import Path
@@ -278,3 +279,10 @@ def test_a_reread_that_changes_nothing_keeps_the_rows_as_they_were(tmp_path: Pat
     assert after[1] == before[1]
     assert after[2] > before[2]
     assert rows(db, f"SELECT count(*), max(name) FROM {SCHEMA}.m") == [(3, "changed")]
+
+
+def test_the_primary_key_is_declared_in_the_tables_comment(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    run(db, [schema("m", PROPS, keys=["id", "name"]), record("m", {"id": 1})])
+    ((comment,),) = rows(db, "SELECT comment FROM duckdb_tables() WHERE table_name = 'm'")
+    assert json.loads(comment) == {"key_properties": ["id", "name"]}
