@@ -80,6 +80,11 @@ class DuckDBSink(BatchSink):
 
     @property
     def is_full(self) -> bool:
+        """Never, to the SDK: a full batch loads every stream (``TargetDuckDB``), not one."""
+        return False
+
+    @property
+    def batch_is_full(self) -> bool:
         return self.spool is not None and self.spool.is_full
 
     def process_record(self, record: dict, context: dict) -> None:

@@ -1,10 +1,9 @@
 """target-duckdb: a Singer target that loads with DuckDB's own readers.
 
 Rows wait on disk (one spool file per stream) and are loaded in bulk, one
-transaction per batch: a stream's batch is loaded when its spool is full. At the
-end of the input, and every ``max_batch_age_seconds``, every stream is loaded and
-only then is the last STATE received passed on: a STATE on stdout covers only
-committed rows.
+transaction per batch. When a stream's spool is full, at the end of the input, and
+at least every ``max_batch_age_seconds``, every stream is loaded and only then is
+the last STATE received passed on: a STATE on stdout covers only committed rows.
 """
 
 from __future__ import annotations
@@ -110,7 +109,7 @@ class TargetDuckDB(Target):
             default=300,
             title="Max Batch Age (s)",
             description="At least this often, every stream is loaded and the last STATE "
-            "received passed on (a full batch loads only its own stream).",
+            "received passed on (as when a stream's batch is full).",
         ),
         th.Property(
             "validate_records",
@@ -206,6 +205,15 @@ class TargetDuckDB(Target):
 
     # --- messages --------------------------------------------------------------------
 
+    def _process_record_message(self, message_dict: dict) -> None:
+        """The SDK's per-record path; a full batch loads every stream, then STATE goes on."""
+        super()._process_record_message(message_dict)
+        if any(
+            isinstance(sink, DuckDBSink) and sink.batch_is_full
+            for sink in self._sinks_active.values()
+        ):
+            self.drain_all()
+
     def _process_schema_message(self, message_dict: dict) -> None:
         self.warehouse  # noqa: B018  (open the file now: a lock fails before any work)
         super()._process_schema_message(message_dict)
@@ -230,8 +238,8 @@ class TargetDuckDB(Target):
         if sink is None:
             return False
         if sink.write(line):
-            self.logger.info("Target sink for '%s' is full: loading it", stream)
-            self.drain_one(sink)
+            self.logger.info("Target sink for '%s' is full: loading every stream", stream)
+            self.drain_all()
         self._raw_lines += 1
         if not self._raw_lines % _AGE_CHECK_EVERY:
             self._handle_max_record_age()
