@@ -327,7 +327,10 @@ every page of 1,000 (the ceiling: no windows, no state, no output), tap-twilio, 
 pointed at the emulator without editing its code), each reading `messages` and `calls`
 of every account from the first day, output to a file counted after the clock stops.
 Then `meltano run tap-twilio target-duckdb dbt-duckdb:build` on a fresh warehouse,
-reconciled with the truth, and the same command again with no new data. Wall times and
+reconciled with the truth, the same command again with no new data, and
+`meltano run tap-twilio target-duckdb--jwills` (target-duckdb 0.8.0, DuckDB 1.2.2) on
+the same data into its own file: the two loaders' CPU and peak memory side by side. A
+run that fails counts as a goal not met, whatever its time. Wall times and
 CPU are medians over the rounds (each round listed in brackets); "× tap-twilio's time"
 is taken within each round, then the median. CPU counts the extractor's process tree
 only (not the emulator's).
