@@ -117,12 +117,15 @@ def columns_of(schema: dict, *, metadata: bool) -> list[Column]:
 def read_type(type_: str, *, exact_json_decimals: bool) -> str:
     """How DuckDB's JSON reader should read a column's value before it is converted.
 
-    Timestamps are read as text and converted in SQL (``convert``), so an offset is
-    applied rather than dropped. Before DuckDB 2.0 the JSON reader turns a number
-    into a double before a DECIMAL; read as text (the double's shortest form, or the
-    string as sent), it converts exactly for up to 15 significant digits.
+    Timestamps are read as instants (an offset applied rather than dropped, none
+    meaning UTC) and ``convert`` gives their UTC time. Before DuckDB 2.0 the JSON
+    reader turns a number into a double before a DECIMAL; read as text (the double's
+    shortest form, or the string as sent), it converts exactly for up to 15
+    significant digits.
     """
-    if type_ == "TIMESTAMP" or (type_.startswith("DECIMAL") and not exact_json_decimals):
+    if type_ == "TIMESTAMP":
+        return "TIMESTAMPTZ"
+    if type_.startswith("DECIMAL") and not exact_json_decimals:
         return "VARCHAR"
     return type_
 

@@ -20,8 +20,8 @@ from singer_sdk.singerlib.json import deserialize_json
 _RECORD = b'{"type":"RECORD","stream":"'
 _START = len(_RECORD)
 
-# Takes a RECORD line and its stream name; True when the line was taken as it is.
-RawRecordHandler = t.Callable[[bytes, str], bool]
+# Takes a RECORD line and its stream name (as bytes); True when the line was taken as it is.
+RawRecordHandler = t.Callable[[bytes, bytes], bool]
 
 
 class RawRecordReader(GenericSingerReader[bytes]):
@@ -55,7 +55,7 @@ class RawRecordReader(GenericSingerReader[bytes]):
             if line.startswith(_RECORD):
                 end = line.find(b'"', _START)
                 stream = line[_START:end]
-                if end > 0 and b"\\" not in stream and on_record(line, stream.decode()):
+                if end > 0 and b"\\" not in stream and on_record(line, stream):
                     raw_records += 1
                     continue
             if not line.strip():

@@ -42,7 +42,7 @@ def _default(value: t.Any) -> t.Any:
 class DuckDBSink(BatchSink):
     """Loads one stream into ``<default_target_schema>.<stream>``."""
 
-    MAX_SIZE_DEFAULT = 100_000
+    MAX_SIZE_DEFAULT = 500_000
 
     def __init__(
         self,

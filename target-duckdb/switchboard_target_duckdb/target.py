@@ -99,7 +99,7 @@ class TargetDuckDB(Target):
         th.Property(
             "batch_size_mb",
             th.IntegerType,
-            default=256,
+            default=512,
             title="Batch Size (MB)",
             description="Megabytes of a stream's spooled messages loaded per transaction, at most.",
         ),
@@ -155,7 +155,7 @@ class TargetDuckDB(Target):
 
     def __init__(self, **kwargs: t.Any) -> None:
         kwargs.setdefault("message_reader", RawRecordReader(self._take_raw_record))
-        self._raw_sinks: dict[str, DuckDBSink] = {}
+        self._raw_sinks: dict[bytes, DuckDBSink] = {}  # by stream name, as bytes
         self._raw_lines = 0
         # Sequence numbers of rows: increasing in the order received, and across runs.
         self.sequence = itertools.count(time.time_ns())
@@ -196,7 +196,7 @@ class TargetDuckDB(Target):
 
     @property
     def batch_size_bytes(self) -> int:
-        return int(self.config.get("batch_size_mb") or 256) * 1_000_000
+        return int(self.config.get("batch_size_mb") or 512) * 1_000_000
 
     def continue_after(self, sequence: int | None) -> None:
         """Make every later sequence number greater than ``sequence``."""
@@ -218,7 +218,7 @@ class TargetDuckDB(Target):
         self.warehouse  # noqa: B018  (open the file now: a lock fails before any work)
         super()._process_schema_message(message_dict)
         stream = message_dict["stream"]
-        self._raw_sinks.pop(stream, None)
+        self._raw_sinks.pop(stream.encode(), None)
         maps = self.mapper.stream_maps.get(stream, [])
         plain = (
             len(maps) == 1
@@ -230,15 +230,15 @@ class TargetDuckDB(Target):
         if plain:
             sink = self.get_sink(stream)
             if isinstance(sink, DuckDBSink):
-                self._raw_sinks[stream] = sink
+                self._raw_sinks[stream.encode()] = sink
 
-    def _take_raw_record(self, line: bytes, stream: str) -> bool:
+    def _take_raw_record(self, line: bytes, stream: bytes) -> bool:
         """Spool a RECORD line as it is, when its stream needs no per-record work."""
         sink = self._raw_sinks.get(stream)
         if sink is None:
             return False
         if sink.write(line):
-            self.logger.info("Target sink for '%s' is full: loading every stream", stream)
+            self.logger.info("Target sink for '%s' is full: loading every stream", sink.stream_name)
             self.drain_all()
         self._raw_lines += 1
         if not self._raw_lines % _AGE_CHECK_EVERY:

@@ -271,6 +271,14 @@ class Warehouse:
             f"FROM {name} AS n WHERE {new('n')} GROUP BY {key_list}) AS b "
             f"WHERE {new('a')} AND {on} AND a._sdc_sequence < b.latest"
         )
+        # Only keys sent before need comparing; on a first load there are none, and the
+        # comparison below reads every column of the table's earlier rows.
+        earlier = self._count(
+            f"SELECT count(*) FROM (SELECT {key_list} FROM {name} AS n WHERE {new('n')}) AS a "
+            f"JOIN (SELECT {key_list} FROM {name} AS o WHERE {old('o')}) AS b ON {on}"
+        )
+        if not earlier:
+            return 0, superseded
         unchanged = self._count(
             f"DELETE FROM {name} AS a USING (SELECT * FROM {name} AS o WHERE {old('o')}) AS b "
             f"WHERE {new('a')} AND {on} AND {same}"
