@@ -50,7 +50,7 @@ def _where(day_column: str) -> str:
 
 def _df(conn: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> pd.DataFrame:
     """Through Arrow, so decimals stay ``Decimal`` (DuckDB's ``.df()`` makes them floats)."""
-    return conn.execute(sql, params or {}).arrow().to_pandas()
+    return conn.execute(sql, params or {}).to_arrow_table().to_pandas()
 
 
 def missing_marts(conn: duckdb.DuckDBPyConnection, needed: tuple[str, ...]) -> list[str]:
