@@ -185,9 +185,22 @@ class DuckDBSink(BatchSink):
         self.logger.info("ACTIVATE_VERSION %s: %d older rows deleted", new_version, removed)
 
     def setup(self) -> None:
-        """Sequence numbers continue above the table's, whatever the clock did since."""
+        """The table made ready for the stream's schema (empty if no row comes); sequence
+        numbers continue above the table's, whatever the clock did since."""
         super().setup()
-        self.target.continue_after(self.target.warehouse.max_sequence(self.table))
+        warehouse = self.target.warehouse
+        warehouse.prepare(
+            self.table,
+            self.properties,
+            keys=self._keys(),
+            full=bool(self.config.get("add_record_metadata", True)),
+        )
+        self.target.continue_after(warehouse.max_sequence(self.table))
+
+    def _keys(self) -> list[str]:
+        """The primary key the load replaces rows by (none when appending)."""
+        method = self.config.get("load_method", "upsert")
+        return [] if method == "append-only" else list(self.key_properties)
 
     def clean_up(self) -> None:
         if self.spool is not None:
@@ -220,7 +233,7 @@ class DuckDBSink(BatchSink):
     def _load(self, source: Source, since: int, *, received_at: dt.datetime, what: str) -> Load:
         method = self.config.get("load_method", "upsert")
         overwrite = method == "overwrite" and not self._overwritten
-        keys = [] if method == "append-only" else list(self.key_properties)
+        keys = self._keys()
         metadata = None
         if self.config.get("add_record_metadata", True):
             now = dt.datetime.now(dt.timezone.utc)

@@ -167,6 +167,14 @@ class Warehouse:
                 existing[current_name] = wider
         return existing
 
+    def prepare(
+        self, table: str, columns: Sequence[Column], *, keys: Sequence[str], full: bool
+    ) -> None:
+        """Create (or widen) the table before any row: a stream with a schema and no
+        record still gets its empty table, as readers of the warehouse expect."""
+        with self.transaction():
+            self.ensure_table(table, [*columns, *metadata_columns(full=full)], keys)
+
     def load(
         self,
         table: str,

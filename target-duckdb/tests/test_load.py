@@ -286,3 +286,10 @@ def test_the_primary_key_is_declared_in_the_tables_comment(tmp_path: Path) -> No
     run(db, [schema("m", PROPS, keys=["id", "name"]), record("m", {"id": 1})])
     ((comment,),) = rows(db, "SELECT comment FROM duckdb_tables() WHERE table_name = 'm'")
     assert json.loads(comment) == {"key_properties": ["id", "name"]}
+
+
+def test_a_stream_without_records_gets_its_empty_table(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    run(db, [schema("m", PROPS), state({"n": 0})])
+    assert rows(db, f"SELECT count(*) FROM {SCHEMA}.m") == [(0,)]
+    assert types(db, "m")["price"] == "DECIMAL(38,9)"
