@@ -9,7 +9,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
 PACKAGES := twilio-emulator/pyproject.toml tap-twilio/pyproject.toml webhooks/pyproject.toml \
-	analyze/pyproject.toml pyproject.toml
+	analyze/pyproject.toml target-duckdb/pyproject.toml pyproject.toml
 
 .PHONY: help install demo dashboard report browser test lint format run bench clean
 
@@ -19,7 +19,8 @@ help:
 	@echo "make report   - output/report.html: the overview as one self-contained HTML file"
 	@echo "make test     - install everything, lint, and run every test suite"
 	@echo "make run      - run the twilio-elt job in MELTANO_ENV (default dev), alerting on failure"
-	@echo "make bench    - tap-twilio beside Airbyte and singer-io, then the pipeline (BENCH_ARGS=--help)"
+	@echo "make bench    - tap-twilio beside Airbyte and singer-io, then the pipeline with our loader"
+	@echo "               and target-duckdb 0.8.0 (BENCH_ARGS=--help)"
 	@echo "make lint     - ruff, sqlfluff (dbt SQL), yamllint and actionlint"
 	@echo "make format   - ruff format and fix, sqlfluff fix"
 	@echo "make clean    - remove the virtualenv, Meltano's plugins and the output"
@@ -31,7 +32,8 @@ $(VENV)/.installed: $(PACKAGES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ./twilio-emulator -e "./tap-twilio[test]" \
-		-e "./webhooks[postgres,tap,test]" -e "./analyze[app,test]" -e ".[dev]"
+		-e "./target-duckdb[test]" -e "./webhooks[postgres,tap,test]" -e "./analyze[app,test]" \
+		-e ".[dev]"
 	@touch $@
 
 .meltano/.installed: meltano.yml $(VENV)/.installed
@@ -72,6 +74,8 @@ test: install lint browser
 	cd twilio-emulator && ../$(BIN)/python -m pytest -q
 	@echo "==> tap-twilio tests"
 	cd tap-twilio && ../$(BIN)/python -m pytest -q
+	@echo "==> target-duckdb tests"
+	cd target-duckdb && ../$(BIN)/python -m pytest -q
 	@echo "==> twilio-webhooks tests (PostgreSQL tests skip when initdb/pg_ctl are absent)"
 	cd webhooks && ../$(BIN)/python -m pytest -q
 	@echo "==> switchboard-analyze tests (dashboard pages, snapshot, report)"

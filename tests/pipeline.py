@@ -135,17 +135,19 @@ def staging_models_by_raw_table(pipeline: Pipeline) -> dict[str, list[str]]:
 def assert_staging_matches_raw(pipeline: Pipeline) -> set[str]:
     """Every raw table has one staging model, holding exactly one row per raw key.
 
-    The key is the loader's primary key (the one the tap declares); a source whose
-    table was never loaded must give an empty model. Returns the tables absent.
+    The key is the loader's primary key (the one the tap declares, which target-duckdb
+    writes in each table's comment); a source whose table was never loaded must give an
+    empty model. Returns the tables absent.
     """
     readers = staging_models_by_raw_table(pipeline)
     with pipeline.connect() as conn:
-        keys = dict(
-            conn.execute(
-                "select table_name, constraint_column_names from duckdb_constraints() "
-                "where schema_name = 'raw_twilio' and constraint_type = 'PRIMARY KEY'"
+        keys = {
+            table: json.loads(comment)["key_properties"]
+            for table, comment in conn.execute(
+                "select table_name, comment from duckdb_tables() where schema_name = 'raw_twilio'"
             ).fetchall()
-        )
+            if comment and json.loads(comment).get("key_properties")
+        }
         tables = {
             t
             for (t,) in conn.execute(

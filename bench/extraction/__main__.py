@@ -15,7 +15,9 @@
    counted after the clock stops.
 4. Runs ``meltano run tap-twilio target-duckdb dbt-duckdb:build`` on a fresh
    warehouse at 0 ms, reconciles the marts with the truth, then runs it again
-   with no new data (the incremental no-op run).
+   with no new data (the incremental no-op run); then ``meltano run tap-twilio
+   target-duckdb--jwills`` (target-duckdb 0.8.0) on the same data into its own
+   file: the two loaders' CPU and peak memory on the same rows.
 5. Writes ``bench/results/extraction-<time>.json``, prints the tables and
    rewrites this dataset's subsection of "Extraction" in ``docs/performance.md``.
 
@@ -39,7 +41,8 @@ from pathlib import Path
 import requests
 
 from bench.extraction import counting, measure, peers, report
-from bench.extraction.pipeline import Pipeline
+from bench.extraction.pipeline import JWILLS, Pipeline
+from bench.extraction.report import JWILLS_RUN
 from switchboard.emulated import EmulatorProcess, running_emulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,6 +109,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--only", default=",".join(EXTRACTORS), help="extractors to run (default: all four)"
     )
     parser.add_argument("--skip-pipeline", action="store_true", help="extractors only")
+    parser.add_argument(
+        "--skip-jwills", action="store_true", help="no target-duckdb 0.8.0 run beside ours"
+    )
     parser.add_argument("--peer-python", help="Python 3.10/3.11 for the peers' virtualenvs")
     parser.add_argument("--timeout", type=float, default=4 * 3600, help="seconds per run")
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/performance.md")
@@ -228,22 +234,30 @@ class Bench:
         return measure.process_cpu_seconds(self.emulator.process.pid)
 
     def pipeline(self, round_: int, truth: dict) -> None:
+        """Our loader: a full run then a no-op run, marts reconciled; then target-duckdb
+        0.8.0 loading the same data into its own file (no dbt), the loaders compared."""
         self.set_latency(0)
-        pipe = Pipeline(self.emulator, self.dir / f"pipeline-{round_}", self.start)
-        shutil.rmtree(pipe.workdir, ignore_errors=True)
-        for kind in ("pipeline: full", "pipeline: no-op"):
+        log = self.dir / f"pipeline-{round_}.log"
+        ours = Pipeline(self.emulator, self.dir / f"pipeline-{round_}", self.start)
+        theirs = Pipeline(self.emulator, self.dir / f"pipeline-{round_}-jwills", self.start, JWILLS)
+        for pipe in (ours, theirs):
+            shutil.rmtree(pipe.workdir, ignore_errors=True)
+        kinds = [("pipeline: full", ours, True), ("pipeline: no-op", ours, True)]
+        if not self.args.skip_jwills:
+            kinds.append((JWILLS_RUN, theirs, False))
+        for kind, pipe, transform in kinds:
             before_requests, before_cpu = self.requests_served(), self.emulator_cpu()
-            log = self.dir / f"pipeline-{round_}.log"
-            measured = pipe.run(log, self.args.timeout)
+            measured = pipe.run(log, self.args.timeout, transform=transform)
             run = self.measured_run(kind, 0, round_, measured, (before_requests, before_cpu))
             run.cpu_by_process = measured.cpu_by_process
             run.peak_rss_mb_by_process = measured.peak_rss_mb_by_process
             if measured.returncode == 0:
                 run.records = pipe.raw_rows()
-                problems = pipe.differences(truth)
-                run.reconciled = not problems
-                for line in problems[:10]:
-                    print(f"    marts differ: {line}")
+                if transform:
+                    problems = pipe.differences(truth)
+                    run.reconciled = not problems
+                    for line in problems[:10]:
+                        print(f"    marts differ: {line}")
             self.runs.append(run)
             print(f"  round {round_} {report.line(run)}", flush=True)
 

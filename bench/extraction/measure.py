@@ -121,10 +121,15 @@ def run(
     stdout: Path | None = None,
     stderr: Path | None = None,
     timeout: float | None = None,
+    append: bool = False,
 ) -> Measured:
     """Run ``args`` to completion (killed after ``timeout``) and measure it."""
-    out = open(stdout, "wb") if stdout else subprocess.DEVNULL  # noqa: SIM115
-    err = open(stderr, "wb") if stderr else subprocess.DEVNULL  # noqa: SIM115
+    mode = "ab" if append else "wb"
+    out = open(stdout, mode) if stdout else subprocess.DEVNULL  # noqa: SIM115
+    if stderr is not None and stderr == stdout:
+        err = out  # one file for both: one handle, so neither overwrites the other
+    else:
+        err = open(stderr, mode) if stderr else subprocess.DEVNULL  # noqa: SIM115
     try:
         started = time.perf_counter()
         process = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=err)
@@ -143,7 +148,7 @@ def run(
         sampler.join()
         process.returncode = os.waitstatus_to_exitcode(status)
     finally:
-        for handle in (out, err):
+        for handle in {id(out): out, id(err): err}.values():
             if handle is not subprocess.DEVNULL:
                 handle.close()
     by_name: dict[str, float] = defaultdict(float)

@@ -68,7 +68,7 @@ def df(conn: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) ->
     query can take the whole ``Filters`` and use its accounts alone.
     """
     used = {name: value for name, value in (params or {}).items() if f"${name}" in sql}
-    return conn.execute(sql, used).arrow().to_pandas()
+    return conn.execute(sql, used).to_arrow_table().to_pandas()
 
 
 def present(conn: duckdb.DuckDBPyConnection) -> set[str]:
