@@ -35,7 +35,7 @@ from tests.chaos import (
     tap_lines,
     usage_differences,
 )
-from tests.pipeline import Pipeline, assert_reconciles
+from tests.pipeline import Pipeline, assert_reconciles, assert_staging_reconciles
 
 pytestmark = pytest.mark.e2e
 
@@ -146,6 +146,20 @@ CASES = {
         "outside its retention window",
         env={"TAP_TWILIO_START_DATE": "2026-11-12"},  # 5 days before what Twilio keeps
     ),
+    # A 200 that looks fine and is not: the page must never be taken for the last one.
+    "wrong-shape 200s": Case(
+        {
+            "seed": 3,
+            "rates": {
+                "missing-key": 0.05,
+                "null-list": 0.05,
+                "html-200": 0.04,
+                "truncated-envelope": 0.05,
+            },
+        },
+        ("missing-key", "null-list", "html-200", "truncated-envelope"),
+        "HTTP 200 with no",
+    ),
 }
 
 
@@ -161,8 +175,12 @@ def test_fault_is_survived_exactly(name: str, fresh: Pipeline, faults: Faults) -
         assert injected.get(kind, 0) > 0, injected
     assert tap_lines(result, case.response), f"the tap never logged {case.response!r}"
     assert len(tap_lines(result, "HTTP summary:")) == 1
+    # Every API was faulted, the product APIs too (Monitor, Studio, Verify, TaskRouter...).
+    by_api = faults.report()["injected_by_api"]
+    assert len(by_api) > 2, by_api
     faults.clear()  # the truth and Twilio's usage are read without faults
-    assert_reconciles(fresh)
+    truth = assert_reconciles(fresh)
+    assert_staging_reconciles(fresh, truth, first_run=True)  # every stream, per account
     start = fresh.extra_env["TAP_TWILIO_START_DATE"]
     assert usage_differences(fresh, active_accounts(fresh.emulator), start) == []
 

@@ -429,6 +429,8 @@ def test_every_random_fault_applies_to_product_apis(
                  "/insights/v1/Voice/Summaries"):  # fmt: skip
         assert api.get(path).status_code == status, path
     assert report(served)["injected"] == {kind: 7}
+    products = ("monitor", "messaging", "conversations", "studio", "verify", "trunking", "insights")
+    assert report(served)["injected_by_api"] == dict.fromkeys(products, 1)
 
 
 def test_reset_and_timeout_apply_to_product_apis(

@@ -140,6 +140,7 @@ class Faults:
         self.plan = plan
         self.requests = 0  # API requests seen under this plan
         self.injected: Counter[str] = Counter()
+        self.injected_by_api: Counter[str] = Counter()  # "2010-04-01", "monitor", ...
         self._asked: Counter[str] = Counter()  # URL -> times requested
         self._per_account: Counter[str] = Counter()
 
@@ -151,7 +152,13 @@ class Faults:
             "requests": self.requests,
             "in_flight": self.in_flight,
             "injected": dict(sorted(self.injected.items())),
+            "injected_by_api": dict(sorted(self.injected_by_api.items())),
         }
+
+    def count(self, kind: str, path: str) -> None:
+        """One fault of ``kind`` injected on ``path`` (counted per kind and per API)."""
+        self.injected[kind] += 1
+        self.injected_by_api[path.strip("/").split("/", 1)[0]] += 1
 
     def draw(self, url: str) -> str | None:
         """The random fault (if any) for this request: a pure function of (seed, URL, k)."""
@@ -291,8 +298,9 @@ class FaultInjector:
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         faults, plan = self.faults, self.faults.plan
+        path = scope["path"]
         if plan.max_concurrent is not None and faults.in_flight > plan.max_concurrent:
-            faults.injected["concurrency"] += 1
+            faults.count("concurrency", path)
             error = TwilioError(429, 20429, "Too Many Requests")
             await error_response(error)(scope, receive, send)
             return
@@ -300,11 +308,10 @@ class FaultInjector:
             await asyncio.sleep(plan.latency_ms / 1000)
         query_string = scope.get("query_string", b"").decode("latin-1")
         query = parse_qsl(query_string, keep_blank_values=True)
-        path = scope["path"]
         account = path_account(path) or (self.account_of(scope) if plan.close_after else None)
         error = faults.rule_error(path, query, self.clock.now() // DAY, account)
         if error is not None:
-            faults.injected[f"rule:{error.status}:{error.code}"] += 1
+            faults.count(f"rule:{error.status}:{error.code}", path)
             await error_response(error)(scope, receive, send)
             return
         kind = faults.draw(f"{path}?{query_string}")
@@ -313,9 +320,9 @@ class FaultInjector:
             return
         if kind in LIST_SHAPES:  # counted only when the answer was a list page to reshape
             if await self._mangle(kind, scope, receive, send):
-                faults.injected[kind] += 1
+                faults.count(kind, path)
             return
-        faults.injected[kind] += 1
+        faults.count(kind, path)
         if kind in ("reset", "truncated", "invalid-json", "html-200"):
             await self._mangle(kind, scope, receive, send)
             return
