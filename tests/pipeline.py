@@ -47,6 +47,8 @@ class Pipeline:
             "DBT_INCREMENTAL_LOOKBACK_HOURS": "0",
             # No webhook receiver unless a test starts one (never the demo's store).
             "TAP_TWILIO_WEBHOOKS_STORE_URL": "",
+            # Every stream, those the tap leaves off by default too: each is reconciled.
+            "TAP_TWILIO__SELECT": '["*.*"]',
             **self.extra_env,
         }
 
