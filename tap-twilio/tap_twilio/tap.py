@@ -72,6 +72,7 @@ class TapTwilio(Tap):
             super().sync_all()
         finally:
             self.session.close()
+            self.logger.info(self.session.records_summary())
             self.logger.info(self.session.summary())
 
     def run_connection_test(self) -> bool:
