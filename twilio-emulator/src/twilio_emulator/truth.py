@@ -123,7 +123,9 @@ def compute_truth(emu: Emulator, tz: str = "UTC") -> dict:
             by_channel[message.channel] += 1
             if priced:
                 message_spend += message.price
-                traffic_daily[day_iso(message.created // DAY)][message.channel] += message.price
+                # Billed on the UTC day it was sent, as usage records bill it.
+                billed = message.created if sent is None else sent
+                traffic_daily[day_iso(billed // DAY)][message.channel] += message.price
             _add_message(customers[message.customer], message, status, priced, local_date, now)
             inbound = message.direction == "inbound"
             # Our side, as the API shows it: none until Twilio picks a sender for a
