@@ -9,6 +9,7 @@ account and status, scheduled and canceled included.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
@@ -127,3 +128,18 @@ def test_sweeps_stop_early_once_the_order_allows(emulator: testing.ServedEmulato
         assert whole_list > 1  # every page of the list, each run
     else:
         assert whole_list == 1  # the first page holds everything created since
+
+
+def test_a_pending_message_deleted_since_is_dropped(emulator: testing.ServedEmulator) -> None:
+    """Re-read by SID, a pending message Twilio deleted answers 404: it leaves the state,
+    the run goes on, and nothing is written for it."""
+    config = served_config(emulator, start_date="2026-11-01")
+    first = run_tap(config, streams={"messages"})
+    state = copy.deepcopy(first.final_state)
+    gone = "SM" + "0" * 32  # never existed: Twilio answers 404, as for a deleted one
+    partition = state["bookmarks"]["messages"]["partitions"][0]
+    partition.setdefault(STATE_KEY, {}).setdefault("pending", []).append(gone)
+    again = run_tap(config, state=state, streams={"messages"})
+    assert gone not in {r["sid"] for r in again.records["messages"]}
+    for partition in again.final_state["bookmarks"]["messages"]["partitions"]:
+        assert gone not in partition.get(STATE_KEY, {}).get("pending", ())
