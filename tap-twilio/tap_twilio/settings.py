@@ -97,6 +97,19 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
             "price and usage updates (Twilio has no updated-since filter)."
         ),
     ),
+    th.Property(
+        "undated_sweep_days",
+        th.IntegerType(minimum=0),
+        default=0,
+        title="Undated Sweep Days",
+        description=(
+            "How often to read the whole unfiltered Messages and Calls lists for records "
+            "with no date yet (scheduled, queued, canceled), while Twilio has not shown "
+            "where it lists them: 0 every run; N at most once every N of Twilio's UTC days. "
+            "Between sweeps, records already seen undated are followed by SID, and a new "
+            "undated one waits for the next sweep."
+        ),
+    ),
     _account_sids(
         "Read only these accounts (the main account and subaccount SIDs). Default: all.",
         "Account SIDs",
@@ -289,6 +302,7 @@ class Settings:
     start_date: dt.date
     end_date: dt.date | None
     lookback_days: int
+    undated_sweep_days: int  # 0: the whole-list sweep every run
     account_sids: frozenset[str]  # empty: every account
     exclude_account_sids: frozenset[str]
     base_urls: Mapping[str, str]  # per API: "api" (2010) and each product
@@ -319,6 +333,7 @@ class Settings:
             start_date=start,
             end_date=end,
             lookback_days=config["lookback_days"],
+            undated_sweep_days=config["undated_sweep_days"],
             account_sids=frozenset(config.get("account_sids") or ()),
             exclude_account_sids=frozenset(config.get("exclude_account_sids") or ()),
             base_urls=hosts.base_urls(config, PRODUCTS),
