@@ -108,12 +108,13 @@ BENCH_ARGS ?=
 bench: install
 	$(BIN)/python -m bench.extraction $(BENCH_ARGS)
 
-# What PyPI gets (.github/workflows/release.yml publishes exactly this): the tap, the
-# loader, the emulator the tap's tests need, the webhook receiver. DIST_PACKAGES=tap-twilio
-# builds one.
+# What PyPI gets: the tap, the loader, the emulator the tap's tests need, the webhook
+# receiver. DIST_PACKAGES=tap-twilio builds one; RELEASE_TAG=tap-twilio-v0.2.0 builds the
+# one a tag names and checks its version (.github/workflows/release.yml publishes that).
 DIST_PACKAGES ?=
+RELEASE_TAG ?=
 dist: $(VENV)/.installed
-	$(BIN)/python -m switchboard.dist $(DIST_PACKAGES)
+	$(BIN)/python -m switchboard.dist $(if $(RELEASE_TAG),--release-tag $(RELEASE_TAG)) $(DIST_PACKAGES)
 
 clean:
 	rm -rf dist $(VENV) .meltano output/*.duckdb output/*.log output/*.sqlite3* output/*.html \
