@@ -3,6 +3,7 @@
 - The ``dev`` environment of meltano.yml sends every Twilio API the tap reads to the
   local emulator (the port ``make demo`` starts it on), each under the path the emulator
   serves it at: a product added later is covered without another setting.
+- transform/README.md lists every mart.
 """
 
 from __future__ import annotations
@@ -35,3 +36,11 @@ def test_dev_environment_points_every_api_at_the_emulator() -> None:
         hosts.API: emulator,
         **{product: emulator + PREFIXES[product] for product in PRODUCTS},
     }
+
+
+def test_transform_readme_lists_every_mart() -> None:
+    readme = (ROOT / "transform" / "README.md").read_text()
+    marts = sorted(p.stem for p in (ROOT / "transform/models/marts").rglob("*.sql"))
+    assert len(marts) >= 19
+    missing = [mart for mart in marts if f"| `{mart}` |" not in readme]
+    assert missing == [], f"transform/README.md's mart tables lack {missing}"
