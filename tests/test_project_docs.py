@@ -3,7 +3,8 @@
 - The ``dev`` environment of meltano.yml sends every Twilio API the tap reads to the
   local emulator (the port ``make demo`` starts it on), each under the path the emulator
   serves it at: a product added later is covered without another setting.
-- transform/README.md lists every mart.
+- transform/README.md lists every mart, and docs/architecture.md names every module of
+  ``switchboard/`` and every file of ``tap_twilio/``.
 """
 
 from __future__ import annotations
@@ -44,3 +45,17 @@ def test_transform_readme_lists_every_mart() -> None:
     assert len(marts) >= 19
     missing = [mart for mart in marts if f"| `{mart}` |" not in readme]
     assert missing == [], f"transform/README.md's mart tables lack {missing}"
+
+
+def test_architecture_names_every_module() -> None:
+    architecture = (ROOT / "docs" / "architecture.md").read_text()
+    modules = [
+        *(ROOT / "switchboard").glob("*.py"),
+        *(ROOT / "tap-twilio" / "tap_twilio").glob("*.py"),
+    ]
+    missing = sorted(
+        str(p.relative_to(ROOT))
+        for p in modules
+        if p.name != "__init__.py" and f"`{p.name}`" not in architecture
+    )
+    assert missing == [], f"docs/architecture.md does not name {missing}"
