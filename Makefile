@@ -11,7 +11,7 @@ export DO_NOT_TRACK := 1
 PACKAGES := twilio-emulator/pyproject.toml tap-twilio/pyproject.toml webhooks/pyproject.toml \
 	analyze/pyproject.toml target-duckdb/pyproject.toml pyproject.toml
 
-.PHONY: help install demo dashboard report browser test lint format run bench clean
+.PHONY: help install demo dashboard report browser test lint format run bench dist clean
 
 help:
 	@echo "make demo     - install everything, run the whole pipeline on the Twilio emulator"
@@ -23,6 +23,7 @@ help:
 	@echo "               and target-duckdb 0.8.0 (BENCH_ARGS=--help)"
 	@echo "make lint     - ruff, sqlfluff (dbt SQL), yamllint and actionlint"
 	@echo "make format   - ruff format and fix, sqlfluff fix"
+	@echo "make dist     - build the published packages' sdists and wheels into dist/, twine check"
 	@echo "make clean    - remove the virtualenv, Meltano's plugins and the output"
 
 install: $(VENV)/.installed .meltano/.installed
@@ -107,6 +108,14 @@ BENCH_ARGS ?=
 bench: install
 	$(BIN)/python -m bench.extraction $(BENCH_ARGS)
 
+# What PyPI gets: the tap, the loader, the emulator the tap's tests need, the webhook
+# receiver. DIST_PACKAGES=tap-twilio builds one; RELEASE_TAG=tap-twilio-v0.2.0 builds the
+# one a tag names and checks its version (.github/workflows/release.yml publishes that).
+DIST_PACKAGES ?=
+RELEASE_TAG ?=
+dist: $(VENV)/.installed
+	$(BIN)/python -m switchboard.dist $(if $(RELEASE_TAG),--release-tag $(RELEASE_TAG)) $(DIST_PACKAGES)
+
 clean:
-	rm -rf $(VENV) .meltano output/*.duckdb output/*.log output/*.sqlite3* output/*.html \
+	rm -rf dist $(VENV) .meltano output/*.duckdb output/*.log output/*.sqlite3* output/*.html \
 		transform/target transform/logs
