@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from importlib import resources
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from tap_twilio import hosts, windows
+from tap_twilio import bulk, hosts, windows
 from tap_twilio.client import instance_shape
 from tap_twilio.errors import ApiError, AuthenticationError, TwilioCode
 from tap_twilio.privacy import Fields
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
 
+    from tap_twilio.bulk import Export
     from tap_twilio.client import TwilioClient
     from tap_twilio.session import Session
     from tap_twilio.undated import Undated
@@ -336,15 +337,35 @@ class WindowStream(PerAccountStream):
     retention_days: ClassVar[int | None] = None  # days of history Twilio keeps, if limited
     # Records whose filter date is still empty (scheduled and queued messages).
     undated: ClassVar[Undated | None] = None
+    # How Twilio's BulkExport files hold this stream, if it exports it (see ``bulk``).
+    bulk_export: ClassVar[Export | None] = None
 
     def records(self, context: Context | None) -> Iterable[dict]:
-        """Undated records first (see ``undated``), then each span, oldest first."""
+        """Undated records first (see ``undated``), then each span, oldest first: the
+        days of a backfill from BulkExport files where ``backfill_method`` says so
+        (``bulk``), the rest through the list API."""
         path = self.url_path(context)
         today = self.session.today()
         if self.undated is not None:
             yield from self.undated.records(self, context)
         day = self.first_day(context, today)
-        last = self.session.last_day()
+        backfill = bulk.plan(self, context, day)
+        if backfill is not None:
+            for first, last, source in backfill.segments():
+                if source == bulk.FILES:
+                    yield from backfill.read_files(first, last)
+                elif source == bulk.LIST:
+                    yield from self.read_list(first, last, path, context)
+                    backfill.mark_done(last)
+            day = max(day, backfill.list_from)
+        yield from self.read_list(day, self.session.last_day(), path, context)
+        if backfill is not None:
+            backfill.finish()
+
+    def read_list(
+        self, day: dt.date, last: dt.date, path: str, context: Context | None
+    ) -> Iterator[dict]:
+        """Days ``day`` to ``last`` through the list API, in spans, oldest first."""
         while True:
             try:
                 yield from self._spans_from(day, last, path, context)

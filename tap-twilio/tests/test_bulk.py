@@ -1,0 +1,190 @@
+"""Backfill through BulkExport files: the same records as the list API, resumable by day."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from collections.abc import Iterator
+from contextlib import redirect_stdout
+from typing import Any
+
+import pytest
+
+from tap_twilio import bulk
+from tap_twilio.client import TwilioClient
+from tap_twilio.errors import ExportLinkExpired
+from tap_twilio.tap import TapTwilio
+from tests.emulated import served_config
+from tests.helpers import SyncResult, run_tap
+from twilio_emulator import testing
+from twilio_emulator.emulator import EmulatorConfig
+
+NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone.utc)
+DAYS = 12
+STREAMS = {"messages", "calls"}
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[testing.ServedEmulator]:
+    """Jobs that finish at once (the clock is frozen); no transient edge answers."""
+    with testing.serve(
+        EmulatorConfig(
+            seed=11,
+            days=DAYS,
+            messages_per_day=60,
+            calls_per_day=15,
+            customers=80,
+            now=int(NOW.timestamp()),
+            bulk_export_job_seconds=0,
+            transient_401_rate=0.0,
+            transient_404_rate=0.0,
+        )
+    ) as served:
+        yield served
+
+
+def config(served: testing.ServedEmulator, method: str) -> dict:
+    start = (NOW - dt.timedelta(days=DAYS + 1)).date().isoformat()
+    return served_config(served, start_date=start, backfill_method=method, request_timeout=10)
+
+
+def by_sid(result: SyncResult, stream: str) -> dict[str, dict]:
+    return {record["sid"]: record for record in result.records[stream]}
+
+
+@pytest.fixture(scope="module")
+def listed(emulator: testing.ServedEmulator) -> SyncResult:
+    return run_tap(config(emulator, "list"), streams=STREAMS)
+
+
+def counting(patch: pytest.MonkeyPatch) -> list[str]:
+    """The URLs of every file the tap downloads, in order."""
+    seen: list[str] = []
+    original = TwilioClient.download
+
+    def download(self: TwilioClient, url: str) -> Any:
+        seen.append(url)
+        return original(self, url)
+
+    patch.setattr(TwilioClient, "download", download)
+    return seen
+
+
+def test_a_bulk_backfill_writes_exactly_the_list_apis_records(
+    emulator: testing.ServedEmulator, listed: SyncResult
+) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        downloads = counting(patch)
+        exported = run_tap(config(emulator, "bulk_export"), streams=STREAMS)
+    assert downloads  # the old days came from files
+    for stream in STREAMS:
+        assert by_sid(exported, stream) == by_sid(listed, stream), stream
+
+
+def test_the_plan_is_forgotten_once_done_and_bookmarks_match(
+    emulator: testing.ServedEmulator, listed: SyncResult
+) -> None:
+    exported = run_tap(config(emulator, "bulk_export"), streams=STREAMS)
+    for stream in STREAMS:
+        for partition in exported.final_state["bookmarks"][stream]["partitions"]:
+            assert bulk.STATE_KEY not in partition
+            account = partition["context"]["account_sid"]
+            assert exported.bookmark(stream, account) == listed.bookmark(stream, account)
+
+
+def test_a_killed_backfill_resumes_after_the_last_day_written(
+    emulator: testing.ServedEmulator, listed: SyncResult
+) -> None:
+    """A run dies on the fifth file; the next, from the state it left, reads the days
+    after the last one written and no earlier file: together they wrote everything."""
+    calls = {"n": 0}
+    original = TwilioClient.download
+
+    def dies(self: TwilioClient, url: str) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise KeyboardInterrupt  # killed: no retry, no cleanup
+        return original(self, url)
+
+    cfg = {**config(emulator, "bulk_export"), "max_concurrency": 1}
+    states: list[dict] = []
+    first = SyncResult(tap=None)  # type: ignore[arg-type]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TwilioClient, "download", dies)
+        with pytest.raises(KeyboardInterrupt):
+            run_partial(cfg, first, states)
+    assert states, "a state was written before the kill"
+    partitions = states[-1]["bookmarks"]["messages"]["partitions"]
+    (cut,) = [
+        p
+        for p in partitions
+        if bulk.STATE_KEY in p and p[bulk.STATE_KEY]["done"] != p[bulk.STATE_KEY]["last"]
+    ]
+    account, done = cut["context"]["account_sid"], cut[bulk.STATE_KEY]["done"]
+    assert done is not None  # some days of the account were written
+    with pytest.MonkeyPatch.context() as patch:
+        downloads = counting(patch)
+        second = run_tap(cfg, state=states[-1], streams=STREAMS)
+    resumed = [url.split("/")[-2] for url in downloads if f"/{account}/Messages/" in url]
+    assert resumed
+    assert min(resumed) > done
+    for stream in STREAMS:
+        together = {**by_sid(first, stream), **by_sid(second, stream)}
+        assert together == by_sid(listed, stream), stream
+
+
+def run_partial(cfg: dict, result: SyncResult, states: list[dict]) -> None:
+    """``run_tap`` that keeps what was written before an exception."""
+    tap = TapTwilio(config=cfg, state={})
+    for name, stream in tap.streams.items():
+        stream.selected = name in STREAMS
+    buffer = io.StringIO()
+    try:
+        with redirect_stdout(buffer):
+            tap.sync_all()
+    finally:
+        for line in buffer.getvalue().splitlines():
+            message = json.loads(line)
+            if message["type"] == "RECORD":
+                result.records[message["stream"]].append(message["record"])
+            elif message["type"] == "STATE":
+                states.append(message["value"])
+
+
+def test_an_expired_link_is_asked_for_again(emulator: testing.ServedEmulator) -> None:
+    calls = {"n": 0}
+    original = TwilioClient.download
+
+    def expires_once(self: TwilioClient, url: str) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ExportLinkExpired("HTTP 403 from the file store: Request has expired")
+        return original(self, url)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TwilioClient, "download", expires_once)
+        result = run_tap(config(emulator, "bulk_export"), streams={"messages"})
+    assert result.records["messages"]
+
+
+def test_auto_exports_busy_accounts_only(
+    emulator: testing.ServedEmulator, listed: SyncResult
+) -> None:
+    """``auto`` asks one page of the newest exportable day: a full page means busy."""
+    with pytest.MonkeyPatch.context() as patch:
+        quiet = counting(patch)
+        run_tap(config(emulator, "auto"), streams={"messages"})
+    assert quiet == []  # a few messages a day: the list API is as fast
+    with pytest.MonkeyPatch.context() as patch:
+        busy = counting(patch)
+        result = run_tap({**config(emulator, "auto"), "page_size": 2}, streams={"messages"})
+    assert busy
+    assert by_sid(result, "messages") == by_sid(listed, "messages")
+
+
+def test_list_reads_no_export(emulator: testing.ServedEmulator) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        downloads = counting(patch)
+        run_tap(config(emulator, "list"), streams={"calls"})
+    assert downloads == []
