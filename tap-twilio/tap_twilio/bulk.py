@@ -8,8 +8,11 @@ resource type. Twilio's rules shape everything here:
   UTC day": days older than that come from files, recent ones from the list API with
   its lookback, as always;
 - "A parent account and all associated subaccounts can request data for up to a total
-  of 366 days within a UTC calendar day": jobs are at most 366 days, asked newest
+  of 366 days within a UTC calendar day": jobs are at most 366 days, asked oldest
   first; days Twilio refuses are read through the list API instead (with a warning);
+- which date puts a record in a day's file Twilio does not say (its creation, or its
+  sending): so every day read through the list API comes after every day read from a
+  file (``_list_after_files``), and no record falls between the two;
 - jobs take time ("typically ... less than one day"): those Twilio expects to finish
   within ``JOB_WAIT_SECONDS`` are polled with backoff; otherwise ``bulk_export``
   leaves their days to a later run (the jobs are kept in state) and ``auto`` deletes
@@ -247,12 +250,14 @@ class Backfill:
         return found
 
     def _create(self, missing: list[dt.date]) -> list[_Job]:
-        """Jobs for the ``missing`` days, newest first, at most ``MAX_JOB_DAYS`` each;
-        the days of a job Twilio refuses (and older ones) go to the list API."""
+        """Jobs for the ``missing`` days, oldest first, at most ``MAX_JOB_DAYS`` each;
+        the days of a job Twilio refuses (and newer ones) go to the list API: so the
+        days read through the list always come after those read from files (see
+        ``_list_after_files``)."""
         assert self.export is not None
         path = f"{EXPORTS}/{self.export.resource_type}/Jobs"
         created: list[_Job] = []
-        for first, last in reversed(list(_ranges(missing, MAX_JOB_DAYS))):
+        for first, last in _ranges(missing, MAX_JOB_DAYS):
             form = {
                 "StartDay": first.isoformat(),
                 "EndDay": last.isoformat(),
@@ -264,12 +269,12 @@ class Backfill:
                 if not 400 <= exc.status < 500 or exc.status == 404:
                     raise
                 self.logger.warning(
-                    "%s of %s: Twilio refused to export %s to %s (%s); those days and older "
+                    "%s of %s: Twilio refused to export %s to %s (%s); those days and newer "
                     "are read through the list API",
                     self.stream.name,
                     self.account,
-                    missing[0].isoformat(),
-                    last.isoformat(),
+                    first.isoformat(),
+                    missing[-1].isoformat(),
                     exc,
                 )
                 break
@@ -303,6 +308,7 @@ class Backfill:
                         day.isoformat(),
                     )
                 self.source[day] = LIST
+        self._list_after_files(start)
         if waiting and self.stream.settings.backfill_method == "auto":
             for job in jobs:  # auto reads them through the list now: the jobs are not needed
                 if any(job.first <= day <= job.last for day in waiting):
@@ -314,6 +320,23 @@ class Backfill:
                 self.account,
                 len(waiting),
             )
+
+    def _list_after_files(self, start: dt.date) -> None:
+        """From the first day read through the list API, every later day of the plan is
+        too (kept in state, across runs). Which date puts a record in a day's file
+        Twilio does not say: if it is the creation date, a message created on a day read
+        through the list (by ``DateSent``) and sent on a later day read from a file
+        would be in neither. With every list day after every file day, a record is in
+        the file of the day it was created, or sent on or after it: read either way."""
+        saved = self.saved.get("list_since")
+        since = dt.date.fromisoformat(saved) if saved else None
+        for day in windows.days(start, self.last):
+            if since is None and self.source[day] == LIST:
+                since = day
+            if since is not None and day >= since:
+                self.source[day] = LIST
+        if since is not None:
+            self.saved["list_since"] = since.isoformat()
 
     def _wait(self, jobs: list[_Job], start: dt.date) -> None:
         """Poll the jobs (backoff from ``POLL_FIRST_SECONDS``) while Twilio expects them to

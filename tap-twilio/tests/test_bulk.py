@@ -183,6 +183,37 @@ def test_auto_exports_busy_accounts_only(
     assert by_sid(result, "messages") == by_sid(listed, "messages")
 
 
+def test_days_twilio_refuses_to_export_are_read_through_the_list_api(
+    emulator: testing.ServedEmulator,
+) -> None:
+    """Over the allowance of days a parent may export a UTC day, the newest days come
+    through the list API; no message falls between the files (by creation) and the
+    list (by sending), in either of the emulator's readings of a day file."""
+    for by in ("created", "sent"):
+        with testing.serve(
+            EmulatorConfig(
+                seed=11,
+                days=DAYS,
+                messages_per_day=60,
+                calls_per_day=15,
+                customers=80,
+                now=int(NOW.timestamp()),
+                bulk_export_job_seconds=0,
+                bulk_export_days_per_day=8,
+                bulk_export_day=by,
+                transient_401_rate=0.0,
+                transient_404_rate=0.0,
+            )
+        ) as served:
+            listed = run_tap(config(served, "list"), streams={"messages"})
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(bulk, "MAX_JOB_DAYS", 5)  # jobs of 5 days: the 2nd is refused
+                downloads = counting(patch)
+                exported = run_tap(config(served, "bulk_export"), streams={"messages"})
+        assert len(downloads) == 5, by  # the oldest 5 days of the main account
+        assert by_sid(exported, "messages") == by_sid(listed, "messages"), by
+
+
 def test_list_reads_no_export(emulator: testing.ServedEmulator) -> None:
     with pytest.MonkeyPatch.context() as patch:
         downloads = counting(patch)
