@@ -71,6 +71,7 @@ POLL_MAX_SECONDS = 15.0
 AUTO_MIN_DAYS = 7  # auto: fewer days to backfill than this are not worth a job
 LINK_ATTEMPTS = 3  # links asked for per file, when the store refuses them
 STATE_KEY = "bulk_export"
+ACCOUNT_CREATED = "account_created"  # session.learned: account SID -> its creation day
 NAME_PREFIX = "tap-twilio"
 DONE = ("Completed", "CompletedEmptyRecords")
 WAITING = ("Submitted", "Running", "ErrorDuringRun")  # ErrorDuringRun "will be retried"
@@ -107,6 +108,9 @@ def plan(stream: WindowStream, context: Context | None, first: dt.date) -> Backf
     saved = state.get(STATE_KEY)
     if saved:
         return Backfill(stream, context, saved)
+    created = stream.session.learned.get(ACCOUNT_CREATED, {}).get(context["account_sid"])
+    if created:  # no file of a day before the account existed: not worth a request
+        first = max(first, dt.date.fromisoformat(created))
     last = min(stream.session.today() - dt.timedelta(EXPORT_LAG_DAYS), stream.session.last_day())
     days = (last - first).days + 1
     if days <= stream.settings.lookback_days:

@@ -250,4 +250,5 @@ def checkpoint(stream: Stream) -> None:
     after its last record, so a run killed between days resumes at the next one.
     (On an SDK version not verified, the SDK's own rhythm only.)"""
     if ENABLED:
+        stream.state_manager.is_flushed = False  # a day without records moves the plan too
         Stream._write_state_message(stream)

@@ -267,7 +267,12 @@ class AccountsStream(TwilioStream):
         token = record.get("auth_token")
         if token:
             self.session.remember_token(record["sid"], token)
-        return super().prepare(record)
+        prepared = super().prepare(record)
+        created = prepared.get("date_created")
+        if isinstance(created, str) and prepared.get("sid"):  # no record before it (bulk)
+            created_days = self.session.learned.setdefault(bulk.ACCOUNT_CREATED, {})
+            created_days[prepared["sid"]] = created[:10]
+        return prepared
 
     def records(self, context: Context | None) -> Iterable[dict]:
         """Every account the settings let the tap read (``account_sids``, ``exclude_...``)."""
