@@ -140,6 +140,20 @@ class _Job:
     estimate: dt.datetime | None = None
 
 
+@dataclass(frozen=True)
+class Checkpoint:
+    """Not a record: a day of the plan is done once every record before this has been
+    written. It travels in the record stream, behind records a stream may hold back
+    (children fetched ahead), and ``TwilioStream.get_records`` calls ``reached`` in its
+    turn: a STATE never claims a day whose records are still in a buffer."""
+
+    backfill: Backfill
+    day: dt.date
+
+    def reached(self) -> None:
+        self.backfill.mark_done(self.day)
+
+
 class Backfill:
     """One account's backfill of one stream through files: its days, jobs and progress."""
 
@@ -202,15 +216,15 @@ class Backfill:
         if self.complete:
             self.stream.get_context_state(self.context).pop(STATE_KEY, None)
 
-    def read_files(self, first: dt.date, last: dt.date) -> Iterator[dict]:
+    def read_files(self, first: dt.date, last: dt.date) -> Iterator[dict | Checkpoint]:
         """Prepared records of days ``first`` to ``last`` from their files, day by day,
-        downloaded concurrently; each day marked done after its last record."""
+        downloaded concurrently; a ``Checkpoint`` after each day's last record."""
         filler = Filler(self.stream, self.context)
         reads = self.stream.session.in_order(windows.days(first, last), self._file_records)
         for day, records in reads:
             for record in records:
                 yield filler.fill(record)
-            self.mark_done(day)
+            yield Checkpoint(self, day)
 
     # --- jobs ------------------------------------------------------------------------------
 

@@ -147,6 +147,9 @@ class TwilioStream(StreamShortcuts):
         counted = 0
         try:
             for record in records:
+                if isinstance(record, bulk.Checkpoint):  # every record before it is written
+                    record.reached()
+                    continue
                 counted += 1
                 yield record
         finally:
@@ -237,7 +240,8 @@ class TwilioStream(StreamShortcuts):
         buffered: deque[tuple[dict, int]] = deque()
         in_flight = 0
         for record in records:
-            child_context = self.get_child_context(record, context)
+            checkpoint = isinstance(record, bulk.Checkpoint)
+            child_context = None if checkpoint else self.get_child_context(record, context)
             fetched = 0
             if child_context is not None:
                 fetched = sum(child.fetch_ahead(child_context) for child in children)
@@ -367,7 +371,7 @@ class WindowStream(PerAccountStream):
                     yield from backfill.read_files(first, last)
                 elif source == bulk.LIST:
                     yield from self.read_list(first, last, path, context)
-                    backfill.mark_done(last)
+                    yield bulk.Checkpoint(backfill, last)
             day = max(day, backfill.list_from)
         yield from self.read_list(day, self.session.last_day(), path, context)
         if backfill is not None:
