@@ -233,15 +233,22 @@ class TwilioStream(StreamShortcuts):
         The SDK syncs a record's children right after the record; fetching them
         one after another pays Twilio's latency per parent. Records are held
         back (at most ``PARENTS_BUFFERED``) while the child lists of the next
-        ones are fetched, up to ``CHILDREN_AHEAD`` per request slot.
+        ones are fetched, up to ``CHILDREN_AHEAD`` per request slot. A
+        ``bulk.Checkpoint`` (a backfill's day done) releases every record held back,
+        so a killed run loses at most a day of progress.
         """
         children = self._prefetched_children()
         ahead = CHILDREN_AHEAD * self.settings.max_concurrency
         buffered: deque[tuple[dict, int]] = deque()
         in_flight = 0
         for record in records:
-            checkpoint = isinstance(record, bulk.Checkpoint)
-            child_context = None if checkpoint else self.get_child_context(record, context)
+            if isinstance(record, bulk.Checkpoint):  # a day done: its state goes out now
+                while buffered:
+                    yield buffered.popleft()[0]
+                in_flight = 0
+                yield record
+                continue
+            child_context = self.get_child_context(record, context)
             fetched = 0
             if child_context is not None:
                 fetched = sum(child.fetch_ahead(child_context) for child in children)
