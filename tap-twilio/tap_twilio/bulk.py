@@ -168,6 +168,7 @@ class Backfill:
         assert self.export is not None
         self.account = context["account_sid"]
         self.source: dict[dt.date, str] = {}
+        self._gone: set[dt.date] = set()  # days whose file was gone: read through the list
 
     @property
     def done(self) -> dt.date:
@@ -224,7 +225,25 @@ class Backfill:
         for day, records in reads:
             for record in records:
                 yield filler.fill(record)
+            if day in self._gone:  # read through the list: so is every later day
+                reads.close()
+                self._list_from(day)
+                if day < last:
+                    path = self.stream.url_path(self.context)
+                    yield from self.stream.read_list(
+                        day + dt.timedelta(1), last, path, self.context
+                    )
+                yield Checkpoint(self, last)
+                return
             yield Checkpoint(self, day)
+
+    def _list_from(self, day: dt.date) -> None:
+        """``day`` was read through the list API: the plan's later days are too."""
+        for later in windows.days(day + dt.timedelta(1), self.last):
+            self.source[later] = LIST
+        saved = self.saved.get("list_since")
+        if not saved or day < dt.date.fromisoformat(saved):
+            self.saved["list_since"] = day.isoformat()
 
     # --- jobs ------------------------------------------------------------------------------
 
@@ -424,8 +443,10 @@ class Backfill:
                 if attempt == LINK_ATTEMPTS:
                     raise
             except (ExportFileMissing, NotFoundError):
+                self._gone.add(day)
                 self.logger.warning(
-                    "%s of %s: no BulkExport file for %s any more; read through the list API",
+                    "%s of %s: no BulkExport file for %s any more; it and the later days are read "
+                    "through the list API",
                     self.stream.name,
                     self.account,
                     day.isoformat(),

@@ -13,7 +13,7 @@ import pytest
 
 from tap_twilio import bulk
 from tap_twilio.client import TwilioClient
-from tap_twilio.errors import ExportLinkExpired
+from tap_twilio.errors import ExportFileMissing, ExportLinkExpired
 from tap_twilio.tap import TapTwilio
 from tests.emulated import served_config
 from tests.helpers import SyncResult, run_tap
@@ -251,6 +251,38 @@ def test_a_days_state_follows_its_records_when_messages_are_held_back() -> None:
             assert due <= written, sorted(due - written)[:3]
             checked += 1
     assert checked
+
+
+def test_a_file_gone_mid_backfill_sends_that_day_and_the_rest_to_the_list_api(
+    emulator: testing.ServedEmulator, listed: SyncResult
+) -> None:
+    """The file of a day with a message sent days later is gone (removed after seven
+    days): that message, in no file read and sent on a day the files cover, is still
+    written: the gone day and every later one are read through the list API."""
+    last_file_day = (NOW - dt.timedelta(days=2)).date().isoformat()
+    late = next(
+        m
+        for m in listed.records["messages"]
+        if m["date_sent"]
+        and m["date_created"][:10] < m["date_sent"][:10] <= last_file_day
+        and m["date_created"][:10] > (NOW - dt.timedelta(days=DAYS)).date().isoformat()
+    )
+    gone = f"/{late['account_sid']}/Messages/{late['date_created'][:10]}/"
+    original = TwilioClient.download
+    refused: list[str] = []
+
+    def gone_file(self: TwilioClient, url: str) -> Any:
+        if gone in url:
+            refused.append(url)
+            raise ExportFileMissing("HTTP 404 from the file store: NoSuchKey")
+        return original(self, url)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TwilioClient, "download", gone_file)
+        result = run_tap(config(emulator, "bulk_export"), streams={"messages"})
+    assert refused
+    assert late["sid"] in by_sid(result, "messages")
+    assert by_sid(result, "messages") == by_sid(listed, "messages")
 
 
 def test_list_reads_no_export(emulator: testing.ServedEmulator) -> None:
