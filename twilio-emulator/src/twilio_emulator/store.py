@@ -437,4 +437,3 @@ def is_rent_day(number_created: int, day: int) -> bool:
     date = day_to_date(day)
     last = calendar.monthrange(date.year, date.month)[1]
     return date.day == min(bought.day, last)
-
