@@ -1,8 +1,13 @@
-"""Trunking v1 (``trunking.twilio.com/v1``): Elastic SIP trunks."""
+"""Trunking v1 (``trunking.twilio.com/v1``): Elastic SIP trunks and, per trunk, the
+origination URLs Twilio routes the trunk's inbound calls to."""
 
 from __future__ import annotations
 
-from tap_twilio.streams.base import ProductStream
+from typing import ClassVar
+
+from tap_twilio.streams.base import ProductChildStream, ProductStream
+
+SPEC = "twilio_trunking_v1"
 
 
 class TrunksStream(ProductStream):
@@ -12,7 +17,20 @@ class TrunksStream(ProductStream):
     api = "trunking"
     path = "/v1/Trunks"
     records_key = "trunks"
-    spec = ("twilio_trunking_v1", "trunking.v1.trunk")
+    spec = (SPEC, "trunking.v1.trunk")
+    child_context_keys: ClassVar[dict[str, str]] = {"trunk_sid": "sid"}
 
 
-STREAMS = (TrunksStream,)
+class TrunkOriginationUrlsStream(ProductChildStream):
+    """Where a trunk's inbound calls go: SIP URIs with priority and weight, the failover
+    order an outage on the PBX side is read against."""
+
+    parent_stream_type = TrunksStream
+    name = "trunk_origination_urls"
+    api = "trunking"
+    path = "/v1/Trunks/{trunk_sid}/OriginationUrls"
+    records_key = "origination_urls"
+    spec = (SPEC, "trunking.v1.trunk.origination_url")
+
+
+STREAMS = (TrunksStream, TrunkOriginationUrlsStream)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..store import Store
 from ..timefmt import DAY
 from ..world import Account
-from . import conversations, insights, messaging, monitor, studio, trunking, verify
+from . import conversations, insights, messaging, monitor, studio, verify
 
 
 def product_counts(store: Store, account: Account) -> dict[str, int]:
@@ -41,7 +41,6 @@ def product_counts(store: Store, account: Account) -> dict[str, int]:
         "verification_attempts": sum(
             1 for d in days for a in verify.attempts(store, account, d) if a.created <= now
         ),
-        "trunks": len(trunking.trunks(seed, account)),
         "call_summaries": sum(
             1
             for d in summary_days

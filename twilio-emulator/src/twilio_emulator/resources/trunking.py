@@ -1,21 +1,17 @@
-"""Trunking v1 (``/trunking/v1``): Elastic SIP trunks."""
+"""Trunking v1 (``/trunking/v1``): Elastic SIP trunks and their origination URLs."""
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
-
 from ..apis import PREFIXES
-from ..http import emulator
 from ..products import trunking
-from ..products.trunking import Trunk
+from ..products.trunking import OriginationUrl, Trunk
 from ..timefmt import iso_z
-from .product import account_of, meta_list, page_request
+from .lists import ProductList, Scope, routes
 
 MOUNT = PREFIXES["trunking"]
 VERSION = "/v1"
 API = MOUNT + VERSION  # absolute path, for the URLs records carry
+SPEC = "twilio_trunking_v1"
 _LINKS = {
     "origination_urls": "OriginationUrls",
     "credential_lists": "CredentialLists",
@@ -24,8 +20,12 @@ _LINKS = {
 }
 
 
-def render_trunk(trunk: Trunk, base: str) -> dict:
-    url = f"{base}{API}/Trunks/{trunk.sid}"
+def _trunk_url(trunk: Trunk, base: str) -> str:
+    return f"{base}{API}/Trunks/{trunk.sid}"
+
+
+def render_trunk(trunk: Trunk, scope: Scope, base: str) -> dict:
+    url = _trunk_url(trunk, base)
     return {
         "account_sid": trunk.account_sid,
         "auth_type": "",
@@ -48,18 +48,44 @@ def render_trunk(trunk: Trunk, base: str) -> dict:
     }
 
 
-async def list_trunks(request: Request) -> Response:
-    emu = emulator(request)
-    account = account_of(request)
-    page = page_request(request)
-    return meta_list(
-        request,
-        page,
-        trunking.trunks(emu.world.seed, account),
-        "trunks",
-        render_trunk,
-        key=lambda t: (t.created, t.sid),
-    )
+def render_origination_url(origination: OriginationUrl, scope: Scope, base: str) -> dict:
+    trunk = origination.trunk
+    return {
+        "account_sid": trunk.account_sid,
+        "date_created": iso_z(origination.created),
+        "date_updated": iso_z(origination.created),
+        "enabled": origination.enabled,
+        "friendly_name": origination.friendly_name,
+        "priority": origination.priority,
+        "sid": origination.sid,
+        "sip_url": origination.sip_url,
+        "trunk_sid": trunk.sid,
+        "url": f"{_trunk_url(trunk, base)}/OriginationUrls/{origination.sid}",
+        "weight": origination.weight,
+    }
 
 
-ROUTES = [Route(f"{VERSION}/Trunks", list_trunks)]
+TRUNKS = ProductList(
+    stream="trunks",
+    product="trunking",
+    version=VERSION,
+    path="/Trunks",
+    spec=SPEC,
+    key="trunks",
+    rows=lambda scope: trunking.trunks(scope.seed, scope.account),
+    render=render_trunk,
+)
+ORIGINATION_URLS = ProductList(
+    stream="trunk_origination_urls",
+    product="trunking",
+    version=VERSION,
+    path="/Trunks/{TrunkSid}/OriginationUrls",
+    spec=SPEC,
+    key="origination_urls",
+    parent=TRUNKS,
+    rows=lambda scope: trunking.origination_urls(scope.seed, scope.parent("TrunkSid")),
+    render=render_origination_url,
+)
+
+LISTS = (TRUNKS, ORIGINATION_URLS)
+ROUTES = routes(LISTS)
