@@ -71,7 +71,7 @@ def tap_command(emulator: EmulatorProcess, workdir: Path, method: str) -> peers.
         "account_sid": emulator.account_sid,
         "auth_token": emulator.auth_token,
         "base_url": emulator.url,
-        "products_base_url": emulator.url,
+        "twilio_base_url": emulator.url,
         "start_date": info["history_start"][:10],
         "backfill_method": method,
     }

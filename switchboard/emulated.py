@@ -67,18 +67,15 @@ class EmulatorProcess:
     def tap_env(self) -> dict[str, str]:
         """Settings that point tap-twilio (through Meltano) at this emulator.
 
-        The emulator serves each product API under a path prefix (``/monitor``, ...)
-        that ``/_emulator/info`` lists; each becomes that product's base URL.
+        The emulator serves the 2010 API at its root and each product API under
+        ``/<product>``, as ``twilio_base_url`` expects: one setting reaches them all.
+        ``TAP_TWILIO_BASE_URL`` is set too, for the alerts that follow it.
         """
-        prefixes = self.get("/_emulator/info")["product_prefixes"]
         return {
+            "TAP_TWILIO_TWILIO_BASE_URL": self.url,
             "TAP_TWILIO_BASE_URL": self.url,
             "TAP_TWILIO_ACCOUNT_SID": self.account_sid,
             "TAP_TWILIO_AUTH_TOKEN": self.auth_token,
-            **{
-                f"TAP_TWILIO_PRODUCT_BASE_URLS_{product.upper()}": self.url + prefix
-                for product, prefix in prefixes.items()
-            },
         }
 
 

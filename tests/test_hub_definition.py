@@ -243,8 +243,7 @@ def test_hub_definitions_install_the_built_wheels_and_load(
         env = {
             "TAP_TWILIO_ACCOUNT_SID": emulator.account_sid,
             "TAP_TWILIO_AUTH_TOKEN": emulator.auth_token,
-            "TAP_TWILIO_BASE_URL": emulator.url,
-            "TAP_TWILIO_PRODUCTS_BASE_URL": emulator.url,
+            "TAP_TWILIO_TWILIO_BASE_URL": emulator.url,  # one setting: every API
             "TAP_TWILIO_START_DATE": "2026-11-01",
             "TARGET_DUCKDB_FILEPATH": str(warehouse),
         }

@@ -4,7 +4,7 @@ Twilio's hosts are ``https://<product>.twilio.com``; a region and an edge turn
 them into ``https://<product>.<edge>.<region>.twilio.com``, as Twilio's helper
 libraries do (an edge without a region means region ``us1``). A base URL set
 explicitly (``base_url`` for the 2010 API, ``product_base_urls`` for the
-others, or ``products_base_url`` with each product under ``/<product>``) is
+others, or ``twilio_base_url`` for all, each product under ``/<product>``) is
 used as is: region and edge never rewrite it. Which products there are is
 the streams' business (``tap_twilio.streams.PRODUCTS``): it is passed in.
 """
@@ -33,11 +33,12 @@ def twilio_url(host: str, *, region: str | None = None, edge: str | None = None)
 
 def setting_for(host: str, config: Mapping[str, Any]) -> str:
     """The setting that decides ``host``'s base URL, for error messages."""
+    shared = "twilio_base_url" if config.get("twilio_base_url") else "region/edge"
     if host == API:
-        return "base_url" if config.get("base_url") else "region/edge"
+        return "base_url" if config.get("base_url") else shared
     if (config.get("product_base_urls") or {}).get(host):
         return f"product_base_urls.{host}"
-    return "products_base_url" if config.get("products_base_url") else "region/edge"
+    return shared
 
 
 def base_urls(config: Mapping[str, Any], products: Sequence[str]) -> dict[str, str]:
@@ -58,13 +59,13 @@ def base_urls(config: Mapping[str, Any], products: Sequence[str]) -> dict[str, s
         raise ConfigError(
             f"product_base_urls has unknown product {unknown[0]!r}; known: {', '.join(products)}"
         )
-    shared = config.get("products_base_url")
+    shared = config.get("twilio_base_url")
     if shared:
         if not _URL.match(shared):
-            raise ConfigError(f"products_base_url {shared!r} is not an http(s) URL")
+            raise ConfigError(f"twilio_base_url {shared!r} is not an http(s) URL")
         for product in products:
             overrides.setdefault(product, f"{shared.rstrip('/')}/{product}")
-    overrides[API] = config.get("base_url")
+    overrides[API] = config.get("base_url") or shared
     result = {}
     for host in (API, *products):
         url = overrides.get(host)

@@ -150,13 +150,14 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         ),
     ),
     th.Property(
-        "products_base_url",
+        "twilio_base_url",
         th.StringType,
-        title="Products Base URL",
+        title="Twilio Base URL",
         description=(
-            "One base URL for every product API, each under /<product> "
-            "(e.g. http://localhost:8765 serves Monitor at http://localhost:8765/monitor): "
-            "a proxy or emulator in one setting. product_base_urls wins for a product it names."
+            "One base URL for every Twilio API, for a proxy or emulator that serves them all: "
+            "the 2010 REST API at it, each product API under /<product> (e.g. "
+            "http://localhost:8765 serves Monitor at http://localhost:8765/monitor). "
+            "base_url and product_base_urls win for the API they name."
         ),
     ),
     th.Property(
@@ -387,7 +388,7 @@ def _backfill_method(config: Mapping[str, Any]) -> str:
     reads the list API elsewhere and ``bulk_export`` is a configuration error."""
     method = config.get("backfill_method") or "list"
     explicit = (config.get("product_base_urls") or {}).get(EXPORT_API) or config.get(
-        "products_base_url"
+        "twilio_base_url"
     )
     region = config.get("region") or EXPORT_REGION
     if method == "list" or explicit or region == EXPORT_REGION:

@@ -52,15 +52,19 @@ def test_explicit_base_urls_are_used_as_is() -> None:
     assert result["studio"] == "https://studio.dublin.ie1.twilio.com"
 
 
-def test_one_setting_points_every_product_at_one_base() -> None:
+def test_one_setting_points_every_api_at_one_base() -> None:
+    result = urls(twilio_base_url="http://127.0.0.1:8765/")
+    assert result == {"api": "http://127.0.0.1:8765"} | {
+        product: f"http://127.0.0.1:8765/{product}" for product in PRODUCTS
+    }
     result = urls(
-        base_url="http://127.0.0.1:8765",
-        products_base_url="http://127.0.0.1:8765/",
+        twilio_base_url="http://127.0.0.1:8765/",
+        base_url="http://127.0.0.1:7000",
         product_base_urls={"monitor": "http://127.0.0.1:9999/m"},
     )
-    assert result["studio"] == "http://127.0.0.1:8765/studio"
+    assert result["api"] == "http://127.0.0.1:7000"  # the specific settings win
+    assert result["monitor"] == "http://127.0.0.1:9999/m"
     assert result["insights"] == "http://127.0.0.1:8765/insights"
-    assert result["monitor"] == "http://127.0.0.1:9999/m"  # the specific setting wins
 
 
 @pytest.mark.parametrize(
@@ -71,7 +75,7 @@ def test_one_setting_points_every_product_at_one_base() -> None:
         ({"product_base_urls": {"video": "http://x"}}, "product_base_urls has unknown product"),
         ({"product_base_urls": {"studio": "studio.example"}}, "product_base_urls.studio"),
         ({"base_url": "ftp://example.com"}, "base_url 'ftp://example.com' is not an http"),
-        ({"products_base_url": "localhost:8765"}, "products_base_url 'localhost:8765' is not"),
+        ({"twilio_base_url": "localhost:8765"}, "twilio_base_url 'localhost:8765' is not"),
     ],
 )
 def test_bad_connectivity_settings_are_named(settings: dict, message: str) -> None:
