@@ -8,6 +8,8 @@ Settings come from the environment (or ``.env`` loaded by the caller):
 - ``ALERT_TWILIO_ACCOUNT_SID`` + ``ALERT_TWILIO_AUTH_TOKEN`` (or ``ALERT_TWILIO_API_KEY_SID``
   + ``ALERT_TWILIO_API_KEY_SECRET``): default to the tap's ``TAP_TWILIO_*`` credentials.
 - ``ALERT_TWILIO_BASE_URL``: default to ``TAP_TWILIO_BASE_URL`` (the emulator in dev).
+  Outside the ``prod`` environment, with neither set, an alert never leaves the
+  machine: it is written to ``output/alerts.log`` (``ALERT_LOG_PATH``) and stderr.
 - ``ALERT_QUIET_MINUTES`` (60): at most one alert per job (or live rule and subject)
   in that period.
 - ``ALERT_CALL_AFTER_FAILURES`` (3): also phone the on-call numbers after that many
@@ -53,10 +55,15 @@ class AlertSettings:
     quiet_seconds: int
     call_after_failures: int
     state_path: Path
+    log_path: Path | None = None  # set: write alerts here instead of sending them
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> AlertSettings | None:
-        """Settings from the environment, or None when no on-call number is set."""
+    def from_env(cls, env: Mapping[str, str], environment: str = "prod") -> AlertSettings | None:
+        """Settings from the environment, or None when no on-call number is set.
+
+        In any Meltano environment but ``prod``, alerts go to Twilio only through a
+        base URL set on purpose (the emulator, a proxy); otherwise to a local log.
+        """
         to = tuple(n.strip() for n in env.get("ALERT_TO", "").split(",") if n.strip())
         if not to:
             return None
@@ -82,16 +89,20 @@ class AlertSettings:
         ]
         if missing:
             raise ValueError(f"alerts: ALERT_TO is set but {', '.join(missing)} is not")
+        base_url = env.get("ALERT_TWILIO_BASE_URL") or env.get("TAP_TWILIO_BASE_URL") or None
         return cls(
             to_numbers=to,
             from_number=env["ALERT_FROM"],
             account_sid=account_sid,
             username=username,
             password=password,
-            base_url=env.get("ALERT_TWILIO_BASE_URL") or env.get("TAP_TWILIO_BASE_URL") or None,
+            base_url=base_url,
             quiet_seconds=int(env.get("ALERT_QUIET_MINUTES", "60")) * 60,
             call_after_failures=int(env.get("ALERT_CALL_AFTER_FAILURES", "3")),
             state_path=Path(env.get("ALERT_STATE_PATH") or ROOT / ".meltano" / "alerts.json"),
+            log_path=None
+            if base_url or environment == "prod"
+            else Path(env.get("ALERT_LOG_PATH") or ROOT / "output" / "alerts.log"),
         )
 
 
@@ -188,6 +199,8 @@ class Alerter:
         """The SMS to every on-call number, then the call when ``speech`` is given."""
         if len(body) > SMS_LIMIT:
             body = body[: SMS_LIMIT - 1] + "…"
+        if self.settings.log_path is not None:
+            return self._log(body)
         sent: list[str] = []
         try:
             client = self._client()
@@ -209,11 +222,24 @@ class Alerter:
             )
         return sent
 
+    def _log(self, body: str) -> list[str]:
+        """An alert kept on this machine (development): appended to the alert log."""
+        path = self.settings.log_path
+        assert path is not None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.now()))
+        with path.open("a") as log:
+            log.write(f"{stamp} to {', '.join(self.settings.to_numbers)}: {body}\n")
+        _warn(f"alert not sent outside prod (no Twilio base URL set), written to {path}: {body}")
+        return [f"logged:{path}"]
+
 
 def _warn(text: str) -> None:
     print(f"switchboard: {text}", file=sys.stderr, flush=True)
 
 
-def alerter_from_env(env: Mapping[str, str] | None = None) -> Alerter | None:
-    settings = AlertSettings.from_env(os.environ if env is None else env)
+def alerter_from_env(
+    env: Mapping[str, str] | None = None, environment: str = "prod"
+) -> Alerter | None:
+    settings = AlertSettings.from_env(os.environ if env is None else env, environment)
     return Alerter(settings) if settings else None

@@ -17,6 +17,7 @@ import os
 import shutil
 import socket
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -29,12 +30,29 @@ ROOT = Path(__file__).resolve().parent.parent
 WAREHOUSE = ROOT / "output" / "warehouse.duckdb"
 SNAPSHOT = ROOT / "output" / "warehouse.snapshot.duckdb"  # what the dashboard reads
 WEBHOOK_STORE = ROOT / "output" / "webhooks.sqlite3"  # the dev environment's store_url
+LOGS = ROOT / "output" / "logs"  # every Meltano run's whole output
 DEFAULT_PORT = 8765  # the dev environment's base_url in meltano.yml
 REPORTING_TIMEZONE = os.environ.get("DBT_REPORTING_TIMEZONE", "UTC")
 
 
 def step(text: str) -> None:
     print(f"\n==> {text}", flush=True)
+
+
+def run_meltano(name: str, args: list[str], env: dict[str, str]) -> int:
+    """A Meltano run, its output in output/logs/<name>.log, its progress on one line."""
+    log = LOGS / f"{name}.log"
+    started = time.monotonic()
+    code, progress = meltano.run_logged(["--environment=dev", *args], log_path=log, env=env)
+    for line in progress.kept:
+        print(textwrap.fill(line, 100, initial_indent="  ", subsequent_indent="      "))
+    for line in progress.errors[-3:]:
+        print(f"  {line}")
+    outcome = "done" if code == 0 else f"FAILED (exit {code})"
+    print(
+        f"  {outcome} in {time.monotonic() - started:.0f}s; the whole log: {log.relative_to(ROOT)}"
+    )
+    return code
 
 
 def _port() -> int:
@@ -50,7 +68,7 @@ def _port() -> int:
 def show(conn: duckdb.DuckDBPyConnection, title: str, sql: str) -> None:
     result = conn.execute(sql)
     columns = [d[0] for d in result.description]
-    rows = result.fetchall()
+    rows = [tuple("-" if v is None else v for v in row) for row in result.fetchall()]
     widths = [max(len(str(c)), *(len(str(r[i])) for r in rows)) for i, c in enumerate(columns)]
     print(f"\n{title}")
     print("  " + "  ".join(str(c).ljust(w) for c, w in zip(columns, widths, strict=True)))
@@ -189,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     step(
         f"Starting the Twilio emulator on 127.0.0.1:{port} "
         f"({args.days} days, ~{args.messages_per_day:.0f} messages and "
-        f"~{args.calls_per_day:.0f} calls a day, 3 active accounts and a closed one), "
+        f"~{args.calls_per_day:.0f} calls a day, accounts live, suspended and closed), "
         f"sending its webhooks to the receiver on 127.0.0.1:{receiver_port}"
     )
     receiver_url = f"http://127.0.0.1:{receiver_port}"
@@ -214,10 +232,9 @@ def main(argv: list[str] | None = None) -> int:
             "meltano run twilio-elt  (tap-twilio, tap-twilio-webhooks -> target-duckdb, dbt, "
             "the dashboard's snapshot)"
         )
-        result = meltano.run(["--environment=dev", "run", "twilio-elt"], env=env)
-        if result.returncode != 0:
-            print(f"\nThe pipeline failed (exit {result.returncode}); see the output above.")
-            return result.returncode
+        code = run_meltano("twilio-elt", ["run", "twilio-elt"], env)
+        if code != 0:
+            return code
         # local days in the marts follow dbt's reporting_timezone var (see dbt_project.yml)
         if not check_api_marts(emulator.truth(REPORTING_TIMEZONE)):
             return 1
@@ -236,20 +253,14 @@ def main(argv: list[str] | None = None) -> int:
             "meltano run tap-twilio-webhooks target-duckdb dbt-duckdb:build "
             "warehouse-snapshot:publish  (no API sync)"
         )
-        result = meltano.run(
-            [
-                "--environment=dev",
-                "run",
-                "tap-twilio-webhooks",
-                "target-duckdb",
-                "dbt-duckdb:build",
-                "warehouse-snapshot:publish",
-            ],
-            env=env,
-        )
-        if result.returncode != 0:
-            print(f"\nThe webhook load failed (exit {result.returncode}); see the output above.")
-            return result.returncode
+        code = run_meltano(
+            "webhooks",
+            ["run", "tap-twilio-webhooks", "target-duckdb", "dbt-duckdb:build",
+             "warehouse-snapshot:publish"],
+            env,
+        )  # fmt: skip
+        if code != 0:
+            return code
         if not check_live_marts(emulator, report):
             return 1
     elapsed = time.monotonic() - started

@@ -119,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     # Settings come from the environment first, then .env, as they do for Meltano.
     env = {**dotenv_values(ROOT / ".env"), **os.environ}
     try:
-        alerter = alerter_from_env({k: v for k, v in env.items() if v is not None})
+        alerter = alerter_from_env(
+            {k: v for k, v in env.items() if v is not None}, args.environment
+        )
     except ValueError as exc:
         print(f"switchboard: {exc}", file=sys.stderr)
         return 2

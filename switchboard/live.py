@@ -612,7 +612,7 @@ def main(argv: list[str] | None = None) -> int:
     env = {k: v for k, v in {**dotenv_values(ROOT / ".env"), **os.environ}.items() if v is not None}
     try:
         rules = LiveRules.from_env(env)
-        alerter = alerter_from_env(env)
+        alerter = alerter_from_env(env, args.environment)
     except ValueError as exc:
         print(f"switchboard.live: {exc}", file=sys.stderr)
         return 2

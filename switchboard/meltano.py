@@ -29,6 +29,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from switchboard.progress import Progress, follow
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # Quiet, offline-friendly Meltano defaults for every invocation.
@@ -137,6 +139,16 @@ def run(
         timeout=timeout,
         check=False,
     )
+
+
+def run_logged(
+    args: list[str], *, log_path: Path, env: dict[str, str] | None = None
+) -> tuple[int, Progress]:
+    """``meltano <args>`` with its whole output in ``log_path``, and a line of progress shown."""
+    process = popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert process.stdout is not None
+    progress = follow(process.stdout, log_path)
+    return process.wait(), progress
 
 
 if __name__ == "__main__":  # before a direct `meltano run`: python -m switchboard.meltano

@@ -28,6 +28,9 @@ class Pipeline:
     reporting_timezone: str = REPORTING_TIMEZONE
     extra_env: dict[str, str] = field(default_factory=dict)  # e.g. TAP_TWILIO_* settings
     warehouse_file: Path | None = None  # default: warehouse.duckdb in workdir
+    # Every stream, those the tap leaves off by default too (each is reconciled); False:
+    # what meltano.yml selects, as a user's run reads.
+    select_all: bool = True
 
     @property
     def warehouse(self) -> Path:
@@ -47,6 +50,7 @@ class Pipeline:
             "DBT_INCREMENTAL_LOOKBACK_HOURS": "0",
             # No webhook receiver unless a test starts one (never the demo's store).
             "TAP_TWILIO_WEBHOOKS_STORE_URL": "",
+            **({"TAP_TWILIO__SELECT": '["*.*"]'} if self.select_all else {}),
             **self.extra_env,
         }
 

@@ -11,9 +11,11 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from switchboard.alerts import Alerter, AlertSettings
 from switchboard.emulated import EmulatorProcess, running_emulator
 from switchboard.jobs import one_line_cause
 from tests.pipeline import ROOT, Pipeline
@@ -161,3 +163,30 @@ def test_successful_run_exits_zero_without_alert(pipeline: Pipeline) -> None:
 )
 def test_one_line_cause(lines: list[str], cause: str) -> None:
     assert one_line_cause(lines) == cause
+
+
+def test_development_alerts_never_leave_the_machine(tmp_path: Path) -> None:
+    """Outside prod, with no Twilio base URL set on purpose, an alert goes to a local log."""
+    env = {
+        "ALERT_TO": ON_CALL,
+        "ALERT_FROM": "+14155550100",
+        "TAP_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TAP_TWILIO_AUTH_TOKEN": "x" * 32,
+        "ALERT_STATE_PATH": str(tmp_path / "alerts.json"),
+        "ALERT_LOG_PATH": str(tmp_path / "alerts.log"),
+    }
+    dev = AlertSettings.from_env(env, "dev")
+    assert dev is not None
+    assert dev.log_path == tmp_path / "alerts.log"
+    sent = Alerter(dev).failed("twilio-elt (dev)", "tap-twilio target-duckdb", "boom")
+    assert sent == [f"logged:{tmp_path / 'alerts.log'}"]
+    assert (
+        "twilio-elt (dev) failed at tap-twilio target-duckdb: boom"
+        in (tmp_path / "alerts.log").read_text()
+    )
+    prod = AlertSettings.from_env(env, "prod")
+    assert prod is not None
+    assert prod.log_path is None  # prod sends through Twilio
+    emulated = AlertSettings.from_env({**env, "ALERT_TWILIO_BASE_URL": "http://127.0.0.1:1"}, "dev")
+    assert emulated is not None
+    assert emulated.log_path is None  # a base URL set on purpose: the emulator, a proxy

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -40,6 +41,7 @@ class Session:
         self._warned: set[str] = set()
         self.skipped: list[str] = []  # "<stream> of <account>", for the summary
         self.learned: dict[str, Any] = {}  # what the run learnt of the server (see undated)
+        self.records: Counter[str] = Counter()  # records read per stream, for the summary
         self._lock = threading.Lock()
 
     # --- credentials and clients ------------------------------------------------------
@@ -170,6 +172,11 @@ class Session:
 
     def summary(self) -> str:
         return summary(self._all_clients(), self.skipped)
+
+    def records_summary(self) -> str:
+        """One line: records read per stream, in the order streams were read."""
+        counts = ", ".join(f"{name} {n:,}" for name, n in self.records.items())
+        return f"Records per stream: {counts or 'none'}"
 
     def close(self) -> None:
         """Stop the pool (pending fetches are dropped: the run is over)."""

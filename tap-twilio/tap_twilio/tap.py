@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -11,7 +12,8 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
 from tap_twilio import windows
-from tap_twilio.errors import ConfigError
+from tap_twilio.check import run_checks
+from tap_twilio.errors import ConfigError, TapTwilioError
 from tap_twilio.output import OrjsonWriter
 from tap_twilio.session import Session
 from tap_twilio.settings import CONFIG_SCHEMA, Settings, unknown_settings
@@ -70,7 +72,26 @@ class TapTwilio(Tap):
             super().sync_all()
         finally:
             self.session.close()
+            self.logger.info(self.session.records_summary())
             self.logger.info(self.session.summary())
+
+    def run_connection_test(self) -> bool:
+        """``--test``: one line per check (credentials, accounts, each API), no record."""
+        failed = []
+        try:
+            for check in run_checks(self.session, list(self.streams.values())):
+                sys.stderr.write(check.line() + "\n")
+                if not check.passed:
+                    failed.append(check)
+        finally:
+            self.session.close()
+        requests = self.session.requests_made
+        if failed:
+            raise TapTwilioError(f"--test failed: {failed[0].what}: {failed[0].detail}")
+        sys.stderr.write(
+            f"tap-twilio --test: every check passed ({requests} requests, no record written)\n"
+        )
+        return True
 
     def _check_unknown_settings(self) -> None:
         """A setting the tap does not know is most likely a typo: say which one was meant."""

@@ -163,3 +163,26 @@ def test_one_schema_message_per_stream() -> None:
     assert schemas == {"messages": 1, "conversations": 1, "conversation_messages": 1}
     records = Counter(m["stream"] for m in messages if m["type"] == "RECORD")
     assert records["conversation_messages"] > records["conversations"] > 3
+
+
+def test_the_connection_test_says_what_it_checked(tmp_path: Path) -> None:
+    """`--test`: a line per check, no record, exit 0; no 'unhandled error' for anything."""
+    result = cli("--config", write_config(tmp_path), "--test")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    lines = [x for x in result.stderr.splitlines() if x.startswith("tap-twilio --test:")]
+    assert lines[0].startswith("tap-twilio --test: ok: credentials: accepted for AC")
+    assert any(": ok: monitor API: " in line for line in lines)
+    assert lines[-1].startswith("tap-twilio --test: every check passed")
+    assert "ERROR" not in result.stderr
+
+
+def test_a_failed_connection_test_fails_in_one_line(tmp_path: Path) -> None:
+    result = cli("--config", write_config(tmp_path, auth_token="wrong-token"), "--test")
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith("tap-twilio: --test failed: credentials: Twilio rejected the credentials")
+    )
+    assert "wrong-token" not in result.stderr

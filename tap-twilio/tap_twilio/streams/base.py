@@ -143,7 +143,13 @@ class TwilioStream(StreamShortcuts):
         records = iter(self._skipping_missing(context))
         if self._prefetched_children():
             records = self._with_children_fetched_ahead(records, context)
-        yield from records
+        counted = 0
+        try:
+            for record in records:
+                counted += 1
+                yield record
+        finally:
+            self.session.records[self.name] += counted
 
     def get_child_context(self, record: dict, context: Context | None) -> Context | None:
         """The context child streams read for ``record``, or None to read none for it."""

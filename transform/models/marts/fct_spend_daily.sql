@@ -20,7 +20,9 @@ usage as (
 messages as (
     select
         account_sid,
-        message_date as spend_date,
+        -- Twilio bills a message on the UTC day it is sent (a scheduled one at SendAt),
+        -- not the day it was created.
+        coalesce(cast(sent_at as date), message_date) as spend_date,
         channel as product,
         currency,
         cost_amount

@@ -123,8 +123,10 @@ def compute_truth(emu: Emulator, tz: str = "UTC") -> dict:
             by_channel[message.channel] += 1
             if priced:
                 message_spend += message.price
-                traffic_daily[day_iso(message.created // DAY)][message.channel] += message.price
-            _add_message(customers[message.customer], message, status, priced, local_date)
+                # Billed on the UTC day it was sent, as usage records bill it.
+                billed = message.created if sent is None else sent
+                traffic_daily[day_iso(billed // DAY)][message.channel] += message.price
+            _add_message(customers[message.customer], message, status, priced, local_date, now)
             inbound = message.direction == "inbound"
             # Our side, as the API shows it: none until Twilio picks a sender for a
             # scheduled message (and never for one canceled first).
@@ -257,12 +259,13 @@ def compute_truth(emu: Emulator, tz: str = "UTC") -> dict:
     }
 
 
-def _add_message(
+def _add_message(  # noqa: PLR0917  (one message's whole contribution, as read at now)
     customer: dict,
     message: Message,
     status: str,
     priced: bool,
     local_date: Callable[[int], dt.date],
+    now: int,
 ) -> None:
     customer["account_sid"] = message.account_sid
     customer["country"] = message.customer_country
@@ -275,7 +278,8 @@ def _add_message(
         customer["messages_inbound"] += 1
         if customer["last_reply"] is None:
             customer["last_reply"] = local_date(message.created)
-        if message.body.strip().upper() in OPT_OUT_KEYWORDS:
+        # what the API shows: a STOP whose body was redacted says nothing any more
+        if message.body_at(now).strip().upper() in OPT_OUT_KEYWORDS:
             customer["opted_out"] = True
         return
     customer["messages_outbound"] += 1
