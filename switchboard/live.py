@@ -444,7 +444,7 @@ class LiveRunner:
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
     ) -> None:
         self.plan = plan
-        self.lock: Lock | None = lock_from_env(plan.dbt.env)
+        self.lock: Lock | None = lock_from_env(plan.dbt.env, setting="--lock-wait")
         self.lock_wait = lock_wait
         self.rules = rules
         self.worker = DbtWorker(plan, log)
@@ -576,6 +576,78 @@ def serve(
     finally:
         watcher.close()
     return 0
+
+
+# --- the live path as a process (make demo, the tests, the benchmark) -----------------
+
+
+@contextlib.contextmanager
+def running(
+    env: Mapping[str, str],
+    log_path: Path,
+    *,
+    environment: str = "dev",
+    after_events: int = 1000,
+    after_seconds: float = 2.0,
+    dbt_log: Path | None = None,
+) -> Iterator[subprocess.Popen]:
+    """``python -m switchboard.live`` in the background, its output in ``log_path``;
+    stopped (SIGTERM: the run in progress ends first) when the block ends."""
+    command = [
+        sys.executable, "-m", "switchboard.live", "--environment", environment,
+        "--after-events", str(after_events), "--after-seconds", str(after_seconds),
+        *(["--dbt-log", str(dbt_log)] if dbt_log else []),
+    ]  # fmt: skip
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            command,
+            env={**os.environ, **meltano.MELTANO_ENV, **env},
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield process
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=300)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def published_seq(snapshot: Path) -> int:
+    """The highest seq in the live marts, read from the dashboard's snapshot (the
+    warehouse itself is the writers'); 0 before any."""
+    import duckdb  # noqa: PLC0415
+
+    try:
+        with duckdb.connect(str(snapshot), read_only=True) as conn:
+            row = conn.execute(f"select max(event_seq) from analytics.{FRESHNESS}").fetchone()
+            return int(row[0] or 0) if row else 0
+    except duckdb.Error:
+        return 0
+
+
+def wait_published(
+    store_url: str, snapshot: Path, process: subprocess.Popen, *, timeout: float
+) -> int:
+    """Until the snapshot's live marts hold every event the store holds now; that seq.
+    Raises LiveError when the live path exits or ``timeout`` seconds pass first."""
+    watcher = StoreWatcher(store_url)
+    try:
+        head = watcher.last_seq() or 0
+    finally:
+        watcher.close()
+    deadline = time.monotonic() + timeout
+    while published_seq(snapshot) < head:
+        if process.poll() is not None:
+            raise LiveError("live path", f"exited {process.returncode} before seq {head}")
+        if time.monotonic() > deadline:
+            raise LiveError("live path", f"did not publish seq {head} in {timeout:.0f} s")
+        time.sleep(0.2)
+    return head
 
 
 def _safe(url: str) -> str:

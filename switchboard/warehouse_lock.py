@@ -211,9 +211,10 @@ def holding(lock: Lock, *, wait: float, what: str) -> Iterator[None]:
         lock.release()
 
 
-def lock_from_env(env: Mapping[str, str]) -> Lock | None:
+def lock_from_env(env: Mapping[str, str], *, setting: str = WAIT_ENV) -> Lock | None:
     """The warehouse a dbt plugin's environment names: DuckDB's file or PostgreSQL's
-    database; None for a warehouse with no file to lock (``:memory:``, MotherDuck)."""
+    database; None for a warehouse with no file to lock (``:memory:``, MotherDuck).
+    ``setting`` is what the one-line error names as the wait's bound."""
     if env.get("DBT_POSTGRES_HOST"):
         return PostgresLock(
             {
@@ -222,12 +223,13 @@ def lock_from_env(env: Mapping[str, str]) -> Lock | None:
                 "user": env.get("DBT_POSTGRES_USER"),
                 "password": env.get("DBT_POSTGRES_PASSWORD"),
                 "dbname": env.get("DBT_POSTGRES_DATABASE"),
-            }
+            },
+            setting=setting,
         )
     path = env.get("DBT_DUCKDB_PATH", "")
     if not path or path == ":memory:" or path.startswith("md:"):
         return None
-    return FileLock(path)
+    return FileLock(path, setting=setting)
 
 
 def wait_seconds(env: Mapping[str, str]) -> float:
