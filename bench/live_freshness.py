@@ -34,7 +34,6 @@ import multiprocessing
 import os
 import platform
 import re
-import signal
 import sqlite3
 import statistics
 import subprocess
@@ -48,7 +47,7 @@ from urllib.parse import urlencode
 
 import duckdb
 
-from switchboard import meltano, webhooks
+from switchboard import live, meltano, webhooks
 from switchboard.emulated import EmulatorProcess, free_port, running_emulator
 from twilio_webhooks.testing import sign_form
 
@@ -164,22 +163,10 @@ def store_head(store: Path) -> int:
         return int(db.execute("select coalesce(max(seq), 0) from webhook_events").fetchone()[0])
 
 
-def built_seq(snapshot: Path) -> int:
-    """The highest seq the live marts hold, read from the dashboard's snapshot."""
-    try:
-        with duckdb.connect(str(snapshot), read_only=True) as conn:
-            value = conn.execute(
-                "select max(event_seq) from analytics.fct_webhook_freshness"
-            ).fetchone()[0]
-            return int(value or 0)
-    except duckdb.Error:
-        return 0
-
-
 def wait_caught_up(store: Path, snapshot: Path, timeout: float) -> float:
     """Seconds until the live marts hold every event the store holds now."""
     started, head = time.monotonic(), store_head(store)
-    while built_seq(snapshot) < head:
+    while live.published_seq(snapshot) < head:
         if time.monotonic() - started > timeout:
             raise RuntimeError(f"the live path did not catch up with seq {head} in {timeout:.0f}s")
         time.sleep(0.5)
@@ -188,28 +175,14 @@ def wait_caught_up(store: Path, snapshot: Path, timeout: float) -> float:
 
 @contextlib.contextmanager
 def live_runner(env: dict[str, str], args: argparse.Namespace, workdir: Path) -> Iterator:
-    log = (workdir / "live.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "switchboard.live", "--environment", "dev",
-            "--after-events", str(args.after_events), "--after-seconds", str(args.after_seconds),
-            "--dbt-log", str(workdir / "dbt-live.log"),
-        ],
-        env={**os.environ, **meltano.MELTANO_ENV, **env},
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
+    with live.running(
+        env,
+        workdir / "live.log",
+        after_events=args.after_events,
+        after_seconds=args.after_seconds,
+        dbt_log=workdir / "dbt-live.log",
+    ) as process:
         yield process
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 def run_job(env: dict[str, str], workdir: Path, out: dict) -> None:
