@@ -425,6 +425,11 @@ class RunReport:
 
     def line(self) -> str:
         steps = ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items() if k != "total")
+        if not self.events:  # a scheduled job (or an earlier run) built them already
+            return (
+                f"live: nothing new to build (seq {self.built:,} already in the marts) "
+                f"in {self.seconds['total']:.1f} s ({steps})"
+            )
         text = f"live: {self.events:,} events visible (seq to {self.built:,}) in "
         text += f"{self.seconds['total']:.1f} s ({steps})"
         fresh = self.freshness
@@ -567,8 +572,7 @@ def serve(
             failures = 0
             loaded = report.loaded
             waiting_since = now  # what came in during the run has waited since it began
-            if report.events:
-                print(report.line(), file=out, flush=True)
+            print(report.line(), file=out, flush=True)
             for breach in report.breaches:
                 print(f"live: alert: {breach.text}", file=out, flush=True)
                 if alerter is not None:
