@@ -182,6 +182,7 @@ def live_runner(env: dict[str, str], args: argparse.Namespace, workdir: Path) ->
         after_seconds=args.after_seconds,
         dbt_log=workdir / "dbt-live.log",
     ) as process:
+        live.wait_ready(workdir / "live.log", process, timeout=600)
         yield process
 
 

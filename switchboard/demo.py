@@ -266,6 +266,11 @@ def main(argv: list[str] | None = None) -> int:
         live_log = LOGS / "live.log"
         LOGS.mkdir(parents=True, exist_ok=True)
         with live.running(env, live_log, after_seconds=1.0, dbt_log=LOGS / "dbt-live.log") as lp:
+            try:
+                live.wait_ready(live_log, lp, timeout=600)
+            except live.LiveError as exc:
+                print(f"The live path did not start: {exc} (see {live_log})")
+                return 1
             step("A day passes on the emulator: its status changes arrive as signed webhooks")
             emulator.advance("1d")
             report = emulator.webhooks(wait=100)

@@ -455,6 +455,16 @@ class LiveRunner:
         self.worker = DbtWorker(plan, log)
         self.clock = clock
 
+    def warm(self) -> float:
+        """Start dbt and parse the project before the first event needs it (under the
+        lock, as a run: parsing may open the warehouse); the seconds it took."""
+        started = time.monotonic()
+        lock = self.lock
+        what = f"the live path (pid {os.getpid()}), warming up"
+        with holding(lock, wait=self.lock_wait, what=what) if lock else contextlib.nullcontext():
+            self.worker.run([])
+        return time.monotonic() - started
+
     def run_once(self) -> RunReport:
         """Load what the store holds beyond the warehouse, build the live models, publish."""
         started = time.monotonic()
@@ -525,6 +535,14 @@ def serve(
     loaded: int | None = None  # the warehouse's position, unknown until the first run
     waiting_since: float | None = None
     failures, retry_at, warned = 0, 0.0, False
+    warm = getattr(runner, "warm", None)
+    if warm is not None:
+        try:
+            print(f"live: ready (dbt warmed up in {warm():.1f} s)", file=out, flush=True)
+        except Exception as exc:  # the first run will start dbt again and say why
+            print(f"live: warm-up failed: {str(exc).splitlines()[0][:200]}", file=out, flush=True)
+    else:
+        print("live: ready", file=out, flush=True)
     try:
         while not stop.is_set():
             head = watcher.last_seq()
@@ -619,6 +637,21 @@ def running(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def wait_ready(log_path: Path, process: subprocess.Popen, *, timeout: float) -> None:
+    """Until the live path says it is ready (dbt parsed); LiveError if it exits or
+    ``timeout`` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while not any(
+        line.startswith(("live: ready", "live: warm-up failed"))
+        for line in log_path.read_text().splitlines()
+    ):
+        if process.poll() is not None:
+            raise LiveError("live path", f"exited {process.returncode} before it was ready")
+        if time.monotonic() > deadline:
+            raise LiveError("live path", f"not ready in {timeout:.0f} s")
+        time.sleep(0.2)
 
 
 def published_seq(snapshot: Path) -> int:

@@ -132,7 +132,8 @@ def test_a_failed_run_is_reported_in_one_line_and_alerted(store) -> None:
     )
     assert code == 1
     assert out.getvalue().splitlines() == [
-        "live: failed at dbt-duckdb: build: dbt: model x: boom (again in 5 s)"
+        "live: ready",
+        "live: failed at dbt-duckdb: build: dbt: model x: boom (again in 5 s)",
     ]
     assert alerts == [("live path (test)", "dbt-duckdb: build", "dbt: model x: boom")]
 

@@ -88,6 +88,10 @@ def live_path(pipeline: LivePipeline, name: str) -> Iterator[Path]:
         env, log, after_events=200, after_seconds=1,
         dbt_log=pipeline.workdir / f"dbt-live-{name}.log",
     ) as process:  # fmt: skip
+        try:
+            live_path_module.wait_ready(log, process, timeout=STUCK_SECONDS)
+        except live_path_module.LiveError as exc:
+            pytest.fail(f"{exc}:\n{log.read_text()[-3000:]}")
         yield log
         assert pipeline.receiver is not None
         try:

@@ -9,7 +9,8 @@ After each request the worker closes the warehouse (dbt-duckdb keeps its DuckDB
 database open for the life of the process, which the CLI ends at once), so it holds
 no lock between requests.
 
-Protocol: one JSON array of dbt arguments per line on stdin; one JSON object per
+Protocol: one JSON array of dbt arguments per line on stdin (an empty one: parse the
+project if needed and run nothing, to warm up); one JSON object per
 line on the file descriptor given as the first argument: ``ok``, ``seconds``,
 ``parse`` (the part spent parsing first), ``error`` (one line, or null). dbt's own
 log goes to stdout. Artifacts go to ``$DBT_TARGET_PATH/live`` (default
@@ -93,8 +94,13 @@ def main(argv: list[str]) -> int:
                 reply = {"ok": False, "error": first_failure(parse) or "dbt: parse failed"}
                 responses.write(json.dumps({**reply, "seconds": time.monotonic() - started}) + "\n")
                 continue
+        args = json.loads(line)
+        if not args:  # warm up: the project parsed, nothing run
+            reply = {"ok": True, "error": None, "seconds": parse_seconds, "parse": parse_seconds}
+            responses.write(json.dumps(reply) + "\n")
+            continue
         try:
-            result = dbtRunner(manifest=manifest).invoke(json.loads(line))
+            result = dbtRunner(manifest=manifest).invoke(args)
         finally:
             release_warehouse()
         error = first_failure(result)
