@@ -16,8 +16,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from switchboard.live import Debounce, LiveError, RunReport, serve
+from switchboard.live import Debounce, LiveError, LivePlan, LiveRunner, Plugin, RunReport, serve
 from switchboard.live_alerts import LiveRules, breaches
+from switchboard.warehouse_lock import FileLock
 from twilio_webhooks.events import Event
 from twilio_webhooks.store import open_backend
 
@@ -187,3 +188,34 @@ def test_breaches_count_only_the_window() -> None:
     assert found[2].text == (
         "live: error 30007 (Message filtered) came back 4 times in the last 15 minutes (alert at 4)"
     )
+
+
+def test_a_job_holding_the_warehouse_past_the_wait_is_one_line(store, tmp_path: Path) -> None:
+    """The live path waits for the lock at most --lock-wait, then says who holds it."""
+    url, backend = store
+    backend.write([_event("a")])
+    warehouse = tmp_path / "warehouse.duckdb"
+    job = FileLock(warehouse)
+    job.acquire(1, "meltano run twilio-elt (pid 4242)")
+    try:
+        nowhere = tmp_path / "not-installed"
+        plan = LivePlan(
+            environment="test",
+            tap=Plugin("tap-twilio-webhooks", nowhere, {"TAP_TWILIO_WEBHOOKS_STORE_URL": url}),
+            loader=Plugin("target-duckdb", nowhere, {}),
+            dbt=Plugin("dbt-duckdb", nowhere, {"DBT_DUCKDB_PATH": str(warehouse)}),
+            snapshot=None,
+            base_env={},
+        )
+        runner = LiveRunner(plan, lock_wait=0.1)
+        out = io.StringIO()
+        code = serve(runner, Debounce(), stop=threading.Event(), out=out, until_caught_up=True)
+    finally:
+        job.release()
+    assert code == 1
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("live: warm-up failed: warehouse busy: ")
+    assert lines[1].startswith(f"live: failed at warehouse lock: warehouse busy: {warehouse}")
+    assert "held by meltano run twilio-elt (pid 4242) for " in lines[1]
+    assert lines[1].endswith("(--lock-wait) (again in 5 s)")
