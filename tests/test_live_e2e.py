@@ -176,6 +176,11 @@ def test_events_trigger_the_live_path_without_a_scheduled_run(live: LivePipeline
     alerts = (live.workdir / "alerts.log").read_text().splitlines()
     assert len([a for a in alerts if "error 30007 (Message filtered by the carrier" in a]) == 1
     assert len([a for a in alerts if f"delivery from {ALERT_NUMBER} fell to 0.0%" in a]) == 1
+    # What the live path printed or wrote holds no secret (it held every one in its env).
+    written = [log, live.workdir / "dbt-live-alone.log", live.workdir / "alerts.log"]
+    for token in live.emulator.account_auth_tokens.values():
+        for path in written:
+            assert token not in path.read_text(), path
 
 
 def test_the_scheduled_job_and_the_live_path_never_fail_each_other(live: LivePipeline) -> None:
