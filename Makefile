@@ -11,7 +11,7 @@ export DO_NOT_TRACK := 1
 PACKAGES := twilio-emulator/pyproject.toml tap-twilio/pyproject.toml webhooks/pyproject.toml \
 	analyze/pyproject.toml target-duckdb/pyproject.toml pyproject.toml
 
-.PHONY: help install demo dashboard report browser test lint format run bench clean
+.PHONY: help install demo dashboard report browser test lint format run bench bench-bulkexport dist clean
 
 help:
 	@echo "make demo     - install everything, run the whole pipeline on the Twilio emulator"
@@ -21,8 +21,10 @@ help:
 	@echo "make run      - run the twilio-elt job in MELTANO_ENV (default dev), alerting on failure"
 	@echo "make bench    - tap-twilio beside Airbyte and singer-io, then the pipeline with our loader"
 	@echo "               and target-duckdb 0.8.0 (BENCH_ARGS=--help)"
+	@echo "make bench-bulkexport - tap-twilio's backfill: list API beside BulkExport files"
 	@echo "make lint     - ruff, sqlfluff (dbt SQL), yamllint and actionlint"
 	@echo "make format   - ruff format and fix, sqlfluff fix"
+	@echo "make dist     - build the published packages' sdists and wheels into dist/, twine check"
 	@echo "make clean    - remove the virtualenv, Meltano's plugins and the output"
 
 install: $(VENV)/.installed .meltano/.installed
@@ -107,6 +109,19 @@ BENCH_ARGS ?=
 bench: install
 	$(BIN)/python -m bench.extraction $(BENCH_ARGS)
 
+# What PyPI gets: the tap, the loader, the emulator the tap's tests need, the webhook
+# receiver. DIST_PACKAGES=tap-twilio builds one; RELEASE_TAG=tap-twilio-v0.2.0 builds the
+# one a tag names and checks its version (.github/workflows/release.yml publishes that).
+DIST_PACKAGES ?=
+RELEASE_TAG ?=
+dist: $(VENV)/.installed
+	$(BIN)/python -m switchboard.dist $(if $(RELEASE_TAG),--release-tag $(RELEASE_TAG)) $(DIST_PACKAGES)
+
+# E.g. BULK_BENCH_ARGS='--days 30 --messages-per-day 10000 --runs 3'.
+BULK_BENCH_ARGS ?=
+bench-bulkexport: install
+	$(BIN)/python -m bench.bulkexport $(BULK_BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) .meltano output/*.duckdb output/*.log output/*.sqlite3* output/*.html \
+	rm -rf dist $(VENV) .meltano output/*.duckdb output/*.log output/*.sqlite3* output/*.html \
 		transform/target transform/logs

@@ -1,11 +1,14 @@
-"""Fixtures for end-to-end tests: an emulator process and an isolated Meltano run."""
+"""Fixtures for end-to-end tests: an emulator process, an isolated Meltano run, and the
+published packages as ``make dist`` builds them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from switchboard import dist
 from switchboard.emulated import EmulatorProcess, running_emulator
 from tests.pipeline import Pipeline
 
@@ -24,3 +27,11 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProce
 @pytest.fixture(scope="module")
 def pipeline(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
     return Pipeline(emulator=emulator, workdir=tmp_path_factory.mktemp("pipeline"))
+
+
+@pytest.fixture(scope="session")
+def built_packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What ``make dist`` builds (every published package's sdist and wheel), checked."""
+    out = tmp_path_factory.mktemp("dist")
+    dist.check(dist.build(list(dist.PUBLISHED), out))
+    return out

@@ -25,6 +25,7 @@ def test_the_bench_measures_the_tap_and_the_ceiling_against_the_truth(tmp_path: 
     before = docs.read_text()
     args = ["--days", "3", "--messages", "600", "--calls", "60", "--runs", "1"]
     args += ["--latencies", "0", "--only", "ceiling,tap-twilio", "--skip-pipeline"]
+    args += ["--baseline", "HEAD"]  # the mechanism; make bench compares with an older ref
     args += ["--docs", str(docs), "--results", str(tmp_path)]
     assert bench.main(args) == 0
 
@@ -34,7 +35,7 @@ def test_the_bench_measures_the_tap_and_the_ceiling_against_the_truth(tmp_path: 
     assert truth["messages"] > 300
     assert truth["calls"] > 20
     runs = {run["name"]: run for run in results["runs"]}
-    assert sorted(runs) == ["ceiling", "tap-twilio"]
+    assert sorted(runs) == ["baseline", "ceiling", "tap-twilio"]
     for run in runs.values():
         assert run["returncode"] == 0
         assert run["records"] == truth
@@ -42,6 +43,9 @@ def test_the_bench_measures_the_tap_and_the_ceiling_against_the_truth(tmp_path: 
         assert run["cpu_seconds"] > 0
         assert run["peak_rss_mb"] > 10
     assert runs["tap-twilio"]["distinct"] == truth  # no duplicates
+    assert runs["baseline"]["distinct"] == truth
+    (against,) = [g for g in report.goals(results) if "tap-twilio at `HEAD`" in g]
+    assert against.startswith(("met: at 0 ms", "NOT met: at 0 ms"))
     # 3 accounts x 2 streams x (3 days + today + the sweep), plus the accounts list
     assert runs["tap-twilio"]["requests"] >= 3 * 2 * 4
 
@@ -55,6 +59,7 @@ def test_the_bench_measures_the_tap_and_the_ceiling_against_the_truth(tmp_path: 
     assert before.split("## Webhook receiver", 1)[1] in text  # and left as it was
 
     assert own_subsection(text, title).count("| bare sequential loop (ceiling) |") == 1
+    assert own_subsection(text, title).count("| tap-twilio before, at `HEAD` |") == 1
 
     report.write_docs(docs, results, "the same run, written again")
     again = docs.read_text()

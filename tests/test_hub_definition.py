@@ -2,8 +2,11 @@
 
 It must pass the Hub's lint rules (yamllint: keys in alphabetical order, block
 style, no document start), carry the Hub's required metadata, list exactly the
-settings `tap-twilio --about` reports (sorted, secrets sensitive), and install
-with `meltano add --from-ref`, offline, into a fresh Meltano project.
+settings `tap-twilio --about` reports (sorted, secrets sensitive), and add with
+`meltano add --from-ref` into a fresh Meltano project. Then, as a new user would:
+the tap and the loader added from their Hub definitions, installed from the wheels
+`make dist` builds (standing in for PyPI: the definitions name the PyPI
+distributions), and `meltano run tap-twilio target-duckdb` against an emulator.
 """
 
 from __future__ import annotations
@@ -12,16 +15,19 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from yamllint import config as yamllint_config
 from yamllint import linter
 
-from switchboard import meltano
+from switchboard import dist, meltano
+from switchboard.emulated import running_emulator
 
 ROOT = Path(__file__).resolve().parents[1]
 HUB_FILE = ROOT / "tap-twilio" / "hub" / "tap-twilio--switchboard.yml"
+LOADER_HUB_FILE = ROOT / "target-duckdb" / "hub" / "target-duckdb--switchboard.yml"
 # The Hub's .yamllint.yaml (meltano/hub; ../shared/reference/meltano-singer-notes.md §8).
 HUB_YAMLLINT = """
 extends: default
@@ -136,10 +142,8 @@ def test_project_declares_the_same_settings(definition: dict) -> None:
     assert sorted(plugin["capabilities"]) == definition["capabilities"]
 
 
-def test_meltano_add_from_ref_installs_it_offline(tmp_path: Path, definition: dict) -> None:
-    init = meltano.run(["init", "project", "--no_usage_stats"], project_root=tmp_path, capture=True)
-    assert init.returncode == 0, init.stderr[-2000:]
-    project = tmp_path / "project"
+def test_meltano_add_from_ref_adds_it_offline(tmp_path: Path, definition: dict) -> None:
+    project = new_project(tmp_path)
     added = meltano.run(
         ["add", "tap-twilio", "--from-ref", str(HUB_FILE), "--no-install"],
         project_root=project,
@@ -162,3 +166,94 @@ def test_meltano_add_from_ref_installs_it_offline(tmp_path: Path, definition: di
     assert "product_base_urls.insights [env: TAP_TWILIO_PRODUCT_BASE_URLS_INSIGHTS]" in (
         listed.stdout
     )
+
+
+def succeeded(result: subprocess.CompletedProcess[str]) -> str:
+    """The output of a command that must succeed; its last lines if it did not."""
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, "\n".join(output.splitlines()[-40:])
+    return output
+
+
+def new_project(parent: Path) -> Path:
+    """``meltano init``: a new user's empty project."""
+    init = ["init", "project", "--no_usage_stats"]
+    succeeded(meltano.run(init, project_root=parent, capture=True))
+    return parent / "project"
+
+
+def with_pip_url(hub_file: Path, pip_url: str, folder: Path) -> Path:
+    """A copy of a Hub definition that installs ``pip_url`` instead of its PyPI name."""
+    definition: dict[str, Any] = yaml.safe_load(hub_file.read_text())
+    definition["pip_url"] = pip_url
+    copy = folder / hub_file.name
+    copy.write_text(yaml.safe_dump(definition, sort_keys=True, allow_unicode=True))
+    return copy
+
+
+COUNT_ROWS = """
+import duckdb, json, sys
+with duckdb.connect(sys.argv[1], read_only=True) as conn:
+    tables = conn.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+    counts = {t: conn.execute(f'select count(*) from "{s}"."{t}"').fetchall() for s, t in tables}
+print(json.dumps({table: rows[0][0] for table, rows in counts.items()}))
+"""
+
+
+def table_counts(project: Path, warehouse: Path) -> dict[str, int]:
+    """Rows per table, read with the DuckDB the loader installed: the file is in its format,
+    which may be newer than the project's (the definition does not pin DuckDB)."""
+    python = project / ".meltano" / "loaders" / "target-duckdb" / "venv" / "bin" / "python"
+    result = subprocess.run(
+        [str(python), "-c", COUNT_ROWS, str(warehouse)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    succeeded(result)
+    return json.loads(result.stdout)
+
+
+@pytest.mark.e2e
+def test_hub_definitions_install_the_built_wheels_and_load(
+    tmp_path: Path, built_packages: Path
+) -> None:
+    """``meltano init``; tap and loader added from their Hub definitions with the built
+    wheels as ``pip_url``; ``meltano install``; ``meltano run tap-twilio target-duckdb``
+    lands exactly the emulator's accounts and messages."""
+    project = new_project(tmp_path)
+    for plugin_type, name, hub_file, folder in (
+        ("extractor", "tap-twilio", HUB_FILE, "tap-twilio"),
+        ("loader", "target-duckdb", LOADER_HUB_FILE, "target-duckdb"),
+    ):
+        ref = with_pip_url(hub_file, str(dist.wheel(built_packages, folder)), tmp_path)
+        add = ["add", "--plugin-type", plugin_type, name, "--from-ref", str(ref), "--no-install"]
+        succeeded(meltano.run(add, project_root=project, capture=True))
+    for stream in ("accounts", "messages"):  # a few streams: the point is the install
+        succeeded(
+            meltano.run(["select", "tap-twilio", stream, "*"], project_root=project, capture=True)
+        )
+    succeeded(meltano.run(["install"], project_root=project, capture=True, timeout=900))
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    with running_emulator(
+        days=3, messages_per_day=40, calls_per_day=10, customers=60, now="2026-11-20T12:00:00Z"
+    ) as emulator:
+        env = {
+            "TAP_TWILIO_ACCOUNT_SID": emulator.account_sid,
+            "TAP_TWILIO_AUTH_TOKEN": emulator.auth_token,
+            "TAP_TWILIO_BASE_URL": emulator.url,
+            "TAP_TWILIO_PRODUCTS_BASE_URL": emulator.url,
+            "TAP_TWILIO_START_DATE": "2026-11-01",
+            "TARGET_DUCKDB_FILEPATH": str(warehouse),
+        }
+        run = ["run", "tap-twilio", "target-duckdb"]
+        succeeded(meltano.run(run, env=env, project_root=project, capture=True, timeout=600))
+        truth = emulator.truth()
+
+    counts = table_counts(project, warehouse)
+    assert counts["accounts"] == len(truth["accounts"])
+    assert counts["messages"] == sum(a["messages"]["total"] for a in truth["accounts"].values())
+    assert counts["messages"] > 0
+    assert "calls" not in counts, "only the selected streams are read"

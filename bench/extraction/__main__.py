@@ -51,6 +51,10 @@ RESULTS = ROOT / "bench" / "results"
 DOCS = ROOT / "docs" / "performance.md"
 LEGS_PER_CALL = 1.146  # calls the emulator makes per dialled call (agent legs included)
 EXTRACTORS = ("ceiling", "tap-twilio", "airbyte", "singer-io")
+BASELINE = "baseline"  # tap-twilio as it was at --baseline REF, beside today's
+# main before the tap's restructure into Settings and Session (issue 15): the "before"
+# that "no slower than before" is measured against.
+DEFAULT_BASELINE_REF = "3e9fbeb"
 
 
 @dataclass
@@ -108,6 +112,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only", default=",".join(EXTRACTORS), help="extractors to run (default: all four)"
     )
+    parser.add_argument(
+        "--baseline",
+        nargs="?",
+        const=DEFAULT_BASELINE_REF,
+        help=f"also run tap-twilio as it was at this git ref (default {DEFAULT_BASELINE_REF})",
+    )
     parser.add_argument("--skip-pipeline", action="store_true", help="extractors only")
     parser.add_argument(
         "--skip-jwills", action="store_true", help="no target-duckdb 0.8.0 run beside ours"
@@ -132,6 +142,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     unknown = set(args.only) - set(EXTRACTORS)
     if unknown:
         parser.error(f"unknown extractor(s) {sorted(unknown)}; known: {', '.join(EXTRACTORS)}")
+    if args.baseline:
+        if "tap-twilio" not in args.only:
+            parser.error("--baseline compares with tap-twilio: keep tap-twilio in --only")
+        args.only.insert(args.only.index("tap-twilio"), BASELINE)
     return args
 
 
@@ -169,6 +183,9 @@ class Bench:
             env = {**os.environ, "BENCH_ACCOUNT_SID": sid, "BENCH_AUTH_TOKEN": token}
             script = str(Path(__file__).with_name("ceiling.py"))
             return peers.Command([sys.executable, script, url], workdir, env)
+        if name == BASELINE:
+            source = baseline_source(self.args.baseline, self.dir)
+            return tap_command(workdir, url, sid, token, self.start, source=source)
         return tap_command(workdir, url, sid, token, self.start)
 
     def warm_up(self) -> None:
@@ -262,9 +279,31 @@ class Bench:
             print(f"  round {round_} {report.line(run)}", flush=True)
 
 
-def tap_command(workdir: Path, url: str, sid: str, token: str, start: str) -> peers.Command:
-    """tap-twilio (this repo's, from the project's virtualenv) on messages and calls."""
-    tap = Path(sys.executable).with_name("tap-twilio")
+def baseline_source(ref: str, workdir: Path) -> Path:
+    """tap-twilio's package as it was at ``ref``, unpacked once from git."""
+    target = workdir / f"tap-twilio-{ref}"
+    if not target.exists():
+        target.mkdir(parents=True)
+        archive = subprocess.run(
+            ["git", "archive", ref, "tap-twilio/tap_twilio"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target / "tap-twilio"
+
+
+def tap_command(
+    workdir: Path, url: str, sid: str, token: str, start: str, *, source: Path | None = None
+) -> peers.Command:
+    """tap-twilio on messages and calls: this repo's, from the project's virtualenv, or
+    the package unpacked at ``source`` (an earlier version, first on the path)."""
+    if source is None:
+        tap, env = [str(Path(sys.executable).with_name("tap-twilio"))], dict(os.environ)
+    else:
+        tap = [sys.executable, "-c", "from tap_twilio.cli import main; main()"]
+        env = {**os.environ, "PYTHONPATH": str(source)}
     config = {"account_sid": sid, "auth_token": token, "base_url": url, "start_date": start}
     fd = os.open(workdir / "config.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
@@ -272,15 +311,23 @@ def tap_command(workdir: Path, url: str, sid: str, token: str, start: str) -> pe
     catalog = workdir / "catalog.json"
     if not catalog.exists():
         found = subprocess.run(
-            [str(tap), "--config", "config.json", "--discover"],
+            [*tap, "--config", "config.json", "--discover"],
             cwd=workdir,
+            env=env,
             capture_output=True,
             text=True,
             check=True,
         )
         catalog.write_text(json.dumps(peers.select(json.loads(found.stdout))))
-    args = [str(tap), "--config", "config.json", "--catalog", "catalog.json"]
-    return peers.Command(args, workdir, dict(os.environ))
+    args = [*tap, "--config", "config.json", "--catalog", "catalog.json"]
+    return peers.Command(args, workdir, env)
+
+
+def emulator_args(args: argparse.Namespace) -> tuple[str, ...]:
+    """Beside a baseline, the emulator plays only the happy path: a tap from before the
+    real-world behaviours (transient 401s, suspended accounts) stops on them, and a run
+    that failed never counts."""
+    return ("--no-closed-subaccount", *(("--happy-path",) if args.baseline else ()))
 
 
 def truth_totals(truth: dict) -> dict[str, int]:
@@ -307,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     with running_emulator(
         **size.emulator_options(),
-        extra_args=("--no-closed-subaccount",),
+        extra_args=emulator_args(args),
         log_path=WORK / "emulator.log",
     ) as emulator:
         t0 = time.perf_counter()
@@ -342,6 +389,7 @@ def main(argv: list[str] | None = None) -> int:
             "load_average": os.getloadavg(),
         },
         "size": asdict(size),
+        "baseline": args.baseline,
         "truth": totals,
         "runs": [asdict(run) for run in bench.runs],
     }

@@ -16,6 +16,7 @@ from typing import Any
 STREAMS = ("messages", "calls")
 NAMES = {
     "ceiling": "bare sequential loop (ceiling)",
+    "baseline": "tap-twilio before, at `{baseline}`",
     "tap-twilio": "**tap-twilio** (this repo)",
     "airbyte": "Airbyte source-twilio 0.16.0",
     "singer-io": "singer-io tap-twilio 0.2.2",
@@ -36,6 +37,9 @@ PIPELINE_GOAL_SECONDS = 60  # API to reconciled marts, 0 ms per request
 NOOP_GOAL_SECONDS = 5  # an incremental run with no new data, end to end
 LOADER_PEAK_MB = 500
 LOADER_GOAL_RATIO = 10.0  # rows per CPU second, against target-duckdb 0.8.0
+# "No slower than before": today's tap against the baseline's, same round. Within 5%,
+# the rounds' own spread on a shared machine.
+BASELINE_TOLERANCE = 1.05
 
 
 def command_line(argv: Iterable[str]) -> str:
@@ -109,10 +113,11 @@ def extraction_table(results: dict, latency: int) -> str:
         "| vs truth |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for name, label in NAMES.items():
+    for name, template in NAMES.items():
         runs = _runs(results, name, latency)
         if not runs:
             continue
+        label = template.format(baseline=results.get("baseline"))
         wall = _median(r["wall_seconds"] for r in runs)
         cpu = _median(r["cpu_seconds"] for r in runs)
         last = runs[-1]
@@ -210,6 +215,23 @@ def _all_succeeded(runs: list[dict]) -> str:
     return ""
 
 
+def _against_baseline(results: dict, latency: int) -> str:
+    """Today's tap against the baseline's, wall and CPU, per round then the median."""
+    theirs = {r["round"]: r for r in _runs(results, "baseline", latency)}
+    pairs = [(r, theirs[r["round"]]) for r in _runs(results, "tap-twilio", latency)
+             if r["round"] in theirs]  # fmt: skip
+    wall = _median(ours["wall_seconds"] / base["wall_seconds"] for ours, base in pairs)
+    cpu = _median(ours["cpu_seconds"] / base["cpu_seconds"] for ours, base in pairs)
+    failed = [r for pair in pairs for r in pair if r["returncode"] != 0]
+    verdict = "met" if not failed and max(wall, cpu) <= BASELINE_TOLERANCE else "NOT met"
+    why = "; a run failed" if failed else ""
+    return (
+        f"{verdict}: at {latency} ms, tap-twilio took {wall:.2f}× the wall time and "
+        f"{cpu:.2f}× the CPU of tap-twilio at `{results['baseline']}` "
+        f"(goal ≤ {BASELINE_TOLERANCE:.2f}×){why}"
+    )
+
+
 def goals(results: dict) -> list[str]:
     """Each goal of the issue, met or not, with the figure that decides it."""
     out = []
@@ -235,6 +257,9 @@ def goals(results: dict) -> list[str]:
             out.append(
                 f"{verdict}: at {latency} ms, {ratio:.2f}× faster than the bare sequential loop"
             )
+    for latency in latencies:
+        if _runs(results, "baseline", latency):
+            out.append(_against_baseline(results, latency))
     ours = _runs(results, "tap-twilio")
     if ours:
         per_record = _median(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from tap_twilio import hosts
+from tap_twilio import bulk, hosts
 from tap_twilio.client import instance_shape, list_shape
 from tap_twilio.errors import TapTwilioError
 from tap_twilio.session import Session
@@ -72,3 +72,21 @@ def run_checks(session: Session, streams: list[TwilioStream]) -> Iterator[Check]
             yield Check(f"{api} API", False, f"{url}: {exc}")
         else:
             yield Check(f"{api} API", True, f"{url} answers ({probe.name})")
+    if settings.backfill_method != "list":
+        yield _bulk_export_check(session)
+
+
+def _bulk_export_check(session: Session) -> Check:
+    """BulkExport answers these credentials (a backfill would create jobs there)."""
+    url = session.settings.base_urls[bulk.API]
+    try:
+        session.client(bulk.API).get(
+            f"{bulk.EXPORTS}/Messages", None, instance_shape(("resource_type",))
+        )
+    except TapTwilioError as exc:
+        return Check("bulkexports API", False, f"{url}: {exc}")
+    return Check(
+        "bulkexports API",
+        True,
+        f"{url} answers (backfill_method {session.settings.backfill_method})",
+    )

@@ -1,7 +1,11 @@
 """The one place that talks HTTP to Twilio: auth, timeouts, retries, paging, errors.
 
-A request is a loop over attempts. ``_attempt`` sends one GET and says what its
-response means (an ``Outcome``); ``get`` applies the retry policy to outcomes:
+A request is a loop over attempts. ``_attempt`` sends one request and says what its
+response means (an ``Outcome``); ``_call`` applies the retry policy to outcomes,
+for every kind of request: ``get`` (a JSON object of the right shape), ``post`` and
+``delete`` (BulkExport jobs), ``redirect`` (a BulkExport Day: the 307 to its file,
+not followed) and ``download`` (the file itself: from its own host, without Twilio's
+credentials, gunzipped as it arrives):
 
 - a body that is what it should be (JSON, and for a list an envelope whose
   records are a list) is returned; anything else is an invalid body, retried;
@@ -17,7 +21,11 @@ response means (an ``Outcome``); ``get`` applies the retry policy to outcomes:
   and raised (401 names the settings to fix; a stream skips a 404 per account);
 - a host that never answered (connection refused, DNS failure, connect timeout)
   fails after ``UNREACHABLE_ATTEMPTS``, within seconds, naming the host and the
-  setting; once it has answered, connection failures are transient like the rest.
+  setting; once it has answered, connection failures are transient like the rest;
+- a download whose link has expired (the file store's 403) or whose file is gone
+  (404) is raised at once (``ExportLinkExpired``, ``ExportFileMissing``): the caller
+  asks Twilio for a new link, or a new export; a file cut short, not gzip, or not
+  one JSON object per line is an invalid body, retried.
 
 Every retry and fallback is logged with its reason. A client may serve several
 threads at once (concurrent windows): each request waits for a slot of the run's
@@ -33,9 +41,10 @@ import logging
 import re
 import threading
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
@@ -50,6 +59,8 @@ from tap_twilio.errors import (
     ApiError,
     ApiUnavailableError,
     AuthenticationError,
+    ExportFileMissing,
+    ExportLinkExpired,
     NotFoundError,
 )
 from tap_twilio.retry import RetryPolicy
@@ -69,6 +80,8 @@ UNREACHABLE_ATTEMPTS = 3  # attempts on a host that has never answered, then fai
 UNREACHABLE_WAIT_SECONDS = 0.5
 _STATED_MAX_PAGE_SIZE = re.compile(r"maximum page size is (\d+)", re.IGNORECASE)
 _ACCOUNT_IN_PATH = re.compile(r"/Accounts/(AC[0-9a-fA-F]{32})(?=/)")
+GZIP_MAGIC = b"\x1f\x8b"
+DOWNLOAD_CHUNK = 1 << 16
 
 Shape = Callable[[dict], "str | None"]  # what is wrong with a 200's body, or None
 
@@ -161,19 +174,23 @@ def _unreachable(exc: Exception) -> bool:
 
 @dataclass(frozen=True)
 class Request:
-    """One GET, ready to send: the URL without query, the query, the endpoint it hits."""
+    """One request, ready to send: the URL without query, the query, the endpoint it hits."""
 
     url: str
     path: str
     query: dict[str, Any]
     endpoint: str
+    method: str = "GET"
+    form: dict[str, str] | None = None  # a POST's form body
+    redirect: bool = False  # a 3xx is the answer: its target, not followed
+    file: bool = False  # a download from the file store: no credentials, streamed
 
 
 @dataclass(frozen=True)
 class Outcome:
     """What one attempt's response means: a body, a reason to retry, or an error."""
 
-    body: dict | None = None
+    body: Any = None  # a JSON object; a redirect's target; a downloaded file's bytes
     retry: str | None = None  # the reason, for the run's summary: "429", "timeout", ...
     failure: str = ""  # what went wrong, for the log and the final error
     retry_after: float | None = None
@@ -216,12 +233,14 @@ class TwilioClient:
         self.session.auth = (username, password)
         self.session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
         self.server_date: dt.date | None = None
+        self.server_time: dt.datetime | None = None  # the latest Date header, whole
         self.answered = False  # the host has answered at least once
         # What this run went through, for the summary line and for tests.
         self.requests_made = 0
         self.retries: Counter[str] = Counter()  # reason -> retries
         self.page_sizes: dict[str, int] = {}  # endpoint -> largest page size that works
         self._stats = threading.Lock()  # the counters above, across threads
+        self._file_session: requests.Session | None = None
 
     def url(self, path_or_url: str) -> str:
         """Absolute URL for a path (``/2010-04-01/...``) or a URL Twilio gave us.
@@ -246,7 +265,40 @@ class TwilioClient:
         self, path_or_url: str, params: dict[str, Any] | None = None, shape: Shape | None = None
     ) -> dict:
         """GET a JSON object, retrying per the policy until it has the ``shape`` asked for."""
-        request = self._request(path_or_url, params)
+        return self._call(self._request(path_or_url, params), shape)
+
+    def post(self, path: str, form: dict[str, str], shape: Shape | None = None) -> dict:
+        """POST a form; the JSON object created. Retried like a GET: a job created twice
+        after a lost answer is found again by its name (see ``bulk``)."""
+        request = self._request(path, None)
+        return self._call(replace(request, method="POST", form=form), shape)
+
+    def delete(self, path: str) -> None:
+        """DELETE a resource (a BulkExport job); one already gone (404) is fine."""
+        request = self._request(path, None)
+        with contextlib.suppress(NotFoundError):
+            self._call(replace(request, method="DELETE"), None)
+
+    def redirect(self, path: str) -> str:
+        """The URL a 3xx answer points to (a BulkExport Day's file), not followed:
+        following it would send Twilio's credentials to the file store."""
+        request = self._request(path, None)
+        return self._call(replace(request, redirect=True), None)
+
+    def download(self, url: str) -> bytes:
+        """A BulkExport file, gunzipped as it arrives: one JSON object per line.
+
+        The URL is used as is (a presigned link to another host), without Twilio's
+        credentials. A file cut short or not of that shape is retried like a
+        broken body; ``ExportLinkExpired`` and ``ExportFileMissing`` are raised at once.
+        """
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        base = f"{parts.scheme}://{parts.netloc}{parts.path}"
+        return self._call(Request(base, parts.path, query, "download", file=True), None)
+
+    def _call(self, request: Request, shape: Shape | None) -> Any:
+        """Attempts of ``request`` until one gives a body, per the retry policy."""
         policy = self.retry
         waited = 0.0
         server_errors = 0  # 500s in a row at the current page size
@@ -284,7 +336,7 @@ class TwilioClient:
                 break
             if waited + wait > policy.max_wait_seconds:
                 raise ApiUnavailableError(
-                    f"gave up on GET {request.path} after {attempt} attempts: waiting "
+                    f"gave up on {request.method} {request.path} after {attempt} attempts: waiting "
                     f"{wait:.0f}s more would pass max_wait_seconds={policy.max_wait_seconds:g}; "
                     f"last error: {last.failure}"
                 )
@@ -294,7 +346,7 @@ class TwilioClient:
         if last.error is not None and last.status in (401, 404):
             raise last.error
         raise ApiUnavailableError(
-            f"gave up on GET {request.path} after {policy.max_attempts} attempts "
+            f"gave up on {request.method} {request.path} after {policy.max_attempts} attempts "
             f"(max_attempts); last error: {last.failure}"
         )
 
@@ -337,7 +389,9 @@ class TwilioClient:
             with self.limit.slot() as generation:
                 with self._stats:
                     self.requests_made += 1
-                response = self.session.get(request.url, params=request.query, timeout=self.timeout)
+                response = self._send(request)
+                if request.file and response.status_code == 200:
+                    return self._file(response)  # read as it arrives
                 content = response.content  # a reset mid-body raises here
         except TRANSIENT_ERRORS as exc:
             failure = f"{type(exc).__name__}: {exc}".split("\n")[0][:200]
@@ -345,9 +399,15 @@ class TwilioClient:
                 return Outcome(retry="unreachable", failure=failure)
             reason = "timeout" if isinstance(exc, requests.Timeout) else "connection"
             return Outcome(retry=reason, failure=failure)
+        if request.file:
+            return self._file_error(response)
         self.answered = True
         self._note_server_date(response)
         status = response.status_code
+        if request.redirect and 300 <= status < 400:
+            return self._redirected(response)
+        if status == 204 or (request.method == "DELETE" and status < 300):
+            return Outcome(body={})
         if status < 400:
             return self._success(status, content, shape)
         code, message = _error_fields(response)
@@ -372,6 +432,90 @@ class TwilioClient:
             retry=str(status), failure=failure, status=status, retry_after=_retry_after(response)
         )
 
+    def _send(self, request: Request) -> requests.Response:
+        if request.file:
+            return self._files().get(
+                request.url, params=request.query, timeout=self.timeout, stream=True
+            )
+        return self.session.request(
+            request.method,
+            request.url,
+            params=request.query,
+            data=request.form,
+            timeout=self.timeout,
+            allow_redirects=not request.redirect,
+        )
+
+    def _files(self) -> requests.Session:
+        """A session for the file store: the same timeouts and pool, no credentials."""
+        with self._stats:
+            if self._file_session is None:
+                session = requests.Session()
+                adapter = HTTPAdapter(pool_maxsize=max(10, self.limit.maximum))
+                session.mount("http://", adapter)
+                session.mount("https://", adapter)
+                session.headers.update({"User-Agent": self.session.headers["User-Agent"]})
+                self._file_session = session
+            return self._file_session
+
+    def _redirected(self, response: requests.Response) -> Outcome:
+        """A 3xx's target: ``Location``, or the body's ``redirect_to`` (BulkExport's Day)."""
+        target = response.headers.get("Location")
+        if not target:
+            with contextlib.suppress(orjson.JSONDecodeError, TypeError, AttributeError):
+                target = orjson.loads(response.content).get("redirect_to")
+        if not isinstance(target, str) or not target.startswith(("http://", "https://")):
+            return Outcome(
+                retry="invalid body",
+                failure=f"HTTP {response.status_code} without an http(s) URL to follow",
+            )
+        self.limit.succeeded()
+        return Outcome(body=target)
+
+    def _file(self, response: requests.Response) -> Outcome:
+        """A file's bytes, gunzipped as they arrive; an invalid body if cut short or not
+        JSON lines. (A store that sent it ``Content-Encoding: gzip`` has it decoded by
+        requests already: then it arrives as plain JSON lines.)"""
+        chunks: list[bytes] = []
+        inflate: Any = None
+        try:
+            for chunk in response.iter_content(DOWNLOAD_CHUNK):
+                if inflate is None:
+                    compressed = chunk[:2] == GZIP_MAGIC
+                    inflate = zlib.decompressobj(zlib.MAX_WBITS | 16) if compressed else False
+                chunks.append(inflate.decompress(chunk) if inflate else chunk)
+        except zlib.error as exc:
+            return Outcome(retry="invalid body", failure=f"a file that is not valid gzip ({exc})")
+        finally:
+            response.close()
+        if inflate and not inflate.eof:
+            return Outcome(retry="invalid body", failure="a file cut short (gzip ended early)")
+        data = b"".join(chunks)
+        if data and not (data.startswith(b"{") and data.rstrip().endswith(b"}")):
+            return Outcome(
+                retry="invalid body", failure="a file that is not one JSON object per line"
+            )
+        self.limit.succeeded()
+        return Outcome(body=data)
+
+    def _file_error(self, response: requests.Response) -> Outcome:
+        """The file store's answer other than 200: S3's XML errors, not Twilio's JSON."""
+        status = response.status_code
+        text = response.text[:300]
+        failure = f"HTTP {status} from the file store: {text}"
+        if status == 403:
+            return Outcome(failure=failure, status=status, error=ExportLinkExpired(failure))
+        if status == 404:
+            return Outcome(failure=failure, status=status, error=ExportFileMissing(failure))
+        if status in RETRYABLE_STATUS:
+            return Outcome(
+                retry=str(status),
+                failure=failure,
+                status=status,
+                retry_after=_retry_after(response),
+            )
+        return Outcome(failure=failure, status=status, error=ApiUnavailableError(failure))
+
     def _success(self, status: int, content: bytes, shape: Shape | None) -> Outcome:
         try:
             body = orjson.loads(content)
@@ -394,7 +538,8 @@ class TwilioClient:
         with self._stats:
             self.retries[outcome.retry or "?"] += 1
         self.logger.warning(
-            "Retrying GET %s in %.1fs (attempt %d of %d): %s",
+            "Retrying %s %s in %.1fs (attempt %d of %d): %s",
+            request.method,
             request.path,
             wait,
             attempt + 1,
@@ -426,22 +571,24 @@ class TwilioClient:
         status = response.status_code
         path = urlsplit(response.url).path
         where = f"HTTP {status}" + (f", code {code}" if code else "")
+        method = response.request.method if response.request is not None else "GET"
         if status == 401:
             return AuthenticationError(
-                f"Twilio rejected the credentials ({where} {message}) on GET {path}: "
+                f"Twilio rejected the credentials ({where} {message}) on {method} {path}: "
                 f"check {self.credential_hint}"
             )
         if status == 404:
             return NotFoundError(f"{path} not found ({where})", status=status, code=code)
-        return ApiError(f"GET {path} failed ({where}): {message}", status=status, code=code)
+        return ApiError(f"{method} {path} failed ({where}): {message}", status=status, code=code)
 
     def _note_server_date(self, response: requests.Response) -> None:
         """Remember the server's day, so windows reach it even if our clock lags."""
         value = response.headers.get("Date")
         if value:
             with contextlib.suppress(TypeError, ValueError):
-                parsed = email.utils.parsedate_to_datetime(value)
-                self.server_date = parsed.astimezone(dt.timezone.utc).date()
+                parsed = email.utils.parsedate_to_datetime(value).astimezone(dt.timezone.utc)
+                self.server_time = parsed
+                self.server_date = parsed.date()
 
 
 def summary(clients: list[TwilioClient], skipped: list[str]) -> str:

@@ -48,3 +48,11 @@ class NotFoundError(ApiError):
 
 class ApiUnavailableError(TapTwilioError):
     """Retries were exhausted on 429s, 5xx, resets, timeouts or invalid bodies."""
+
+
+class ExportLinkExpired(TapTwilioError):
+    """A BulkExport file's link was refused by its store (403): ask Twilio for a new one."""
+
+
+class ExportFileMissing(TapTwilioError):
+    """A BulkExport file is no longer in its store (404): it was removed (after 7 days)."""

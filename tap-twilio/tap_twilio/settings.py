@@ -23,9 +23,11 @@ from tap_twilio import hosts
 from tap_twilio.errors import ConfigError
 from tap_twilio.privacy import MODES, Privacy
 from tap_twilio.retry import RetryPolicy
-from tap_twilio.streams import PRODUCTS
+from tap_twilio.streams import EXPORT_API, PRODUCTS
 
 DEFAULT_HISTORY_DAYS = 400  # what Twilio keeps of messages when start_date is unset
+BACKFILL_METHODS = ("list", "bulk_export", "auto")
+EXPORT_REGION = "us1"  # "The Bulk Export API supports only the default US1 region"
 ACCOUNT_SID_PATTERN = "^AC[0-9a-fA-F]{32}$"
 PRIVACY_HELP = (
     "keep (default), drop (null) or hash (HMAC-SHA256 under hash_key, so joins still work)"
@@ -97,6 +99,19 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
             "price and usage updates (Twilio has no updated-since filter)."
         ),
     ),
+    th.Property(
+        "undated_sweep_days",
+        th.IntegerType(minimum=0),
+        default=0,
+        title="Undated Sweep Days",
+        description=(
+            "How often to read the whole unfiltered Messages and Calls lists for records "
+            "with no date yet (scheduled, queued, canceled), while Twilio has not shown "
+            "where it lists them: 0 every run; N at most once every N of Twilio's UTC days. "
+            "Between sweeps, records already seen undated are followed by SID, and a new "
+            "undated one waits for the next sweep."
+        ),
+    ),
     _account_sids(
         "Read only these accounts (the main account and subaccount SIDs). Default: all.",
         "Account SIDs",
@@ -161,6 +176,20 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         description=(
             "Base URL per product API (" + ", ".join(PRODUCTS) + "), used as is. "
             "Default: https://<product>.twilio.com, or its region and edge host."
+        ),
+    ),
+    th.Property(
+        "backfill_method",
+        th.StringType(allowed_values=list(BACKFILL_METHODS)),
+        default="list",
+        title="Backfill Method",
+        description=(
+            "How messages and calls more than two days old are read when there are many "
+            "days to catch up (a first run, a long pause): list (default: the list API, page "
+            "by page), bulk_export (Twilio's BulkExport files, one per day, from export jobs; "
+            "US1 only; days Twilio will not export are read through the list API) or auto "
+            "(BulkExport for an account's stream when its days are busy and its jobs finish "
+            "within minutes, else the list API). Recent days always come from the list API."
         ),
     ),
     th.Property(
@@ -289,6 +318,7 @@ class Settings:
     start_date: dt.date
     end_date: dt.date | None
     lookback_days: int
+    undated_sweep_days: int  # 0: the whole-list sweep every run
     account_sids: frozenset[str]  # empty: every account
     exclude_account_sids: frozenset[str]
     base_urls: Mapping[str, str]  # per API: "api" (2010) and each product
@@ -300,6 +330,7 @@ class Settings:
     retry: RetryPolicy
     user_agent: str | None
     privacy: Privacy
+    backfill_method: str = "list"  # list | bulk_export | auto (list where BulkExport is not)
 
     @classmethod
     def from_config(
@@ -319,6 +350,7 @@ class Settings:
             start_date=start,
             end_date=end,
             lookback_days=config["lookback_days"],
+            undated_sweep_days=config["undated_sweep_days"],
             account_sids=frozenset(config.get("account_sids") or ()),
             exclude_account_sids=frozenset(config.get("exclude_account_sids") or ()),
             base_urls=hosts.base_urls(config, PRODUCTS),
@@ -340,6 +372,7 @@ class Settings:
                 phones=config["privacy_phone_numbers"],
                 key=config.get("hash_key"),
             ),
+            backfill_method=_backfill_method(config),
         )
 
     def reads_account(self, account_sid: str) -> bool:
@@ -347,6 +380,24 @@ class Settings:
         if account_sid in self.exclude_account_sids:
             return False
         return not self.account_sids or account_sid in self.account_sids
+
+
+def _backfill_method(config: Mapping[str, Any]) -> str:
+    """``backfill_method``, as it can be: BulkExport is served in US1 only, so ``auto``
+    reads the list API elsewhere and ``bulk_export`` is a configuration error."""
+    method = config.get("backfill_method") or "list"
+    explicit = (config.get("product_base_urls") or {}).get(EXPORT_API) or config.get(
+        "products_base_url"
+    )
+    region = config.get("region") or EXPORT_REGION
+    if method == "list" or explicit or region == EXPORT_REGION:
+        return method
+    if method == "auto":
+        return "list"
+    raise ConfigError(
+        f"backfill_method bulk_export: Twilio's BulkExport API is served in US1 only, not in "
+        f"region {region}; use list or auto"
+    )
 
 
 def _date(config: Mapping[str, Any], setting: str) -> dt.date | None:

@@ -16,14 +16,16 @@ Each run, per account, before the day windows:
    its lists (an undated record followed by a dated one, in any sweep): then they
    stop at the first dated record created before the previous sweep's newest
    record (less ``MARGIN``). Until then, and forever on a server that puts them
-   last, every sweep reads the whole list.
+   last, every sweep reads the whole list: every run, or (``undated_sweep_days``
+   N) once every N of Twilio's UTC days, a new undated record then waiting for it.
 2. **Re-read by SID** each record a previous run saw undated and still pending
    (scheduled, queued...) that this sweep did not see, until it is dated or
    final: a scheduled message canceled long after it was created keeps no date
    and may sit anywhere in the list. A 404 means it was deleted: it is dropped.
 
-State, per account: the pending SIDs, the floor of the next sweep, and whether
-the server is known not to put undated records last. Cost in requests: the
+State, per account: the pending SIDs, the floor of the next sweep, whether
+the server is known not to put undated records last, and the day of the last
+whole-list sweep. Cost in requests: the
 sweep reads records/page_size pages (the whole list until the order is known,
 then about the records created since the last run), plus one request per
 pending record the sweep did not see.
@@ -81,8 +83,13 @@ class Undated:
         floor = memo.get("floor")
         early_stop = bool(memo.get("not_last")) or bool(stream.session.learned.get(ORDER_SEEN))
         sweep = _Sweep(floor if early_stop else None)
-        for record in self._sweep(stream, context, sweep):
-            yield record
+        today = stream.session.today()
+        swept_on = memo.get("swept_on")
+        if early_stop or _sweep_due(swept_on, today, stream.settings.undated_sweep_days):
+            for record in self._sweep(stream, context, sweep):
+                yield record
+            if not early_stop:
+                swept_on = today.isoformat()
         pending = {
             sid
             for sid in memo.get("pending", ())
@@ -98,6 +105,7 @@ class Undated:
             "pending": sorted(sweep.pending),
             "floor": sweep.next_floor(floor),
             "not_last": bool(memo.get("not_last")) or sweep.not_last,
+            "swept_on": swept_on,
         }
 
     def _sweep(
@@ -139,6 +147,13 @@ class Undated:
             record.get(stream.replication_key) is None
             and record.get("status") in self.pending_statuses
         )
+
+
+def _sweep_due(swept_on: str | None, today: dt.date, every_days: int) -> bool:
+    """Whether a whole-list sweep is due: every run (0), or once per ``every_days``."""
+    if every_days == 0 or swept_on is None:
+        return True
+    return today >= dt.date.fromisoformat(swept_on) + dt.timedelta(days=every_days)
 
 
 class _Sweep:

@@ -177,6 +177,14 @@ def test_the_connection_test_says_what_it_checked(tmp_path: Path) -> None:
     assert "ERROR" not in result.stderr
 
 
+def test_the_connection_test_checks_bulkexport_when_a_backfill_may_use_it(
+    tmp_path: Path,
+) -> None:
+    result = cli("--config", write_config(tmp_path, backfill_method="auto"), "--test")
+    assert result.returncode == 0, result.stderr
+    assert "tap-twilio --test: ok: bulkexports API: " in result.stderr
+
+
 def test_a_failed_connection_test_fails_in_one_line(tmp_path: Path) -> None:
     result = cli("--config", write_config(tmp_path, auth_token="wrong-token"), "--test")
     assert result.returncode == 1

@@ -10,7 +10,7 @@ import pytest
 from tap_twilio.client import TwilioClient
 from tap_twilio.errors import ConfigError
 from tap_twilio.settings import CONFIG_SCHEMA
-from tap_twilio.streams import PRODUCTS, STREAM_TYPES
+from tap_twilio.streams import EXPORT_API, PRODUCTS, STREAM_TYPES
 from tap_twilio.tap import TapTwilio
 from tests.emulated import tap_config
 
@@ -117,8 +117,10 @@ def test_next_page_links_are_rebased_onto_the_configured_base() -> None:
 
 
 def test_every_product_host_serves_a_stream() -> None:
-    """The products are those the streams read: each has a host and a base URL setting."""
-    assert {stream.api for stream in STREAM_TYPES} == {"api", *PRODUCTS}
+    """The products are those the streams read, and BulkExport's for the streams it
+    backfills: each has a host and a base URL setting."""
+    exported = {EXPORT_API for stream in STREAM_TYPES if getattr(stream, "bulk_export", None)}
+    assert {stream.api for stream in STREAM_TYPES} | exported == {"api", *PRODUCTS}
     assert set(TapTwilio(config=tap_config()).settings.base_urls) == {"api", *PRODUCTS}
     per_product = CONFIG_SCHEMA["properties"]["product_base_urls"]["properties"]
     assert tuple(per_product) == PRODUCTS

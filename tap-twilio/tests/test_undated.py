@@ -9,6 +9,7 @@ account and status, scheduled and canceled included.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
@@ -127,3 +128,57 @@ def test_sweeps_stop_early_once_the_order_allows(emulator: testing.ServedEmulato
         assert whole_list > 1  # every page of the list, each run
     else:
         assert whole_list == 1  # the first page holds everything created since
+
+
+def test_a_pending_message_deleted_since_is_dropped(emulator: testing.ServedEmulator) -> None:
+    """Re-read by SID, a pending message Twilio deleted answers 404: it leaves the state,
+    the run goes on, and nothing is written for it."""
+    config = served_config(emulator, start_date="2026-11-01")
+    first = run_tap(config, streams={"messages"})
+    state = copy.deepcopy(first.final_state)
+    gone = "SM" + "0" * 32  # never existed: Twilio answers 404, as for a deleted one
+    partition = state["bookmarks"]["messages"]["partitions"][0]
+    partition.setdefault(STATE_KEY, {}).setdefault("pending", []).append(gone)
+    again = run_tap(config, state=state, streams={"messages"})
+    assert gone not in {r["sid"] for r in again.records["messages"]}
+    for partition in again.final_state["bookmarks"]["messages"]["partitions"]:
+        assert gone not in partition.get(STATE_KEY, {}).get("pending", ())
+
+
+def test_a_sweep_period_reads_the_whole_list_once_a_day_and_loses_nothing() -> None:
+    """undated_sweep_days=1 on a server that lists undated messages last: the second run
+    of the day sweeps nothing, the first run of the next day sweeps again, and by then
+    every message is in the output with its latest status."""
+    config = EmulatorConfig(
+        seed=31,
+        days=10,
+        messages_per_day=120,
+        calls_per_day=5,
+        customers=100,
+        now=int(NOW.timestamp()),
+        auth_token="undated-token-0123456789abcdef",
+        undated_order="nulls-last",
+    )
+    with testing.serve(config) as served:
+        tap_config = served_config(served, start_date="2026-11-10", undated_sweep_days=1)
+        warehouse = Warehouse()
+        first, _ = run_tap_logged(tap_config, streams={"messages"})
+        warehouse.load(first)
+        sweeps = []
+        state = first.final_state
+        for step in (3600, 86_400):
+            served.emulator.clock.advance(step)
+            result, requests_made = run_tap_logged(tap_config, state=state, streams={"messages"})
+            warehouse.load(result)
+            state = result.final_state
+            sweeps.append(
+                sum(
+                    1
+                    for path, query in requests_made
+                    if path.endswith("/Messages.json") and "DateSent>" not in query
+                )
+            )
+        expected, deleted = expected_by_status(served)
+    assert sweeps[0] == 0  # an hour later, the same UTC day: no sweep
+    assert sweeps[1] >= 3  # the next day: the whole list of each account
+    assert warehouse.by_status(deleted) == expected

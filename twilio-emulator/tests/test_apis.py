@@ -42,4 +42,4 @@ def test_the_2010_prefix_is_written_in_one_module_only() -> None:
 
 def test_one_mount_per_api() -> None:
     prefixes = sorted(m.path for m in resources.mounts() if isinstance(m, Mount))
-    assert prefixes == sorted([apis.API_2010, *apis.PREFIXES.values()])
+    assert prefixes == sorted([apis.API_2010, *apis.PREFIXES.values(), apis.FILES])

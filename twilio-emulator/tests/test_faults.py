@@ -11,7 +11,7 @@ import pytest
 
 from tests.support import STEADY_EDGE
 from twilio_emulator import testing
-from twilio_emulator.apis import PREFIXES
+from twilio_emulator.apis import FILES, PREFIXES
 from twilio_emulator.cli import _fault_plan, _parser
 from twilio_emulator.emulator import EmulatorConfig
 from twilio_emulator.faults import ENVELOPE_KEYS, KINDS, LIST_SHAPES, FaultPlan
@@ -75,7 +75,7 @@ def test_default_plan_injects_nothing_but_retention(served: testing.ServedEmulat
     assert body["plan"] == FaultPlan().to_dict()
     assert body["plan"]["retention_days"] == 400
     # Every API the emulator serves (apis.py), never its admin endpoints.
-    assert body["applies_to"] == ["/2010-04-01", *PREFIXES.values()]
+    assert body["applies_to"] == ["/2010-04-01", *PREFIXES.values(), FILES]
     assert "/monitor" in body["applies_to"]
     assert body["requests"] == 0
     assert body["injected"] == {}

@@ -8,7 +8,7 @@ derive from the streams' ``api``.
 
 from types import ModuleType
 
-from tap_twilio import hosts
+from tap_twilio import bulk, hosts
 from tap_twilio.streams import (
     conversations,
     insights,
@@ -100,7 +100,15 @@ STREAM_TYPES: tuple[type[TwilioStream], ...] = (
     *(stream for module in PRODUCT_MODULES for stream in module.STREAMS),
 )
 
-# The product APIs the streams read, by host name (monitor, ..., pricing), in that order.
+# BulkExport's host, for the streams Twilio exports (messages, calls: see ``bulk``).
+EXPORT_API = bulk.API
+# The product APIs the tap reads, by host name: the streams' (monitor, ..., pricing),
+# then BulkExport's if a stream backfills from it, in that order.
 PRODUCTS: tuple[str, ...] = tuple(
-    dict.fromkeys(stream.api for stream in STREAM_TYPES if stream.api != hosts.API)
+    dict.fromkeys(
+        [
+            *(stream.api for stream in STREAM_TYPES if stream.api != hosts.API),
+            *(EXPORT_API for stream in STREAM_TYPES if getattr(stream, "bulk_export", None)),
+        ]
+    )
 )

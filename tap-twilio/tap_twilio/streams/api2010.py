@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from tap_twilio import windows
+from tap_twilio.bulk import Export
 from tap_twilio.privacy import Fields
 from tap_twilio.statuses import FINAL_CALL_STATUSES, PENDING_CALL_STATUSES, PENDING_MESSAGE_STATUSES
 from tap_twilio.streams.base import (
@@ -48,6 +49,15 @@ class MessagesStream(WindowStream):
     window = windows.DateFilter.days("DateSent")
     retention_days = 400
     undated = Undated(PENDING_MESSAGE_STATUSES, f"{ACCOUNT}/Messages/{{sid}}.json")
+    # Twilio's Day resource: the files have no price_unit, api_version, error_message
+    # (error_code they have), uri or subresource_uris.
+    bulk_export = Export(
+        "Messages",
+        f"{ACCOUNT}/Messages/{{sid}}.json",
+        per_account=("price_unit", "api_version"),
+        per_code=(("error_message", "error_code"),),
+        links=("uri", "subresource_uris"),
+    )
     spec = ("twilio_api_v2010", "api.v2010.account.message")
     private_fields = Fields(bodies=("body",), phones=("from", "to"))
 
@@ -78,6 +88,10 @@ class CallsStream(WindowStream):
     replication_key = "start_time"
     window = windows.DateFilter.days("StartTime")
     undated = Undated(PENDING_CALL_STATUSES, f"{ACCOUNT}/Calls/{{sid}}.json")
+    # Twilio's Day resource: the files have no uri or subresource_uris.
+    bulk_export = Export(
+        "Calls", f"{ACCOUNT}/Calls/{{sid}}.json", links=("uri", "subresource_uris")
+    )
     spec = ("twilio_api_v2010", "api.v2010.account.call")
     private_fields = Fields(
         phones=("from", "to", "forwarded_from"), phone_displays=("from_formatted", "to_formatted")

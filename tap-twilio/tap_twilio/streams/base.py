@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from importlib import resources
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from tap_twilio import hosts, windows
+from tap_twilio import bulk, hosts, windows
 from tap_twilio.client import instance_shape
 from tap_twilio.errors import ApiError, AuthenticationError, TwilioCode
 from tap_twilio.privacy import Fields
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
 
+    from tap_twilio.bulk import Export
     from tap_twilio.client import TwilioClient
     from tap_twilio.session import Session
     from tap_twilio.undated import Undated
@@ -146,6 +147,9 @@ class TwilioStream(StreamShortcuts):
         counted = 0
         try:
             for record in records:
+                if isinstance(record, bulk.Checkpoint):  # every record before it is written
+                    record.reached()
+                    continue
                 counted += 1
                 yield record
         finally:
@@ -229,13 +233,21 @@ class TwilioStream(StreamShortcuts):
         The SDK syncs a record's children right after the record; fetching them
         one after another pays Twilio's latency per parent. Records are held
         back (at most ``PARENTS_BUFFERED``) while the child lists of the next
-        ones are fetched, up to ``CHILDREN_AHEAD`` per request slot.
+        ones are fetched, up to ``CHILDREN_AHEAD`` per request slot. A
+        ``bulk.Checkpoint`` (a backfill's day done) releases every record held back,
+        so a killed run loses at most a day of progress.
         """
         children = self._prefetched_children()
         ahead = CHILDREN_AHEAD * self.settings.max_concurrency
         buffered: deque[tuple[dict, int]] = deque()
         in_flight = 0
         for record in records:
+            if isinstance(record, bulk.Checkpoint):  # a day done: its state goes out now
+                while buffered:
+                    yield buffered.popleft()[0]
+                in_flight = 0
+                yield record
+                continue
             child_context = self.get_child_context(record, context)
             fetched = 0
             if child_context is not None:
@@ -266,7 +278,12 @@ class AccountsStream(TwilioStream):
         token = record.get("auth_token")
         if token:
             self.session.remember_token(record["sid"], token)
-        return super().prepare(record)
+        prepared = super().prepare(record)
+        created = prepared.get("date_created")
+        if isinstance(created, str) and prepared.get("sid"):  # no record before it (bulk)
+            created_days = self.session.learned.setdefault(bulk.ACCOUNT_CREATED, {})
+            created_days[prepared["sid"]] = created[:10]
+        return prepared
 
     def records(self, context: Context | None) -> Iterable[dict]:
         """Every account the settings let the tap read (``account_sids``, ``exclude_...``)."""
@@ -342,15 +359,35 @@ class WindowStream(PerAccountStream):
     retention_days: ClassVar[int | None] = None  # days of history Twilio keeps, if limited
     # Records whose filter date is still empty (scheduled and queued messages).
     undated: ClassVar[Undated | None] = None
+    # How Twilio's BulkExport files hold this stream, if it exports it (see ``bulk``).
+    bulk_export: ClassVar[Export | None] = None
 
     def records(self, context: Context | None) -> Iterable[dict]:
-        """Undated records first (see ``undated``), then each span, oldest first."""
+        """Undated records first (see ``undated``), then each span, oldest first: the
+        days of a backfill from BulkExport files where ``backfill_method`` says so
+        (``bulk``), the rest through the list API."""
         path = self.url_path(context)
         today = self.session.today()
         if self.undated is not None:
             yield from self.undated.records(self, context)
         day = self.first_day(context, today)
-        last = self.session.last_day()
+        backfill = bulk.plan(self, context, day)
+        if backfill is not None:
+            for first, last, source in backfill.segments():
+                if source == bulk.FILES:
+                    yield from backfill.read_files(first, last)
+                elif source == bulk.LIST:
+                    yield from self.read_list(first, last, path, context)
+                    yield bulk.Checkpoint(backfill, last)
+            day = max(day, backfill.list_from)
+        yield from self.read_list(day, self.session.last_day(), path, context)
+        if backfill is not None:
+            backfill.finish()
+
+    def read_list(
+        self, day: dt.date, last: dt.date, path: str, context: Context | None
+    ) -> Iterator[dict]:
+        """Days ``day`` to ``last`` through the list API, in spans, oldest first."""
         while True:
             try:
                 yield from self._spans_from(day, last, path, context)

@@ -25,5 +25,9 @@ PREFIXES = {
         "insights",
         "taskrouter",
         "pricing",
+        "bulkexports",
     )
 }
+# Where BulkExport's day files are downloaded from: on Twilio, presigned links to its
+# file store (S3); here a path of this port, outside every API (no Twilio auth).
+FILES = "/bulkexport-files"

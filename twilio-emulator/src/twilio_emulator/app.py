@@ -25,6 +25,7 @@ from .errors import TwilioError, bad_request, error_response, not_found
 from .faults import FaultInjector, FaultPlan, Faults
 from .faults import admin as faults_admin
 from .http import credential_account, emulator, json_response
+from .resources.exportfiles import FileStore
 from .store import Clock
 from .timefmt import iso_z
 from .truth import compute_truth
@@ -152,12 +153,12 @@ async def webhooks(request: Request) -> Response:
     """Webhook delivery counters and their truth (``?wait=30`` waits until all are sent)."""
     emu = emulator(request)
     wait = request.query_params.get("wait")
-    if wait and emu.webhooks is not None:
+    if wait:
         try:
             seconds = min(float(wait), 600.0)
         except ValueError:
             raise bad_request(20001, "wait must be a number of seconds") from None
-        await run_in_threadpool(emu.webhooks.wait_idle, seconds)
+        await run_in_threadpool(emu.wait_webhooks, seconds)
     return json_response(await run_in_threadpool(emu.webhook_report))
 
 
@@ -208,6 +209,7 @@ def create_app(emu: Emulator, faults: FaultPlan | None = None) -> Starlette:
     app.state.faults = Faults(faults)
     app.state.served = Counter()
     app.state.edge = Edge(emu.config.edge)
+    app.state.files = FileStore()
     # The last added is the outermost: injected faults still carry Twilio's headers, and
     # the edge's own habits sit under the fault plan, next to the resources.
     app.add_middleware(EdgeBehaviour, edge=app.state.edge)

@@ -14,6 +14,7 @@ from typing import Any
 
 UNDATED_ORDERS = ("nulls-last", "nulls-first", "date-created")
 ALERTS_CAP_MODES = ("stop", "error")
+EXPORT_DAY_BY = ("created", "sent")  # what puts a record in a BulkExport day file
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,31 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
         "Twilio does not say how the cap shows: both are played",
         off="stop",
         choices=ALERTS_CAP_MODES,
+    ),
+    Behaviour(
+        "bulk_export_day",
+        "which records a BulkExport day file holds: created (those created that day, "
+        "whatever their state) or sent (messages by date_sent, calls by start_time: those "
+        "not sent when the day was exported are in no file)",
+        "Twilio's Day resource: 'the resources in the file, for a UTC day', by which date "
+        "it does not say: both are played",
+        off="created",
+        choices=EXPORT_DAY_BY,
+    ),
+    Behaviour(
+        "bulk_export_job_seconds",
+        "seconds of the clock a BulkExport job takes per day it exports (Submitted, "
+        "Running, then Completed, day by day); 0: at once",
+        "Twilio's Job resource docs: Submitted, Running, Completed; 'Typically, executions "
+        "should take less than one day'",
+        off=0.0,
+    ),
+    Behaviour(
+        "bulk_export_days_per_day",
+        "days of BulkExport jobs a parent account and its subaccounts may request per UTC "
+        "day; past it, creating a job answers 400",
+        "Twilio's BulkExport overview: 'up to a total of 366 days within a UTC calendar day'",
+        off=None,
     ),
 )
 

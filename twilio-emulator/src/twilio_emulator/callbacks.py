@@ -20,13 +20,14 @@ import json
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from .activity import Call, Message, error_message
 from .apis import API_VERSION
+from .bulkexport import COMPLETED, EMPTY, FAILED, DayFile, Job
 from .lifecycle import MAX_LAG_DAYS
 from .store import Store
-from .timefmt import DAY, rfc2822
+from .timefmt import DAY, day_iso, rfc2822
 from .world import Account
 
 USER_AGENT = "TwilioProxy/1.1"
@@ -59,11 +60,12 @@ class CallbackUrls:
 class Delivery:
     """One signed HTTP POST, sent as many times as it takes, always identical."""
 
-    kind: str  # message_status | call_status | incoming_message | event_stream
+    kind: str  # message_status | call_status | incoming_message | event_stream | bulk_export
     url: str
     body: bytes
     headers: Mapping[str, str]
     events: int  # status changes it carries (a batch carries several)
+    method: str = "POST"  # a BulkExport webhook may ask for GET (its WebhookMethod)
 
 
 def signature(secret: str, url: str, params: Mapping[str, str] | None = None) -> str:
@@ -366,3 +368,48 @@ def truth(store: Store, t0: int, t1: int) -> dict:
             "delivery_latency": {"messages": latency_messages, "seconds": latency_seconds},
         }
     return out
+
+
+def export_job_params(job: Job, empty: set[int]) -> dict[str, str]:
+    """What a finished export job's webhook carries. Twilio documents that it calls the
+    webhook "on completion of the job", not the body: the job's own fields, and its
+    outcome (``Completed`` unless a day failed; ``CompletedEmptyRecords`` if all empty)."""
+    status = FAILED if job.failed else EMPTY if all(day in empty for day in job.days) else COMPLETED
+    return {
+        "AccountSid": job.account_sid,
+        "EndDay": day_iso(job.end_day),
+        "FriendlyName": job.friendly_name,
+        "JobSid": job.sid,
+        "ResourceType": job.resource_type,
+        "StartDay": day_iso(job.start_day),
+        "Status": status,
+    }
+
+
+def daily_export_params(file: DayFile) -> dict[str, str]:
+    """The daily export's webhook, "called when the day's file is available"."""
+    return {
+        "AccountSid": file.account_sid,
+        "Day": day_iso(file.day),
+        "FriendlyName": file.friendly_name,
+        "ResourceType": file.resource_type,
+    }
+
+
+def export_delivery(
+    url: str, method: str, secret: str, params: dict[str, str], seed: int
+) -> Delivery:
+    """A BulkExport webhook, signed as Twilio signs its webhooks: a POST's form is
+    signed with the URL; a GET carries the parameters in its query, signed as the URL."""
+    token = _token(seed, "bulk_export", url, *sorted(params.items()))
+    if method == "GET":
+        query = urlencode(sorted(params.items()))
+        full = url + ("&" if urlsplit(url).query else "?") + query
+        headers = {
+            "User-Agent": USER_AGENT,
+            "X-Twilio-Signature": signature(secret, full),
+            "I-Twilio-Idempotency-Token": token,
+        }
+        return Delivery("bulk_export", full, b"", headers, 1, method="GET")
+    body, headers = _form(url, secret, params, token)
+    return Delivery("bulk_export", url, body, headers, 1)

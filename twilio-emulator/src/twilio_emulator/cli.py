@@ -128,7 +128,7 @@ def _behaviour_arguments(serve: argparse.ArgumentParser) -> None:
             group.add_argument(
                 f"--{flag}",
                 type=float,
-                metavar="RATE",
+                metavar="RATE" if behaviour.name.endswith("_rate") else "SECONDS",
                 help=f"{text} (default: {default})",
                 **common,
             )

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .apis import ADMIN
+from .apis import ADMIN, FILES
 from .errors import TwilioError, error_response, not_found, unauthorized
 from .paging import MAX_PAGE_SIZE
 
@@ -93,10 +93,10 @@ class EdgeBehaviour:
         self.edge = edge
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(ADMIN + "/"):
-            await self.app(scope, receive, send)
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path.startswith((ADMIN + "/", FILES + "/")):
+            await self.app(scope, receive, send)  # the file store is not Twilio's edge
             return
-        path = scope["path"]
         query_string = scope.get("query_string", b"").decode("latin-1")
         error = None
         if scope["method"] == "GET":

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from . import callbacks
 from .activity import TrafficGenerator
-from .behaviours import ALERTS_CAP_MODES, UNDATED_ORDERS
+from .behaviours import ALERTS_CAP_MODES, EXPORT_DAY_BY, UNDATED_ORDERS
+from .bulkexport import BulkExports, Job
 from .edge import EdgeSettings
 from .lifecycle import Lifecycle
 from .sender import SenderConfig, WebhookSender
@@ -49,12 +50,19 @@ class EmulatorConfig:
     verify_page_size_limit: int | None = 25
     alerts_cap: int | None = 10_000
     alerts_cap_mode: str = "stop"
+    bulk_export_day: str = "created"  # what puts a record in a BulkExport day file
+    bulk_export_job_seconds: float = 30.0  # of the clock, per day an export job exports
+    bulk_export_days_per_day: int | None = 366  # job days a parent may request per UTC day
 
     def __post_init__(self) -> None:
         if self.undated_order not in UNDATED_ORDERS:
             raise ValueError(f"undated_order must be one of {', '.join(UNDATED_ORDERS)}")
         if self.alerts_cap_mode not in ALERTS_CAP_MODES:
             raise ValueError(f"alerts_cap_mode must be one of {', '.join(ALERTS_CAP_MODES)}")
+        if self.bulk_export_day not in EXPORT_DAY_BY:
+            raise ValueError(f"bulk_export_day must be one of {', '.join(EXPORT_DAY_BY)}")
+        if self.bulk_export_job_seconds < 0:
+            raise ValueError("bulk_export_job_seconds must be >= 0")
 
     @property
     def lifecycle(self) -> Lifecycle:
@@ -120,18 +128,66 @@ class Emulator:
         self.webhooks = (
             WebhookSender(self.store, config.webhooks) if config.webhooks.urls.any else None
         )
+        self.exports = BulkExports(
+            store=self.store,
+            by=config.bulk_export_day,
+            job_seconds=config.bulk_export_job_seconds,
+            days_per_day=config.bulk_export_days_per_day,
+        )
+        self._export_webhooks: WebhookSender | None = None  # started with the first one
 
     def advance(self, seconds: int) -> int:
         """Move the clock; the status changes it passes become webhooks (in the background)."""
         now = self.clock.advance(seconds)
         if self.webhooks is not None:
             self.webhooks.clock_moved(now - seconds, now)
+        for job in self.exports.finished_between(now - seconds, now):
+            self._job_finished(job, now)
+        for config, file in self.exports.daily_files_between(now - seconds, now):
+            assert config.webhook_url is not None
+            self._send_export_webhook(
+                file.account_sid,
+                config.webhook_url,
+                config.webhook_method or "POST",
+                callbacks.daily_export_params(file),
+            )
         return now
+
+    def export_jobs_created(self, job: Job) -> None:
+        """A job that finishes at once (no time per day) calls its webhook at once."""
+        now = self.clock.now()
+        if job.finished_at <= now:
+            self._job_finished(job, now)
+
+    def _job_finished(self, job: Job, now: int) -> None:
+        if job.webhook_url is None:
+            return
+        params = callbacks.export_job_params(job, self.exports.empty_days(job, now))
+        self._send_export_webhook(
+            job.account_sid, job.webhook_url, job.webhook_method or "POST", params
+        )
+
+    def _send_export_webhook(
+        self, account_sid: str, url: str, method: str, params: dict[str, str]
+    ) -> None:
+        """Sign with the account's own auth token, as every webhook; deliver in the background."""
+        account = self.world.account(account_sid)
+        assert account is not None
+        if self._export_webhooks is None:
+            self._export_webhooks = WebhookSender(self.store, SenderConfig())
+        delivery = callbacks.export_delivery(
+            url, method, account.auth_token, params, self.world.seed
+        )
+        self._export_webhooks.send(delivery)
 
     def webhook_report(self) -> dict:
         """Delivery counters, and what the warehouse must hold once they have all landed."""
+        exports = self._export_webhooks
         if self.webhooks is None:
-            return {"enabled": False}
+            report: dict = {"enabled": False}
+            if exports is not None:
+                report["bulk_export"] = exports.snapshot()
+            return report
         urls = self.config.webhooks.urls
         return {
             "enabled": True,
@@ -145,7 +201,14 @@ class Emulator:
             "until": self.clock.now(),
             **self.webhooks.snapshot(),
             "truth": callbacks.truth(self.store, self.started_at, self.clock.now()),
+            **({"bulk_export": exports.snapshot()} if exports is not None else {}),
         }
+
+    def wait_webhooks(self, seconds: float) -> None:
+        """Wait (up to ``seconds`` each) until no webhook of either sender is pending."""
+        for sender in (self.webhooks, self._export_webhooks):
+            if sender is not None:
+                sender.wait_idle(seconds)
 
     @property
     def history_days(self) -> int:

@@ -1,6 +1,9 @@
-"""Twilio's error body: ``{"code", "message", "more_info", "status"}``."""
+"""Twilio's error body: ``{"code", "message", "more_info", "status"}``; and the file
+store's (S3's XML) for BulkExport downloads."""
 
 from __future__ import annotations
+
+import secrets
 
 import orjson
 from starlette.responses import Response
@@ -73,3 +76,17 @@ def unauthorized() -> TwilioError:
 
 def bad_request(code: int, message: str) -> TwilioError:
     return TwilioError(400, code, message)
+
+
+def s3_error(status: int, code: str, message: str) -> Response:
+    """An error as S3, BulkExport's file store, writes it (XML), not as Twilio does."""
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Error><Code>{code}</Code><Message>{message}</Message>"
+        f"<RequestId>{secrets.token_hex(8).upper()}</RequestId></Error>"
+    )
+    return Response(body, status_code=status, media_type="application/xml")
+
+
+# A presigned link used after its expiry (AWS S3: 403 AccessDenied "Request has expired").
+EXPIRED = (403, "AccessDenied", "Request has expired")

@@ -29,8 +29,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .apis import ADMIN, API_2010, PREFIXES
-from .errors import TwilioError, bad_request, error_response, not_found, unauthorized
+from .apis import ADMIN, API_2010, FILES, PREFIXES
+from .errors import (
+    EXPIRED,
+    TwilioError,
+    bad_request,
+    error_response,
+    not_found,
+    s3_error,
+    unauthorized,
+)
 from .store import Clock
 from .timefmt import DAY, parse_filter_day
 
@@ -51,9 +59,13 @@ KINDS: dict[str, str] = {
     "null-list": "200 list page whose records key is null",
     "html-200": "200 with an HTML error page (Content-Type text/html)",
     "truncated-envelope": "200 list page cut to its paging fields (page, page_size, next/previous)",
+    # BulkExport: counted only on the requests they apply to; others pass through.
+    "expired-link": "a BulkExport file download answers 403 AccessDenied 'Request has expired'",
+    "failed-job": "a BulkExport job being created will fail: each of its days ends Failed",
 }
 # Kinds that reshape a list page; other answers (an instance, an error) pass through untouched.
 LIST_SHAPES = ("missing-key", "null-list", "truncated-envelope")
+_JOBS = re.compile(r"/v1/Exports/[A-Za-z]+/Jobs$")
 
 _ACCOUNT = re.compile(rf"^{API_2010}/Accounts/(AC[0-9a-fA-F]{{32}})/")
 # Lists whose history Twilio keeps for a limited time, and the filter that dates them.
@@ -148,7 +160,7 @@ class Faults:
         return {
             "plan": self.plan.to_dict(),
             # Every API is faulted (the 2010 API and each product API), never /_emulator/.
-            "applies_to": [API_2010, *PREFIXES.values()],
+            "applies_to": [API_2010, *PREFIXES.values(), FILES],
             "requests": self.requests,
             "in_flight": self.in_flight,
             "injected": dict(sorted(self.injected.items())),
@@ -321,6 +333,18 @@ class FaultInjector:
         if kind in LIST_SHAPES:  # counted only when the answer was a list page to reshape
             if await self._mangle(kind, scope, receive, send):
                 faults.count(kind, path)
+            return
+        if kind == "expired-link" and path.startswith(FILES + "/"):
+            faults.count(kind, path)
+            await s3_error(*EXPIRED)(scope, receive, send)
+            return
+        if kind == "failed-job" and scope["method"] == "POST" and _JOBS.search(path):
+            faults.count(kind, path)
+            scope.setdefault("state", {})["failed_job"] = True
+            await self.app(scope, receive, send)
+            return
+        if kind in ("expired-link", "failed-job"):  # not a request they apply to
+            await self.app(scope, receive, send)
             return
         faults.count(kind, path)
         if kind in ("reset", "truncated", "invalid-json", "html-200"):

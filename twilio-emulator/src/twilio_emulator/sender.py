@@ -75,6 +75,13 @@ class WebhookSender:
             self.stats.windows += 1
         self._windows.put((t0, t1))
 
+    def send(self, delivery: Delivery) -> None:
+        """Queue one delivery planned elsewhere (a BulkExport webhook); returns at once."""
+        with self._lock:
+            self._outstanding += 1
+            self.stats.planned += 1
+        threading.Thread(target=self._deliveries.put, args=(delivery,), daemon=True).start()
+
     def wait_idle(self, timeout: float) -> bool:
         """Wait until every queued webhook is delivered or given up on."""
         with self._idle:
@@ -156,7 +163,9 @@ class WebhookSender:
             conn = kind(parts.netloc, timeout=self.config.timeout)
             self._connections.pool[key] = conn
         try:
-            conn.request("POST", target, body=delivery.body, headers=dict(delivery.headers))
+            conn.request(
+                delivery.method, target, body=delivery.body or None, headers=dict(delivery.headers)
+            )
             response = conn.getresponse()
             response.read()
             if response.will_close:

@@ -7,7 +7,6 @@ Resources (``resources/``) render what it holds; ``truth`` sums it up.
 from __future__ import annotations
 
 import calendar
-import datetime as dt
 import math
 import threading
 from collections.abc import Callable, Iterator
@@ -438,7 +437,3 @@ def is_rent_day(number_created: int, day: int) -> bool:
     date = day_to_date(day)
     last = calendar.monthrange(date.year, date.month)[1]
     return date.day == min(bought.day, last)
-
-
-def utc_date(ts: int) -> dt.date:
-    return day_to_date(ts // DAY)

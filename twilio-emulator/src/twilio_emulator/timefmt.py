@@ -53,10 +53,6 @@ def day_of(ts: int) -> int:
     return ts // DAY
 
 
-def day_start(day: int) -> int:
-    return day * DAY
-
-
 def day_to_date(day: int) -> dt.date:
     return dt.date.fromordinal(day + _EPOCH_ORDINAL)
 

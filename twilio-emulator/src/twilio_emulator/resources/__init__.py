@@ -20,11 +20,13 @@ from . import (
     applications,
     available_numbers,
     balance,
+    bulkexports,
     call_events,
     caller_ids,
     calls,
     conferences,
     conversations,
+    exportfiles,
     insights,
     keys,
     media,
@@ -75,6 +77,8 @@ ALL: tuple[ModuleType, ...] = (
     insights,
     taskrouter,
     pricing,
+    bulkexports,
+    exportfiles,
 )
 # Every list declared as data, in ``ALL``'s order.
 LISTS: tuple[ProductList, ...] = tuple(
