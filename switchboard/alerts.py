@@ -1,4 +1,5 @@
-"""Pipeline failure alerts through Twilio itself: an SMS, and a call when failures repeat.
+"""Alerts through Twilio itself: an SMS when a pipeline fails (and a call when failures
+repeat), and an SMS when a live rule is breached (``switchboard.live_alerts``).
 
 Settings come from the environment (or ``.env`` loaded by the caller):
 
@@ -9,7 +10,8 @@ Settings come from the environment (or ``.env`` loaded by the caller):
 - ``ALERT_TWILIO_BASE_URL``: default to ``TAP_TWILIO_BASE_URL`` (the emulator in dev).
   Outside the ``prod`` environment, with neither set, an alert never leaves the
   machine: it is written to ``output/alerts.log`` (``ALERT_LOG_PATH``) and stderr.
-- ``ALERT_QUIET_MINUTES`` (60): at most one alert per job in that period.
+- ``ALERT_QUIET_MINUTES`` (60): at most one alert per job (or live rule and subject)
+  in that period.
 - ``ALERT_CALL_AFTER_FAILURES`` (3): also phone the on-call numbers after that many
   consecutive failures of a job (0 disables calls).
 - ``ALERT_STATE_PATH``: where the last alert times live (default ``.meltano/alerts.json``).
@@ -159,20 +161,42 @@ class Alerter:
         record = state.setdefault(job, {"consecutive_failures": 0, "last_alert_at": None})
         record["consecutive_failures"] += 1
         failures = record["consecutive_failures"]
-        last = record["last_alert_at"]
         sent: list[str] = []
-        if last is not None and self.now() - last < self.settings.quiet_seconds:
-            minutes = self.settings.quiet_seconds // 60
-            _warn(f"alert for {job} not sent: one was sent in the last {minutes} minutes")
-        else:
-            sent = self._send(job, step, cause, failures)
+        if not self._quiet(job, record):
+            body = f"[switchboard] {job} failed at {step}: {cause}"
+            speech = None
+            calls = self.settings.call_after_failures
+            if calls and failures >= calls:
+                speech = f"The {job} pipeline has failed {failures} times in a row, at {step}."
+            sent = self._send(job, body, speech)
             if sent:
                 record["last_alert_at"] = self.now()
         self._save(state)
         return sent
 
-    def _send(self, job: str, step: str, cause: str, failures: int) -> list[str]:
-        body = f"[switchboard] {job} failed at {step}: {cause}"
+    def notify(self, key: str, body: str) -> list[str]:
+        """An SMS about ``key`` (a live rule and its subject), at most one per quiet period;
+        returns the SIDs sent (empty if quiet)."""
+        state = self._load()
+        record = state.setdefault(key, {"consecutive_failures": 0, "last_alert_at": None})
+        sent: list[str] = []
+        if not self._quiet(key, record):
+            sent = self._send(key, f"[switchboard] {body}", None)
+            if sent:
+                record["last_alert_at"] = self.now()
+                self._save(state)
+        return sent
+
+    def _quiet(self, key: str, record: dict) -> bool:
+        last = record["last_alert_at"]
+        if last is not None and self.now() - last < self.settings.quiet_seconds:
+            minutes = self.settings.quiet_seconds // 60
+            _warn(f"alert for {key} not sent: one was sent in the last {minutes} minutes")
+            return True
+        return False
+
+    def _send(self, key: str, body: str, speech: str | None) -> list[str]:
+        """The SMS to every on-call number, then the call when ``speech`` is given."""
         if len(body) > SMS_LIMIT:
             body = body[: SMS_LIMIT - 1] + "…"
         if self.settings.log_path is not None:
@@ -185,9 +209,7 @@ class Alerter:
                     to=number, from_=self.settings.from_number, body=body
                 )
                 sent.append(message.sid)
-            calls = self.settings.call_after_failures
-            if calls and failures >= calls:
-                speech = f"The {job} pipeline has failed {failures} times in a row, at {step}."
+            if speech is not None:
                 twiml = f"<Response><Say>{escape(speech)}</Say></Response>"
                 for number in self.settings.to_numbers:
                     call = client.calls.create(
@@ -196,7 +218,7 @@ class Alerter:
                     sent.append(call.sid)
         except Exception as exc:  # an alert must never mask the pipeline's result
             _warn(
-                f"alert for {job} not sent: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+                f"alert for {key} not sent: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
             )
         return sent
 

@@ -5,9 +5,11 @@ signed status callbacks and Event Streams as its clock moves), runs the
 ``twilio-elt`` job (tap-twilio and tap-twilio-webhooks into a fresh
 ``output/warehouse.duckdb``, then dbt, then the marts' snapshot for the
 dashboard) and checks the marts against the emulator's truth. Then it moves the
-emulator's clock a day: the status changes arrive as webhooks, and with no API
-sync, only ``tap-twilio-webhooks`` and dbt, the live-status marts must match the
-truth at the new clock. Prints a few rows, and how to open the dashboard.
+emulator's clock a day: the status changes arrive as webhooks and trigger the live
+path (``python -m switchboard.live``: ``tap-twilio-webhooks`` and the webhook models,
+no API sync, no scheduled run); the live-status marts must match the truth at the
+new clock. Prints each live run, the events' freshness (receiver to live mart), a
+few rows, and how to open the dashboard.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from switchboard import meltano, reconcile, webhooks
+from switchboard import live, meltano, reconcile, webhooks
 from switchboard.emulated import EmulatorProcess, free_port, running_emulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,6 +131,23 @@ def check_api_marts(truth: dict) -> bool:
             """,
         )
     return True
+
+
+def show_freshness() -> None:
+    """Receiver to live mart, per event, as fct_webhook_freshness measured it."""
+    with duckdb.connect(str(WAREHOUSE), read_only=True) as conn:
+        show(
+            conn,
+            "Freshness: the receiver's commit to the row in the live marts "
+            "(analytics.fct_webhook_freshness):",
+            """
+            select count(*) as events,
+                   round(quantile_cont(freshness_seconds, 0.5), 1) as p50_seconds,
+                   round(quantile_cont(freshness_seconds, 0.95), 1) as p95_seconds,
+                   round(max(freshness_seconds), 1) as max_seconds
+            from analytics.fct_webhook_freshness where is_measured
+            """,
+        )
 
 
 def check_live_marts(emulator: EmulatorProcess, report: dict) -> bool:
@@ -239,28 +258,42 @@ def main(argv: list[str] | None = None) -> int:
         if not check_api_marts(emulator.truth(REPORTING_TIMEZONE)):
             return 1
 
-        step("A day passes on the emulator: its status changes arrive as signed webhooks")
-        emulator.advance("1d")
-        report = emulator.webhooks(wait=100)
-        if report["pending"] or report["failed"]:
-            print(f"Webhooks not delivered: {report['pending']} pending, {report['failed']} failed")
-            return 1
-        print(
-            f"{report['delivered']:,} webhook requests delivered ({report['events_delivered']:,} "
-            f"events: {report['events_by_kind']}), {report['retries']} retries"
-        )
         step(
-            "meltano run tap-twilio-webhooks target-duckdb dbt-duckdb:build "
-            "warehouse-snapshot:publish  (no API sync)"
+            "python -m switchboard.live  (the live path: webhook events trigger "
+            "tap-twilio-webhooks -> target-duckdb, dbt build --select "
+            "stg_twilio_webhooks__events+, the snapshot; no scheduled run)"
         )
-        code = run_meltano(
-            "webhooks",
-            ["run", "tap-twilio-webhooks", "target-duckdb", "dbt-duckdb:build",
-             "warehouse-snapshot:publish"],
-            env,
-        )  # fmt: skip
-        if code != 0:
-            return code
+        live_log = LOGS / "live.log"
+        LOGS.mkdir(parents=True, exist_ok=True)
+        with live.running(env, live_log, after_seconds=1.0, dbt_log=LOGS / "dbt-live.log") as lp:
+            try:
+                live.wait_ready(live_log, lp, timeout=600)
+            except live.LiveError as exc:
+                print(f"The live path did not start: {exc} (see {live_log})")
+                return 1
+            step("A day passes on the emulator: its status changes arrive as signed webhooks")
+            emulator.advance("1d")
+            report = emulator.webhooks(wait=100)
+            if report["pending"] or report["failed"]:
+                print(
+                    f"Webhooks not delivered: {report['pending']} pending, "
+                    f"{report['failed']} failed"
+                )
+                return 1
+            print(
+                f"{report['delivered']:,} webhook requests delivered "
+                f"({report['events_delivered']:,} events: {report['events_by_kind']}), "
+                f"{report['retries']} retries; the live path runs as they arrive"
+            )
+            try:
+                live.wait_published(receiver.store_url, SNAPSHOT, lp, timeout=900)
+            except live.LiveError as exc:
+                print(f"The live path did not catch up: {exc} (see {live_log})")
+                return 1
+        for line in live_log.read_text().splitlines():
+            if line.startswith("live: "):
+                print(line)
+        show_freshness()
         if not check_live_marts(emulator, report):
             return 1
     elapsed = time.monotonic() - started

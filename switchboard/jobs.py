@@ -4,6 +4,11 @@
 does) runs each task of the job from meltano.yml with ``meltano run``, streams
 its output, and on the first failure sends an alert naming the job, the step and
 a one-line cause, then exits with the step's own exit code.
+
+Each job's first task (``dbt-duckdb:lock``) takes the warehouse's writer lock; as
+the tasks run one ``meltano run`` each, the lock is held for this process
+(``SWITCHBOARD_LOCK_OWNER``) until the whole job ends: the live path cannot slip
+in between two steps (``switchboard.warehouse_lock``).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from dotenv import dotenv_values
 
 from switchboard import meltano
 from switchboard.alerts import Alerter, alerter_from_env, redact
+from switchboard.warehouse_lock import OWNER_ENV, WHAT_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 # Meltano's console lines: "<time> [<level>] <plugin> <message>"
@@ -89,7 +95,8 @@ def run_job(
     alerter: Alerter | None,
     env: Mapping[str, str] | None = None,
 ) -> int:
-    env = dict(env or {})
+    # The warehouse lock a task takes is held until this process ends, named after the job.
+    env = {**(env or {}), OWNER_ENV: str(os.getpid()), WHAT_ENV: f"{job} ({environment})"}
     for task in job_tasks(job):
         print(f"==> {job}: meltano run {task}", flush=True)
         code, tail = run_step(task, environment, env)

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from switchboard import meltano, reconcile
+from switchboard import meltano, reconcile, webhooks
 from switchboard.emulated import EmulatorProcess
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +90,17 @@ class Pipeline:
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(self.warehouse), read_only=True)
+
+
+@dataclass
+class LivePipeline(Pipeline):
+    """The pipeline with a webhook receiver: the webhook tap reads its store."""
+
+    receiver: webhooks.ReceiverProcess | None = None
+
+    def env(self) -> dict[str, str]:
+        assert self.receiver is not None
+        return {**super().env(), **self.receiver.tap_env()}
 
 
 def assert_reconciles(pipeline: Pipeline) -> dict:

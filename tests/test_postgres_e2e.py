@@ -7,13 +7,16 @@ target-postgres``, ``dbt-postgres:build``) with the connection set once, as
 TARGET_POSTGRES_*, and reconciles the marts with the emulator's truth exactly, as the
 DuckDB test does; then a day later, after a day of webhooks, with the webhook marts
 checked too; then the ``twilio-usage-refresh-postgres`` job. Meltano's own schedule list
-must give each DuckDB schedule a PostgreSQL twin: same interval, same extractors.
+must give each DuckDB schedule a PostgreSQL twin: same interval, same extractors. Last,
+the live path (``switchboard.live --once --loader target-postgres --dbt dbt-postgres``)
+takes hand-made signed callbacks into the same warehouse under its advisory lock.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,12 +24,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import requests
 
 from switchboard import meltano, reconcile, webhooks
 from switchboard.emulated import EmulatorProcess, free_port, running_emulator
 from switchboard.pgserver import PostgresServer, find_bin_dir, temporary_postgres
 from tests.conftest import NOW
 from tests.pipeline import ROOT, Pipeline
+from twilio_webhooks.testing import form_request
 
 pytestmark = pytest.mark.e2e
 
@@ -182,7 +187,9 @@ def test_postgres_schedules_mirror_duckdb() -> None:
 
     def shape(entry: dict, target: str, dbt: str) -> tuple[str, list[str]]:
         tasks = [
-            task.replace(f" {target}", " <target>").replace(dbt, "<dbt>")
+            task.replace(f" {target}", " <target>")
+            .replace(dbt, "<dbt>")
+            .replace(dbt.replace(":build", ":lock"), "<lock>")  # the writer lock, first
             for task in entry["job"]["tasks"]
             if task != "warehouse-snapshot:publish"  # DuckDB's dashboard snapshot
         ]
@@ -196,3 +203,56 @@ def test_postgres_schedules_mirror_duckdb() -> None:
         assert shape(twin, "target-postgres", "dbt-postgres:build") == shape(
             entry, "target-duckdb", "dbt-duckdb:build"
         )
+
+
+def test_postgres_live_path_loads_webhooks_once(
+    pipeline: Pipeline, postgres: PostgresServer, receiver: webhooks.ReceiverProcess
+) -> None:
+    """Signed status callbacks, then the live path catching up once (``--once``): every
+    stored event in the warehouse once and timed once, each message at its latest status."""
+    token = pipeline.emulator.auth_token
+    url = receiver.url + "/twilio/messages/status"
+    account = "AC" + "c" * 32  # outside the emulator's truth: hand-made events only
+    for i in range(5):
+        for status in ("sent", "delivered"):
+            params = {"AccountSid": account, "MessageSid": f"SM{i:032x}",
+                      "MessageStatus": status}  # fmt: skip
+            body, headers = form_request(token, url, params)
+            assert requests.post(url, data=body, headers=headers, timeout=30).ok
+    # A status Twilio delivers twice is stored once.
+    assert requests.post(url, data=body, headers=headers, timeout=30).ok
+    stored = scalar_sqlite(receiver)
+    env = {**os.environ, **meltano.MELTANO_ENV, **pipeline.env(), **postgres_env(postgres)}
+    for name in [n for n in env if n.startswith("DBT_POSTGRES_")]:
+        del env[name]
+    result = subprocess.run(
+        [sys.executable, "-m", "switchboard.live", "--environment", "dev", "--once",
+         "--loader", "target-postgres", "--dbt", "dbt-postgres"],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    assert f"live: 10 events visible (seq to {stored:,})" in result.stdout
+    raw = "select count(*) = count(distinct seq) and count(*) = {n} from raw_twilio.webhook_events"
+    assert scalar(postgres, raw.format(n=stored)) is True
+    timed = (
+        "select count(distinct event_seq) = {n} and max(event_seq) = {n} "
+        "from analytics.fct_webhook_freshness"
+    )
+    assert scalar(postgres, timed.format(n=stored)) is True
+    measured = (
+        "select count(*) from analytics.fct_webhook_freshness where event_seq > {n} and is_measured"
+    )
+    assert scalar(postgres, measured.format(n=stored - 10)) == 10
+    with psycopg.connect(postgres.dsn) as conn:
+        latest = conn.execute(
+            "select status, count(*) from analytics.fct_message_current_status "
+            "where account_sid = %s group by 1",
+            [account],
+        ).fetchall()
+    assert latest == [("delivered", 5)]
+
+
+def scalar_sqlite(receiver: webhooks.ReceiverProcess) -> int:
+    """The store's highest seq."""
+    with sqlite3.connect(receiver.store) as db:
+        return int(db.execute("select coalesce(max(seq), 0) from webhook_events").fetchone()[0])

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ import requests
 from switchboard import reconcile, webhooks
 from switchboard.emulated import EmulatorProcess, free_port, running_emulator
 from tests.conftest import NOW
-from tests.pipeline import Pipeline
+from tests.pipeline import LivePipeline
 from twilio_webhooks.testing import form_request
 
 pytestmark = pytest.mark.e2e
@@ -29,15 +28,6 @@ JOB = ("tap-twilio", "target-duckdb", "tap-twilio-webhooks", "target-duckdb", "d
 WEBHOOKS_ONLY = ("tap-twilio-webhooks", "target-duckdb", "dbt-duckdb:build")
 OTHER_ACCOUNT = "AC" + "e" * 32  # outside the emulator's truth: hand-made events only
 SYNTHETIC_CALL = "CA" + "f" * 32
-
-
-@dataclass
-class LivePipeline(Pipeline):
-    receiver: webhooks.ReceiverProcess | None = None
-
-    def env(self) -> dict[str, str]:
-        assert self.receiver is not None
-        return {**super().env(), **self.receiver.tap_env()}
 
 
 @pytest.fixture(scope="module")

@@ -251,6 +251,19 @@ MARTS = {
             ('CA02', 'ACus', 'in-progress', true, 'ringing', '2026-03-03 12:00:02')
         ) as t(call_sid, account_sid, status, is_ahead_of_api, api_status, webhook_status_at)
     """,
+    # Receiver to live mart: seq 1 was loaded before the mart existed (not measured).
+    "fct_webhook_freshness": """
+        create table analytics.fct_webhook_freshness as select
+            event_seq, cast(received_at as timestamp) as received_at,
+            cast(visible_at as timestamp) as visible_at,
+            cast(freshness_seconds as double) as freshness_seconds, is_measured
+        from (values
+            (1, '2026-03-03 10:00:00', '2026-03-03 11:00:00', 3600, false),
+            (2, '2026-03-03 12:00:13', '2026-03-03 12:00:15', 2, true),
+            (3, '2026-03-03 12:00:12', '2026-03-03 12:00:15', 3, true),
+            (4, '2026-03-03 12:00:05', '2026-03-03 12:00:15', 10, true)
+        ) as t(event_seq, received_at, visible_at, freshness_seconds, is_measured)
+    """,
 }
 
 

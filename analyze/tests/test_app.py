@@ -441,6 +441,11 @@ def test_live_page_from_the_webhook_marts(
 ) -> None:
     app = open_app(publish(), monkeypatch, "Live")
     assert metrics(app) == {
+        # Receiver to live mart, over the events measured (seq 1 was not).
+        "Freshness, median": "3.0 s",
+        "Freshness, p95": "9.3 s",
+        "Freshness, max": "10.0 s",
+        "Latest build": "2026-03-03 12:00:15 UTC",
         "Messages ahead": "2",
         "Calls ahead": "1",
         "Median delivery": "12.0 s",
@@ -468,11 +473,12 @@ def test_live_page_before_any_webhook(
     path = publish()
     with duckdb.connect(str(path)) as conn:
         for name in ("fct_message_current_status", "fct_message_delivery_latency",
-                     "fct_call_current_status"):  # fmt: skip
+                     "fct_call_current_status", "fct_webhook_freshness"):  # fmt: skip
             conn.execute(f"delete from analytics.{name}")  # noqa: S608
     app = open_app(path, monkeypatch, "Live")
     assert texts(app.info)[0].startswith("No webhook has reached the warehouse yet.")
     assert metrics(app)["Median delivery"] == formats.MISSING
+    assert "Freshness, median" not in metrics(app)  # no event measured yet
 
 
 @pytest.mark.parametrize("page", list(PAGES))

@@ -35,7 +35,8 @@ def test_every_mart_is_copied_exactly(tmp_path: Path) -> None:
     assert published.tables == len(MARTS)
     # accounts, spend, account days, delivery, messages, customers, interactions (6 and
     # Tim Line's 120), countries, comparison, a jump, two drops, and the webhook marts
-    assert published.rows == 3 + 7 + 3 + 4 + 6 + 4 + 126 + 3 + 8 + 1 + 2 + 4 + 3 + 2
+    # (freshness: 4 events)
+    assert published.rows == 3 + 7 + 3 + 4 + 6 + 4 + 126 + 3 + 8 + 1 + 2 + 4 + 3 + 2 + 4
     for name in MARTS:
         query = f"select * from analytics.{name} order by all"  # noqa: S608
         assert rows(published.path, query) == rows(warehouse, query), name
@@ -131,7 +132,7 @@ def test_cli_reads_dbt_variables_and_publishes_beside_the_warehouse(tmp_path: Pa
     )
     target = tmp_path / "warehouse_prod.snapshot.duckdb"
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"warehouse-snapshot: published 14 marts (176 rows) to {target}\n"
+    assert result.stdout == f"warehouse-snapshot: published 15 marts (180 rows) to {target}\n"
     assert rows(target, "select reporting_timezone from main.snapshot_info") == [(TIMEZONE,)]
 
 

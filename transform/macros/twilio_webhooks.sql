@@ -57,3 +57,8 @@
     end as status_source,
     api_status is null or coalesce(webhook_rank > api_rank, false) as is_ahead_of_api
 {%- endmacro %}
+
+{#- The current time in UTC, as a timestamp without a zone (as the loaders write times). -#}
+{% macro utc_now() -%}
+    (current_timestamp at time zone 'UTC')
+{%- endmacro %}

@@ -57,12 +57,14 @@ def test_write_dedupes_and_reads_in_order(store_url: str) -> None:
         assert [r["dedupe_key"] for r in backend.read(seqs[0], 10)] == ["b", "c"]
         assert [r["dedupe_key"] for r in backend.read(seqs[0], 1)] == ["b"]
         assert backend.count() == 3
+        assert backend.last_seq() == seqs[-1]  # what a reader (the live path) catches up to
     finally:
         backend.close()
 
 
 def test_a_reopened_store_keeps_its_rows(store_url: str) -> None:
     first = open_backend(store_url)
+    assert first.last_seq() == 0
     first.write([event("x")])
     first.close()
     second = open_backend(store_url)

@@ -109,3 +109,36 @@ def last_event_at(conn: duckdb.DuckDBPyConnection) -> object:
         "from analytics.fct_message_current_status union all select webhook_status_at "
         "from analytics.fct_call_current_status) as events"
     ).fetchone()[0]
+
+
+FRESHNESS_WINDOW_MINUTES = 60
+
+
+def freshness_summary(conn: duckdb.DuckDBPyConnection) -> dict | None:
+    """Receiver to live mart, seconds, over the events made visible in the last
+    ``FRESHNESS_WINDOW_MINUTES`` before the latest build (``fct_webhook_freshness``);
+    None when the snapshot has no such mart (built before it existed)."""
+    exists = conn.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'analytics' and table_name = 'fct_webhook_freshness'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return None
+    row = conn.execute(
+        f"""
+        with measured as (
+            select * from analytics.fct_webhook_freshness where is_measured
+        )
+        select
+            count(*),
+            quantile_cont(freshness_seconds, 0.5),
+            quantile_cont(freshness_seconds, 0.95),
+            max(freshness_seconds),
+            max(visible_at)
+        from measured
+        where visible_at >= (select max(visible_at) from measured)
+            - interval {FRESHNESS_WINDOW_MINUTES} minute
+        """
+    ).fetchone()
+    keys = ("events", "p50_seconds", "p95_seconds", "max_seconds", "latest_visible_at")
+    return dict(zip(keys, row, strict=True))

@@ -48,16 +48,39 @@ def body(page: Page) -> None:
     calls = live.call_statuses(page.conn, page.filters)
     latency = live.latency_summary(page.conn, page.filters)
     last = live.last_event_at(page.conn)
+    fresh = live.freshness_summary(page.conn)
     if last is None:
         st.info(
             "No webhook has reached the warehouse yet. Point Twilio's status callbacks at "
             "`twilio-webhooks serve` and set TAP_TWILIO_WEBHOOKS_STORE_URL (see "
-            "webhooks/README.md); the next pipeline run loads what it stored."
+            "webhooks/README.md); the next pipeline run (or `python -m switchboard.live`) "
+            "loads what it stored."
         )
     st.caption(
         f"Latest webhook: {formats.timestamp(last)} UTC. Re-read every {REFRESH_SECONDS} s; "
-        "the pipeline loads webhooks on each run, between API syncs."
+        "the live path (`python -m switchboard.live`) loads webhooks seconds after they "
+        "arrive, and each scheduled run loads them too."
     )
+    if fresh and fresh["events"]:
+        window = f"over the {fresh['events']:,} events made visible in the last "
+        window += f"{live.FRESHNESS_WINDOW_MINUTES} minutes before the latest build"
+        ui.figures(
+            [
+                formats.Figure(
+                    "Freshness, median",
+                    seconds(fresh["p50_seconds"]),
+                    "From the receiver's commit to the event's row in the live marts, " + window,
+                ),
+                formats.Figure("Freshness, p95", seconds(fresh["p95_seconds"]), window),
+                formats.Figure("Freshness, max", seconds(fresh["max_seconds"]), window),
+                formats.Figure(
+                    "Latest build",
+                    f"{formats.timestamp(fresh['latest_visible_at'])} UTC",
+                    "When the live marts last took in new events",
+                ),
+            ],
+            per_row=4,
+        )
     ui.figures(
         [
             formats.Figure(

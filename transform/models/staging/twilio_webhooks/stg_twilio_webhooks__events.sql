@@ -47,6 +47,16 @@ renamed as (
         sequence_number,
         error_code,
 
+        -- the parties, as sent: callbacks' From and To, a CloudEvent's data.from and data.to
+        coalesce(
+            {{ parse_json('payload') }} ->> 'From',
+            {{ parse_json('payload') }} -> 'data' ->> 'from'
+        ) as from_address,
+        coalesce(
+            {{ parse_json('payload') }} ->> 'To',
+            {{ parse_json('payload') }} -> 'data' ->> 'to'
+        ) as to_address,
+
         -- timestamps (UTC): when it happened, if the event says; when it reached us
         occurred_at,
         received_at,

@@ -87,5 +87,9 @@ class PostgresBackend:
         row = self._conn.execute(f"select count(*) from {TABLE}").fetchone()
         return int(row[0]) if row else 0
 
+    def last_seq(self) -> int:
+        row = self._conn.execute(f"select coalesce(max(seq), 0) from {TABLE}").fetchone()
+        return int(row[0]) if row else 0
+
     def close(self) -> None:
         self._conn.close()

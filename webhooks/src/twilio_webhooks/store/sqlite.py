@@ -92,5 +92,8 @@ class SqliteBackend:
     def count(self) -> int:
         return int(self._conn.execute(f"select count(*) from {TABLE}").fetchone()[0])
 
+    def last_seq(self) -> int:
+        return int(self._conn.execute(f"select coalesce(max(seq), 0) from {TABLE}").fetchone()[0])
+
     def close(self) -> None:
         self._conn.close()
