@@ -21,7 +21,13 @@ from pathlib import Path
 
 import requests
 
-from switchboard.emulated import child_process, free_port, wait_healthy
+from switchboard.emulated import (
+    EmulatorProcess,
+    child_process,
+    free_port,
+    running_emulator,
+    wait_healthy,
+)
 from switchboard.reconcile import Connection
 
 ENDPOINTS = {
@@ -72,6 +78,49 @@ def running_receiver(
         receiver = ReceiverProcess(f"http://127.0.0.1:{port}", store, process)
         wait_healthy(process, receiver.url + "/healthz", "twilio-webhooks", timeout=30)
         yield receiver
+
+
+# The world the webhook end-to-end tests reconcile: enough traffic for every status.
+WEBHOOK_WORLD = {"days": 20, "messages_per_day": 200, "calls_per_day": 50, "customers": 400}
+
+
+@contextlib.contextmanager
+def emulator_with_receiver(
+    workdir: Path, now: str
+) -> Iterator[tuple[EmulatorProcess, ReceiverProcess]]:
+    """The emulator (``WEBHOOK_WORLD``) posting its signed webhooks to a receiver of its
+    own; both log into ``workdir``, the receiver stores into ``webhooks.sqlite3`` there."""
+    port = free_port()
+    with (
+        running_emulator(
+            **WEBHOOK_WORLD,
+            now=now,
+            extra_args=emulator_args(f"http://127.0.0.1:{port}"),
+            log_path=workdir / "emulator.log",
+        ) as emulator,
+        running_receiver(
+            store=workdir / "webhooks.sqlite3",
+            auth_tokens=list(emulator.account_auth_tokens.values()),
+            port=port,
+            log_path=workdir / "receiver.log",
+        ) as receiver,
+    ):
+        yield emulator, receiver
+
+
+CURRENT_STATUS_MARTS = ("fct_message_current_status", "fct_call_current_status")
+
+
+def statuses_disagreeing(conn: Connection, schema: str = "analytics") -> dict[str, int]:
+    """Per current-status mart, the records whose webhook and API statuses differ (both known)."""
+    return {
+        table: conn.execute(
+            f"select count(*) from {schema}.{table} "
+            "where webhook_status is not null and api_status is not null "
+            "and webhook_status <> api_status"
+        ).fetchone()[0]
+        for table in CURRENT_STATUS_MARTS
+    }
 
 
 def _by_status(conn: Connection, table: str) -> dict[str, dict[str, int]]:

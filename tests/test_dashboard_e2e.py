@@ -207,30 +207,30 @@ def truth_spend(truth: dict) -> dict[str, dict[str, Decimal]]:
 PRICED_PRODUCTS = ("sms", "mms", "whatsapp", "voice")  # the only ones with their own price
 
 
-def reconciliation_line(truth: dict) -> str:
-    """What the Overview must say about usage against priced traffic: the truth knows
-    which product-days differ (a message deleted after it was billed stays in usage)."""
-    days_off: dict[tuple[str, str], set[str]] = {}
+def priced_days(truth: dict) -> Iterator[tuple[str, str, Decimal, Decimal]]:
+    """(currency, product-day, usage, priced traffic) of every product that carries a price."""
     for account in truth["accounts"].values():
         for day, products in account["spend_daily"].items():
             for product, amounts in products.items():
-                if product in PRICED_PRODUCTS and amounts["usage"] != amounts["traffic"]:
-                    days_off.setdefault((account["currency"], product), set()).add(day)
+                if product in PRICED_PRODUCTS:
+                    usage, traffic = Decimal(amounts["usage"]), Decimal(amounts["traffic"])
+                    yield account["currency"], f"{product} {day}", usage, traffic
+
+
+def reconciliation_line(truth: dict) -> str:
+    """What the Overview must say about usage against priced traffic: the truth knows
+    which product-days differ (a message deleted after it was billed stays in usage)."""
+    days_off = {(c, day) for c, day, usage, traffic in priced_days(truth) if usage != traffic}
     if not days_off:
         return "agree to 0.00001 on every day, product and currency selected"
-    return f"{sum(len(days) for days in days_off.values())} product-days differ by 0.00001"
+    return f"{len(days_off)} product-days differ by 0.00001"
 
 
 def truth_difference(truth: dict) -> dict[str, Decimal]:
     """Usage minus priced traffic per currency, over the products that carry a price."""
     out: dict[str, Decimal] = {}
-    for account in truth["accounts"].values():
-        for products in account["spend_daily"].values():
-            for product, amounts in products.items():
-                if product in PRICED_PRODUCTS:
-                    out[account["currency"]] = out.get(account["currency"], Decimal(0)) + (
-                        Decimal(amounts["usage"]) - Decimal(amounts["traffic"])
-                    )
+    for currency, _, usage, traffic in priced_days(truth):
+        out[currency] = out.get(currency, Decimal(0)) + usage - traffic
     return out
 
 

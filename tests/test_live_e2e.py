@@ -25,7 +25,7 @@ import requests
 
 from switchboard import live as live_path_module
 from switchboard import reconcile, webhooks
-from switchboard.emulated import EmulatorProcess, free_port, running_emulator
+from switchboard.emulated import EmulatorProcess
 from tests.conftest import NOW
 from tests.pipeline import LivePipeline
 from twilio_webhooks.testing import form_request
@@ -41,24 +41,7 @@ FILTERED = 12  # hand-made messages filtered by the carrier (30007)
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePipeline]:
     workdir = tmp_path_factory.mktemp("live-path")
-    receiver_url = f"http://127.0.0.1:{free_port()}"
-    with (
-        running_emulator(
-            days=20,  # as tests/test_webhooks_e2e.py: the same truth, checked the same way
-            messages_per_day=200,
-            calls_per_day=50,
-            customers=400,
-            now=NOW,
-            extra_args=webhooks.emulator_args(receiver_url),
-            log_path=workdir / "emulator.log",
-        ) as emulator,
-        webhooks.running_receiver(
-            store=workdir / "webhooks.sqlite3",
-            auth_tokens=list(emulator.account_auth_tokens.values()),
-            port=int(receiver_url.rsplit(":", 1)[1]),
-            log_path=workdir / "receiver.log",
-        ) as receiver,
-    ):
+    with webhooks.emulator_with_receiver(workdir, NOW) as (emulator, receiver):
         pipeline = LivePipeline(
             emulator=emulator,
             workdir=workdir,

@@ -162,13 +162,9 @@ def test_postgres_next_day_with_webhooks(
     assert scalar(postgres, raw.format(n=report["events_delivered"])) is True
     with psycopg.connect(postgres.dsn) as conn:
         assert webhooks.differences(truth, report, conn) == []
-        for table in ("fct_message_current_status", "fct_call_current_status"):
-            disagreeing = conn.execute(
-                f"select count(*) from analytics.{table} "  # noqa: S608 (our table names)
-                "where webhook_status is not null and api_status is not null "
-                "and webhook_status <> api_status"
-            ).fetchone()
-            assert disagreeing == (0,), table
+        assert webhooks.statuses_disagreeing(conn) == dict.fromkeys(
+            webhooks.CURRENT_STATUS_MARTS, 0
+        )
 
 
 def test_postgres_usage_refresh_job(pipeline: Pipeline, postgres: PostgresServer) -> None:
