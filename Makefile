@@ -32,8 +32,8 @@ install: $(VENV)/.installed .meltano/.installed
 $(VENV)/.installed: $(PACKAGES)
 	@echo "==> Creating $(VENV) and installing the project (Python: $$($(PYTHON) --version))"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ./twilio-emulator -e "./tap-twilio[test]" \
+	$(BIN)/python -m pip install -qq --upgrade pip
+	$(BIN)/python -m pip install -qq -e ./twilio-emulator -e "./tap-twilio[test]" \
 		-e "./target-duckdb[test]" -e "./webhooks[postgres,tap,test]" -e "./analyze[app,test]" \
 		-e ".[dev]"
 	@touch $@
