@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from tap_twilio import shortcuts, windows
+from tap_twilio.checkpoint import Checkpoint
 from tap_twilio.client import instance_shape
 from tap_twilio.errors import (
     ApiError,
@@ -141,11 +142,8 @@ class _Job:
 
 
 @dataclass(frozen=True)
-class Checkpoint:
-    """Not a record: a day of the plan is done once every record before this has been
-    written. It travels in the record stream, behind records a stream may hold back
-    (children fetched ahead), and ``TwilioStream.get_records`` calls ``reached`` in its
-    turn: a STATE never claims a day whose records are still in a buffer."""
+class DayDone(Checkpoint):
+    """A day of the plan is done once every record before this has been written."""
 
     backfill: Backfill
     day: dt.date
@@ -217,9 +215,9 @@ class Backfill:
         if self.complete:
             self.stream.get_context_state(self.context).pop(STATE_KEY, None)
 
-    def read_files(self, first: dt.date, last: dt.date) -> Iterator[dict | Checkpoint]:
+    def read_files(self, first: dt.date, last: dt.date) -> Iterator[dict | DayDone]:
         """Prepared records of days ``first`` to ``last`` from their files, day by day,
-        downloaded concurrently; a ``Checkpoint`` after each day's last record."""
+        downloaded concurrently; a ``DayDone`` after each day's last record."""
         filler = Filler(self.stream, self.context)
         reads = self.stream.session.in_order(windows.days(first, last), self._file_records)
         for day, records in reads:
@@ -233,9 +231,9 @@ class Backfill:
                     yield from self.stream.read_list(
                         day + dt.timedelta(1), last, path, self.context
                     )
-                yield Checkpoint(self, last)
+                yield DayDone(self, last)
                 return
-            yield Checkpoint(self, day)
+            yield DayDone(self, day)
 
     def _list_from(self, day: dt.date) -> None:
         """``day`` was read through the list API: the plan's later days are too."""

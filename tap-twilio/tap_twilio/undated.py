@@ -23,22 +23,32 @@ Each run, per account, before the day windows:
    final: a scheduled message canceled long after it was created keeps no date
    and may sit anywhere in the list. A 404 means it was deleted: it is dropped.
 
+A sweep that reads the whole list has met every dated record too, so it
+**is** the run's read of its days (``Fold``): it emits the dated records of the
+run's days as it meets them, newest first, and no day window reads them again.
+The bookmark moves once, to the newest of them, at a ``Checkpoint`` after the
+sweep's last record; until then the state keeps the day the fold began, so a run
+killed half way starts its days there again, never at a bookmark the fold passed
+on its way down.
+
 State, per account: the pending SIDs, the floor of the next sweep, whether
-the server is known not to put undated records last, and the day of the last
-whole-list sweep. Cost in requests: the
-sweep reads records/page_size pages (the whole list until the order is known,
-then about the records created since the last run), plus one request per
-pending record the sweep did not see.
+the server is known not to put undated records last, the day of the last
+whole-list sweep, and the first day of a fold not finished. Cost in requests:
+the sweep reads records/page_size pages (the whole list until the order is
+known, then about the records created since the last run; a whole-list sweep
+replaces the day windows), plus one request per pending record the sweep did
+not see.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from tap_twilio.checkpoint import Checkpoint
 from tap_twilio.client import instance_shape
 from tap_twilio.errors import NotFoundError
 
@@ -50,6 +60,7 @@ if TYPE_CHECKING:
 STATE_KEY = "undated"
 MARGIN = dt.timedelta(hours=1)  # clock skew and late writes between two sweeps
 ORDER_SEEN = "undated_not_last"  # the session's note that this server lists them early
+FOLDING_FROM = "folding_from"  # the memo's first day of a fold not finished yet
 
 
 class QuietNullBookmarks(logging.Filter):
@@ -76,8 +87,12 @@ class Undated:
     pending_statuses: frozenset[str]  # undated statuses that change later: re-read them
     instance_path: str  # the record by SID, e.g. ".../Messages/{sid}.json"
 
-    def records(self, stream: WindowStream, context: Context | None) -> Iterator[dict]:
-        """Every undated record the account has, and each pending one's latest version."""
+    def records(
+        self, stream: WindowStream, context: Context | None, fold: Fold | None
+    ) -> Generator[dict | Checkpoint, None, bool]:
+        """Every undated record the account has, and each pending one's latest version;
+        and, when this run's sweep reads the whole list, the dated records of ``fold``'s
+        days. Returns whether it did (the day windows are then read already)."""
         state = stream.get_context_state(context)
         memo: dict[str, Any] = dict(state.get(STATE_KEY) or {})
         floor = memo.get("floor")
@@ -85,9 +100,16 @@ class Undated:
         sweep = _Sweep(floor if early_stop else None)
         today = stream.session.today()
         swept_on = memo.get("swept_on")
-        if early_stop or _sweep_due(swept_on, today, stream.settings.undated_sweep_days):
-            for record in self._sweep(stream, context, sweep):
-                yield record
+        due = early_stop or _sweep_due(swept_on, today, stream.settings.undated_sweep_days)
+        whole = due and sweep.floor is None  # no floor to stop at: every page of the list
+        if not whole:
+            fold = None
+        if fold is not None:  # a run killed during the fold begins its days here again
+            memo[FOLDING_FROM] = fold.first.isoformat()
+            state[STATE_KEY] = {**(state.get(STATE_KEY) or {}), FOLDING_FROM: memo[FOLDING_FROM]}
+        bookmark = state.get("replication_key_value")
+        if due:
+            yield from self._sweep(stream, context, sweep, fold)
             if not early_stop:
                 swept_on = today.isoformat()
         pending = {
@@ -106,10 +128,16 @@ class Undated:
             "floor": sweep.next_floor(floor),
             "not_last": bool(memo.get("not_last")) or sweep.not_last,
             "swept_on": swept_on,
+            **({FOLDING_FROM: memo[FOLDING_FROM]} if fold is not None else {}),
         }
+        if fold is None:
+            return False
+        newest = max((v for v in (bookmark, sweep.newest_folded) if v), default=None)
+        yield FoldDone(stream, context, newest)
+        return True
 
     def _sweep(
-        self, stream: WindowStream, context: Context | None, sweep: _Sweep
+        self, stream: WindowStream, context: Context | None, sweep: _Sweep, fold: Fold | None
     ) -> Iterator[dict]:
         rk = stream.replication_key
         assert stream.records_key is not None
@@ -121,6 +149,9 @@ class Undated:
                 if sweep.observe(record, rk):
                     if self._is_pending(stream, record):
                         sweep.pending.add(record["sid"])
+                    yield record
+                elif fold is not None and fold.holds(record[rk]):
+                    sweep.fold(record[rk])
                     yield record
             if sweep.done:
                 return
@@ -149,6 +180,42 @@ class Undated:
         )
 
 
+@dataclass(frozen=True)
+class Fold:
+    """The run's days, ``first`` to ``last``: a whole-list sweep emits their dated records."""
+
+    first: dt.date
+    last: dt.date
+
+    def holds(self, value: str) -> bool:
+        """Whether a record dated ``value`` (ISO 8601, UTC) falls on one of the days."""
+        return self.first.isoformat() <= value[:10] <= self.last.isoformat()
+
+
+def fold_begun(stream: WindowStream, context: Context | None) -> dt.date | None:
+    """The first day of a fold a previous run began and did not finish, if any."""
+    memo = stream.get_context_state(context).get(STATE_KEY) or {}
+    begun = memo.get(FOLDING_FROM)
+    return dt.date.fromisoformat(begun) if begun else None
+
+
+@dataclass(frozen=True)
+class FoldDone(Checkpoint):
+    """After a fold's last record: the bookmark moves to the newest record folded (the
+    SDK moved it record by record, downwards), and the fold is finished."""
+
+    stream: WindowStream
+    context: Context | None
+    bookmark: str | None
+
+    def reached(self) -> None:
+        state = self.stream.get_context_state(self.context)
+        if self.bookmark is not None:
+            state["replication_key"] = self.stream.replication_key
+            state["replication_key_value"] = self.bookmark
+        (state.get(STATE_KEY) or {}).pop(FOLDING_FROM, None)
+
+
 def _sweep_due(swept_on: str | None, today: dt.date, every_days: int) -> bool:
     """Whether a whole-list sweep is due: every run (0), or once per ``every_days``."""
     if every_days == 0 or swept_on is None:
@@ -165,6 +232,7 @@ class _Sweep:
         self.dated: set[str] = set()  # SIDs met with a date (no longer pending)
         self.pending: set[str] = set()
         self.newest_created: str | None = None
+        self.newest_folded: str | None = None  # the newest dated record emitted (a fold)
         self.not_last = False  # an undated record came before a dated one
         self.done = False
         self._undated_met = False
@@ -184,6 +252,10 @@ class _Sweep:
         if self.floor is not None and created and created < self.floor:
             self.done = True
         return False
+
+    def fold(self, value: str) -> None:
+        if self.newest_folded is None or value > self.newest_folded:
+            self.newest_folded = value
 
     def next_floor(self, previous: str | None) -> str | None:
         """Where the next sweep may stop: this one's newest record, less the margin."""

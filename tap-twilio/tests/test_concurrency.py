@@ -21,7 +21,7 @@ import requests
 
 from tap_twilio.concurrency import GROWTH, AdaptiveLimit, in_order
 from tests.emulated import tap_config
-from tests.helpers import SyncResult, run_tap
+from tests.helpers import SyncResult, days_by_windows, run_tap
 from twilio_emulator import behaviours, testing
 from twilio_emulator.emulator import EmulatorConfig
 
@@ -223,8 +223,11 @@ def capped() -> Iterator[testing.ServedEmulator]:
 
 
 def test_a_concurrency_cap_shrinks_the_tap_and_loses_nothing(
-    capped: testing.ServedEmulator, caplog: pytest.LogCaptureFixture
+    capped: testing.ServedEmulator,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    days_by_windows(monkeypatch)  # windows in flight together, as on any later run
     config = {
         "account_sid": capped.account_sid,
         "auth_token": capped.auth_token,

@@ -17,7 +17,7 @@ from tap_twilio.streams.api2010 import CallsStream, MessagesStream
 from tap_twilio.streams.base import load_schema
 from tap_twilio.values import convert, converters_for
 from tests.emulated import served_config
-from tests.helpers import run_tap, run_tap_logged
+from tests.helpers import days_by_windows, run_tap, run_tap_logged
 from twilio_emulator import testing
 from twilio_emulator.emulator import EmulatorConfig
 
@@ -208,6 +208,7 @@ def test_spans_of_days_write_exactly_what_one_day_windows_write(
     emulator: testing.ServedEmulator, monkeypatch: pytest.MonkeyPatch, concurrency: int
 ) -> None:
     """Sparse days are read in spans, yet records and states come out as day by day."""
+    days_by_windows(monkeypatch)
     config = config_for(emulator, lookback_days=0, max_concurrency=concurrency)
     streams = {"messages", "calls"}
     spans, span_log = run_tap_logged(config, streams=streams)

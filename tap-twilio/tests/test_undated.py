@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tap_twilio.undated import STATE_KEY
+from tap_twilio.undated import FOLDING_FROM, STATE_KEY
 from tests.emulated import served_config
 from tests.helpers import SyncResult, run_tap, run_tap_logged
 from twilio_emulator import testing
@@ -128,6 +128,25 @@ def test_sweeps_stop_early_once_the_order_allows(emulator: testing.ServedEmulato
         assert whole_list > 1  # every page of the list, each run
     else:
         assert whole_list == 1  # the first page holds everything created since
+
+
+def test_a_whole_list_sweep_is_the_runs_read_of_its_days(
+    emulator: testing.ServedEmulator,
+) -> None:
+    """The first sweep reads the whole list whatever the order: it emits the run's dated
+    messages too, and no day window asks for them again. The bookmark is the newest."""
+    config = served_config(emulator, start_date="2026-11-01")
+    result, requests_made = run_tap_logged(config, streams={"messages"})
+    listed = [query for path, query in requests_made if path.endswith("/Messages.json")]
+    assert listed
+    assert not [query for query in listed if "DateSent>" in query]
+    sids = Counter(record["sid"] for record in result.records["messages"])
+    assert max(sids.values()) == 1
+    for partition in result.final_state["bookmarks"]["messages"]["partitions"]:
+        account = partition["context"]["account_sid"]
+        mine = [r["date_sent"] for r in result.records["messages"] if r["account_sid"] == account]
+        assert partition["replication_key_value"] == max(d for d in mine if d)
+        assert FOLDING_FROM not in partition[STATE_KEY]
 
 
 def test_a_pending_message_deleted_since_is_dropped(emulator: testing.ServedEmulator) -> None:

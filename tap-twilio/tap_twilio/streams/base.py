@@ -28,10 +28,12 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from tap_twilio import bulk, hosts, windows
+from tap_twilio.checkpoint import Checkpoint
 from tap_twilio.client import instance_shape
 from tap_twilio.errors import ApiError, AuthenticationError, TwilioCode
 from tap_twilio.privacy import Fields
 from tap_twilio.shortcuts import ChildShortcuts, StreamShortcuts
+from tap_twilio.undated import Fold, fold_begun
 from tap_twilio.values import convert, converters_for
 
 if TYPE_CHECKING:
@@ -147,7 +149,7 @@ class TwilioStream(StreamShortcuts):
         counted = 0
         try:
             for record in records:
-                if isinstance(record, bulk.Checkpoint):  # every record before it is written
+                if isinstance(record, Checkpoint):  # every record before it is written
                     record.reached()
                     continue
                 counted += 1
@@ -234,7 +236,7 @@ class TwilioStream(StreamShortcuts):
         one after another pays Twilio's latency per parent. Records are held
         back (at most ``PARENTS_BUFFERED``) while the child lists of the next
         ones are fetched, up to ``CHILDREN_AHEAD`` per request slot. A
-        ``bulk.Checkpoint`` (a backfill's day done) releases every record held back,
+        ``Checkpoint`` (a backfill's day done, a sweep's bookmark) releases every record held back,
         so a killed run loses at most a day of progress.
         """
         children = self._prefetched_children()
@@ -242,7 +244,7 @@ class TwilioStream(StreamShortcuts):
         buffered: deque[tuple[dict, int]] = deque()
         in_flight = 0
         for record in records:
-            if isinstance(record, bulk.Checkpoint):  # a day done: its state goes out now
+            if isinstance(record, Checkpoint):  # progress claimed: its state goes out now
                 while buffered:
                     yield buffered.popleft()[0]
                 in_flight = 0
@@ -362,23 +364,29 @@ class WindowStream(PerAccountStream):
     # How Twilio's BulkExport files hold this stream, if it exports it (see ``bulk``).
     bulk_export: ClassVar[Export | None] = None
 
-    def records(self, context: Context | None) -> Iterable[dict]:
+    def records(self, context: Context | None) -> Iterable[dict | Checkpoint]:
         """Undated records first (see ``undated``), then each span, oldest first: the
         days of a backfill from BulkExport files where ``backfill_method`` says so
-        (``bulk``), the rest through the list API."""
+        (``bulk``), the rest through the list API. A sweep of the whole list for
+        undated records reads the days too, when no backfill from files is planned."""
         path = self.url_path(context)
         today = self.session.today()
-        if self.undated is not None:
-            yield from self.undated.records(self, context)
         day = self.first_day(context, today)
         backfill = bulk.plan(self, context, day)
+        if self.undated is not None:
+            begun = fold_begun(self, context)
+            if begun is not None:
+                day = min(day, begun)
+            fold = Fold(day, self.session.last_day()) if backfill is None else None
+            if (yield from self.undated.records(self, context, fold)):
+                return
         if backfill is not None:
             for first, last, source in backfill.segments():
                 if source == bulk.FILES:
                     yield from backfill.read_files(first, last)
                 elif source == bulk.LIST:
                     yield from self.read_list(first, last, path, context)
-                    yield bulk.Checkpoint(backfill, last)
+                    yield bulk.DayDone(backfill, last)
             day = max(day, backfill.list_from)
         yield from self.read_list(day, self.session.last_day(), path, context)
         if backfill is not None:
