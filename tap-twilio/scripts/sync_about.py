@@ -127,12 +127,14 @@ def hub_text() -> str:
 
 
 def default_select() -> list[str]:
-    """Meltano's ``select``: the streams the tap reads by default, nothing more.
+    """Meltano's ``select``: every stream but those the tap leaves off by default.
 
     Without it Meltano selects every stream (``*.*``), the per-record children and
-    the numbers for sale included: ten times the requests.
+    the numbers for sale included: ten times the requests. Written as exclusions, so
+    a new stream read by default changes neither meltano.yml nor the Hub definition.
     """
-    return [f"{stream.name}.*" for stream in STREAM_TYPES if stream.selected_by_default]
+    off = [f"!{stream.name}.*" for stream in STREAM_TYPES if not stream.selected_by_default]
+    return ["*.*", *off]
 
 
 def meltano_text() -> str:
