@@ -44,6 +44,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
@@ -350,7 +351,9 @@ class TwilioClient:
             f"(max_attempts); last error: {last.failure}"
         )
 
-    def pages(self, path: str, params: dict[str, Any], records_key: str) -> Iterator[list[dict]]:
+    def pages(
+        self, path: str, params: dict[str, Any], records_key: str, *, read_ahead: bool = False
+    ) -> Iterator[list[dict]]:
         """Each page's records, following the next-page link to the end.
 
         Two envelopes exist: the 2010 API's (records under ``records_key``,
@@ -358,21 +361,33 @@ class TwilioClient:
         ``meta.key``, absolute ``meta.next_page_url``). Either link carries
         PageSize, the filters and PageToken. Every page is checked for its shape
         before it counts: a 200 without its records list is retried, never taken
-        for the last page.
+        for the last page. ``read_ahead``, for a caller that reads every page: the
+        next page is requested while this one is processed (one chain of pages
+        otherwise waits for Twilio and for the caller in turn).
         """
         shape = list_shape(records_key)
         body = self.get(path, params, shape)
-        while True:
-            meta = body.get("meta")
-            if isinstance(meta, dict):
-                yield body[meta.get("key") or records_key]
-                next_link = meta.get("next_page_url")
-            else:
-                yield body[records_key]
-                next_link = body.get("next_page_uri")
-            if not next_link:
-                return
-            body = self.get(next_link, None, shape)
+        with contextlib.ExitStack() as stack:
+            ahead = (
+                stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="read-ahead"))
+                if read_ahead
+                else None
+            )
+            while True:
+                meta = body.get("meta")
+                if isinstance(meta, dict):
+                    records = body[meta.get("key") or records_key]
+                    next_link = meta.get("next_page_url")
+                else:
+                    records = body[records_key]
+                    next_link = body.get("next_page_uri")
+                upcoming = (
+                    ahead.submit(self.get, next_link, None, shape) if ahead and next_link else None
+                )
+                yield records
+                if not next_link:
+                    return
+                body = upcoming.result() if upcoming else self.get(next_link, None, shape)
 
     def _request(self, path_or_url: str, params: dict[str, Any] | None) -> Request:
         parts = urlsplit(self.url(path_or_url))

@@ -143,7 +143,9 @@ class Undated:
         assert stream.records_key is not None
         params = {**stream.params, "PageSize": stream.page_size}
         client = stream.client_for(context)
-        for page in client.pages(stream.url_path(context), params, stream.records_key):
+        path = stream.url_path(context)
+        whole = sweep.floor is None  # every page: the next one is asked for ahead
+        for page in client.pages(path, params, stream.records_key, read_ahead=whole):
             records = [stream.prepare(record) for record in page]
             for record in records:
                 if sweep.observe(record, rk):

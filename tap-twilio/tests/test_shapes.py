@@ -102,6 +102,7 @@ def client(base_url: str, attempts: int = 4) -> TwilioClient:
     )
 
 
+@pytest.mark.parametrize("read_ahead", [False, True], ids=["in-turn", "read-ahead"])
 @pytest.mark.parametrize(
     "wrong",
     [
@@ -112,19 +113,29 @@ def client(base_url: str, attempts: int = 4) -> TwilioClient:
     ],
 )
 def test_a_wrong_shaped_page_is_retried_never_taken_for_the_end(
-    wrong: str, sleeps: list[float]
+    wrong: str, read_ahead: bool, sleeps: list[float]
 ) -> None:
     server = Scripted([(200, json.dumps(PAGE_1)), (200, wrong), (200, json.dumps(PAGE_2))])
-    pages = list(client(server.url).pages("/2010-04-01/M.json", {}, "messages"))
+    pages = list(
+        client(server.url).pages("/2010-04-01/M.json", {}, "messages", read_ahead=read_ahead)
+    )
     assert [r["sid"] for page in pages for r in page] == ["SM1", "SM2"]
     assert server.asked == 3
     assert len(sleeps) == 1
 
 
-def test_a_page_that_stays_wrong_fails_the_run_in_one_line(sleeps: list[float]) -> None:
-    server = Scripted([(200, json.dumps({"next_page_uri": None}))])
+@pytest.mark.parametrize("read_ahead", [False, True], ids=["in-turn", "read-ahead"])
+def test_a_page_that_stays_wrong_fails_the_run_in_one_line(
+    read_ahead: bool, sleeps: list[float]
+) -> None:
+    """Also when it is the page read ahead: the error reaches the reader."""
+    server = Scripted([(200, json.dumps(PAGE_1)), (200, json.dumps({"next_page_uri": None}))])
+    pages = client(server.url, attempts=3).pages(
+        "/2010-04-01/M.json", {}, "messages", read_ahead=read_ahead
+    )
+    assert [r["sid"] for r in next(pages)] == ["SM1"]
     with pytest.raises(ApiUnavailableError) as caught:
-        list(client(server.url, attempts=3).pages("/2010-04-01/M.json", {}, "messages"))
+        list(pages)
     assert str(caught.value) == (
         "gave up on GET /2010-04-01/M.json after 3 attempts (max_attempts); "
         "last error: HTTP 200 with no 'messages' list"
