@@ -1,5 +1,5 @@
 """TaskRouter v1 (``taskrouter.twilio.com/v1``): each account's workspaces and, per
-workspace, its activities, task queues, workflows, workers and tasks.
+workspace, its activities, task channels, task queues, workflows, workers and tasks.
 
 One request per workspace and list, every run (accounts have a workspace or two), so
 every stream is on by default and read whole. Tasks have no date filter, and Twilio
@@ -42,6 +42,16 @@ class TaskRouterActivitiesStream(_WorkspaceListStream):
     path = "/v1/Workspaces/{workspace_sid}/Activities"
     records_key = "activities"
     spec = (SPEC, "taskrouter.v1.workspace.activity")
+
+
+class TaskRouterTaskChannelsStream(_WorkspaceListStream):
+    """Task channels: the types of task (voice, sms) a task's ``task_channel_sid`` names,
+    and a worker's capacity is set per."""
+
+    name = "taskrouter_task_channels"
+    path = "/v1/Workspaces/{workspace_sid}/TaskChannels"
+    records_key = "channels"
+    spec = (SPEC, "taskrouter.v1.workspace.task_channel")
 
 
 class TaskRouterTaskQueuesStream(_WorkspaceListStream):
@@ -93,6 +103,7 @@ class TaskRouterTasksStream(_WorkspaceListStream):
 STREAMS = (
     TaskRouterWorkspacesStream,
     TaskRouterActivitiesStream,
+    TaskRouterTaskChannelsStream,
     TaskRouterTaskQueuesStream,
     TaskRouterWorkflowsStream,
     TaskRouterWorkersStream,

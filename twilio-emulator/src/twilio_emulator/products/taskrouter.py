@@ -33,6 +33,7 @@ WORKSPACE_AFTER = 25 * DAY  # the contact center is set up 25 days after the acc
 ACTIVITIES = (("Offline", False), ("Idle", True), ("Busy", False), ("Reserved", False))
 CHANNELS = ("voice", "sms")  # one queue per channel, named as the queue
 QUEUE_NAMES = {"voice": "Calls", "sms": "Messages"}
+CHANNEL_NAMES = {"voice": "Voice", "sms": "SMS"}  # each task channel's friendly name
 PRIORITY = {"voice": 10, "sms": 5}  # the workflow's priority per channel
 
 
@@ -253,8 +254,29 @@ class Task:
         return json.dumps(body, separators=(",", ":"))
 
 
+@dataclass(frozen=True)
+class TaskChannel:
+    """A type of task (``unique_name`` voice, sms), with a worker's capacity per type."""
+
+    sid: str
+    workspace: Workspace
+    unique_name: str
+    friendly_name: str
+    created: int
+
+
+def task_channels(ws: Workspace) -> list[TaskChannel]:
+    """The channels the workspace's tasks come in, set up with it."""
+    return [
+        TaskChannel(
+            task_channel_sid(ws, channel), ws, channel, CHANNEL_NAMES[channel], ws.created + 300 + i
+        )
+        for i, channel in enumerate(CHANNELS)
+    ]
+
+
 def task_channel_sid(ws: Workspace, channel: str) -> str:
-    """The SID of the workspace's built-in task channel (``voice``, ``sms``)."""
+    """The SID of the workspace's task channel ``channel`` (voice, sms)."""
     return make_sid("TC", ws.sid, "channel", channel)
 
 

@@ -1,5 +1,6 @@
 """TaskRouter v1 (``/taskrouter/v1``): each account's workspace, and per workspace its
-activities, task queues, workflows, workers and tasks (see ``products/taskrouter.py``)."""
+activities, task channels, task queues, workflows, workers and tasks (see
+``products/taskrouter.py``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,15 @@ from typing import Any
 
 from ..apis import PREFIXES
 from ..products import taskrouter
-from ..products.taskrouter import Activity, Task, TaskQueue, Worker, Workflow, Workspace
+from ..products.taskrouter import (
+    Activity,
+    Task,
+    TaskChannel,
+    TaskQueue,
+    Worker,
+    Workflow,
+    Workspace,
+)
 from ..timefmt import iso_z
 from .lists import ProductList, Scope, routes
 
@@ -116,6 +125,36 @@ ACTIVITIES = ProductList(
     rows=lambda scope: taskrouter.activities(_workspace(scope)),
     render=_in_workspace(render_activity),
     filters={"FriendlyName": _friendly_name, "Available": lambda a, _: a.available},
+)
+
+
+# --- task channels ------------------------------------------------------------------
+
+
+def render_task_channel(channel: TaskChannel, base: str) -> dict:
+    ws = channel.workspace
+    return {
+        "channel_optimized_routing": False,
+        "date_created": iso_z(channel.created),
+        "date_updated": iso_z(channel.created),
+        "friendly_name": channel.friendly_name,
+        "links": {"workspace": _url(base, "Workspaces", ws.sid)},
+        "sid": channel.sid,
+        "unique_name": channel.unique_name,
+        "url": _url(base, "Workspaces", ws.sid, "TaskChannels", channel.sid),
+    }
+
+
+TASK_CHANNELS = ProductList(
+    stream="taskrouter_task_channels",
+    product="taskrouter",
+    version=VERSION,
+    path="/Workspaces/{WorkspaceSid}/TaskChannels",
+    spec=SPEC,
+    key="channels",
+    parent=WORKSPACES,
+    rows=lambda scope: taskrouter.task_channels(_workspace(scope)),
+    render=_in_workspace(render_task_channel),
 )
 
 
@@ -328,5 +367,5 @@ TASKS = ProductList(
     },
 )
 
-LISTS = (WORKSPACES, ACTIVITIES, TASK_QUEUES, WORKFLOWS, WORKERS, TASKS)
+LISTS = (WORKSPACES, ACTIVITIES, TASK_CHANNELS, TASK_QUEUES, WORKFLOWS, WORKERS, TASKS)
 ROUTES = routes(LISTS)
