@@ -13,7 +13,7 @@ import contextlib
 import os
 import subprocess
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -80,8 +80,17 @@ def running_receiver(
         yield receiver
 
 
-# The world the webhook end-to-end tests reconcile: enough traffic for every status.
-WEBHOOK_WORLD = {"days": 20, "messages_per_day": 200, "calls_per_day": 50, "customers": 400}
+# The world the webhook end-to-end tests reconcile: enough traffic for every status, ten
+# days of history to sync. Seed 2: its closing subaccount has a message scheduled past
+# the close that was drawn to be canceled on the first webhook day, which the close must
+# cancel instead (a closed account sends no webhook: twilio-emulator's lifecycle.close).
+WEBHOOK_WORLD = {
+    "seed": 2,
+    "days": 10,
+    "messages_per_day": 200,
+    "calls_per_day": 50,
+    "customers": 400,
+}
 
 
 @contextlib.contextmanager
@@ -123,13 +132,28 @@ def statuses_disagreeing(conn: Connection, schema: str = "analytics") -> dict[st
     }
 
 
-def _by_status(conn: Connection, table: str) -> dict[str, dict[str, int]]:
-    """{account: {status: rows}} of one mart."""
+def _by_status(
+    conn: Connection, table: str, leave_out: frozenset[str] = frozenset(), key: str = "null"
+) -> dict[str, dict[str, int]]:
+    """{account: {status: rows}} of one mart, without the rows whose ``key`` is in
+    ``leave_out``."""
     out: dict[str, dict[str, int]] = defaultdict(dict)
-    sql = f"select account_sid, status, count(*) from {table} group by 1, 2"
-    for account, status, n in conn.execute(sql).fetchall():
-        out[account][status] = int(n)
+    sql = f"select account_sid, status, {key} from {table}"
+    counts: Counter[tuple[str, str]] = Counter(
+        (account, status)
+        for account, status, sid in conn.execute(sql).fetchall()
+        if sid not in leave_out
+    )
+    for (account, status), n in counts.items():
+        out[account][status] = n
     return out
+
+
+def _deleted_messages(truth: dict) -> frozenset[str]:
+    """Messages deleted in Twilio by the truth's clock. No webhook tells of a deletion, so
+    one deleted after its events stays in the webhook marts (as in the API's, once read)
+    while the truth, which counts what Twilio lists, no longer has it."""
+    return frozenset(d["sid"] for d in truth.get("deletions", ()) if d["kind"] == "message")
 
 
 def differences(
@@ -137,7 +161,8 @@ def differences(
 ) -> list[str]:
     """Every mismatch between the webhook marts and the emulator's truth, as readable lines."""
     out: list[str] = []
-    messages = _by_status(conn, f"{schema}.fct_message_current_status")
+    deleted = _deleted_messages(truth)
+    messages = _by_status(conn, f"{schema}.fct_message_current_status", deleted, "message_sid")
     calls = _by_status(conn, f"{schema}.fct_call_current_status")
     message_events = _by_status(conn, f"{schema}.fct_message_status_events")
     call_events = _by_status(conn, f"{schema}.fct_call_progress_events")

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from tests.support import NOW, Live, account_path, make_config, start
+from twilio_emulator.callbacks import changes, message_transitions
+from twilio_emulator.emulator import Emulator
 from twilio_emulator.timefmt import DAY, iso_z, rfc2822
 from twilio_emulator.world import Account
 
@@ -133,6 +135,29 @@ def test_a_run_reads_it_and_a_later_one_finds_it_closed() -> None:
     assert not [m for m in store.traffic(retail, retail.closed_at // DAY).messages
                 if m.created >= retail.closed_at]  # fmt: skip
     assert not store.traffic(retail, retail.closed_at // DAY + 1).messages
+
+
+def test_nothing_of_a_closed_account_changes_after_it_closed() -> None:
+    """A message scheduled past the close is canceled at the close, also one drawn to be
+    canceled later (its cancel would answer 404): no status, so no webhook, comes after.
+    Seed 2's 10-day world has one drawn to be canceled hours after the initial clock."""
+    emu = Emulator(make_config(seed=2, days=10, messages_per_day=200, calls_per_day=50))
+    retail = next(a for a in emu.world.accounts if a.friendly_name == "Acme Retail")
+    assert retail.closed_at is not None
+    days = range(emu.world.history_start_day, retail.closed_at // DAY + 1)
+    messages = [m for day in days for m in emu.store.traffic(retail, day).messages]
+    scheduled_past = [
+        m for m in messages if m.send_at is not None and m.send_at >= retail.closed_at
+    ]
+    assert len(scheduled_past) > 1
+    assert {(m.final_status, m.final_at) for m in scheduled_past} == {
+        ("canceled", retail.closed_at)
+    }
+    after = [
+        (m.sid, s) for m in messages for at, s in message_transitions(m) if at > retail.closed_at
+    ]
+    assert after == []
+    assert changes(emu.store, retail, retail.closed_at, NOW + 40 * DAY) == []
 
 
 def test_the_closing_switch() -> None:

@@ -88,8 +88,10 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
     Behaviour(
         "closing_subaccount",
         "a subaccount (Acme Retail) with traffic until it closed, two thirds into the history; "
-        "its resources then answer 404 (code 20404), as the closed one's",
-        "Twilio answers 404 for a closed account's resources (the closed subaccount here)",
+        "its resources then answer 404 (code 20404), as the closed one's; a message still "
+        "scheduled then is canceled at the close, so nothing of it changes after",
+        "Twilio answers 404 for a closed account's resources (the closed subaccount here), "
+        "so no cancel (POST Status=canceled) reaches one after it closed",
     ),
     Behaviour(
         "usage_price_strings",

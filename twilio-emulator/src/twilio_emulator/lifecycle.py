@@ -147,9 +147,14 @@ def _send(message: Message, d: list[float], options: Lifecycle) -> None:
 
 
 def close(message: Message, at: int) -> None:
-    """Its account closed at ``at``: a message still scheduled then is canceled, never sent."""
-    if message.send_at is not None and message.send_at >= at and message.final_status != "canceled":
-        message.final_status, message.error_code, message.final_at = "canceled", None, at
-        message.sent = message.sending_at = message.priced_at = None
-        message.price = 0
-        message.deleted_at = message.redacted_at = None
+    """Its account closed at ``at``: a message still scheduled then is canceled then, never
+    sent. That includes one drawn to be canceled later: its cancel (``POST Status=canceled``)
+    could not come after the close, when the account's resources answer 404."""
+    if message.send_at is None or message.send_at < at:
+        return
+    if message.final_status == "canceled" and message.final_at <= at:
+        return  # canceled before the account closed: that cancel stands
+    message.final_status, message.error_code, message.final_at = "canceled", None, at
+    message.sent = message.sending_at = message.priced_at = None
+    message.price = 0
+    message.deleted_at = message.redacted_at = None
