@@ -367,12 +367,8 @@ class TwilioClient:
         """
         shape = list_shape(records_key)
         body = self.get(path, params, shape)
-        with contextlib.ExitStack() as stack:
-            ahead = (
-                stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="read-ahead"))
-                if read_ahead
-                else None
-            )
+        reader = ThreadPoolExecutor(1, "read-ahead") if read_ahead else contextlib.nullcontext()
+        with reader as ahead:
             while True:
                 meta = body.get("meta")
                 if isinstance(meta, dict):

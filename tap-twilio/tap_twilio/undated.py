@@ -101,12 +101,11 @@ class Undated:
         today = stream.session.today()
         swept_on = memo.get("swept_on")
         due = early_stop or _sweep_due(swept_on, today, stream.settings.undated_sweep_days)
-        whole = due and sweep.floor is None  # no floor to stop at: every page of the list
-        if not whole:
+        if not (due and sweep.whole):
             fold = None
-        if fold is not None:  # a run killed during the fold begins its days here again
-            memo[FOLDING_FROM] = fold.first.isoformat()
-            state[STATE_KEY] = {**(state.get(STATE_KEY) or {}), FOLDING_FROM: memo[FOLDING_FROM]}
+        folding = {FOLDING_FROM: fold.first} if fold is not None else {}
+        # A run killed during the fold begins its days here again (``fold_begun``).
+        state[STATE_KEY] = {**(state.get(STATE_KEY) or {}), **folding}
         bookmark = state.get("replication_key_value")
         if due:
             yield from self._sweep(stream, context, sweep, fold)
@@ -128,7 +127,7 @@ class Undated:
             "floor": sweep.next_floor(floor),
             "not_last": bool(memo.get("not_last")) or sweep.not_last,
             "swept_on": swept_on,
-            **({FOLDING_FROM: memo[FOLDING_FROM]} if fold is not None else {}),
+            **folding,
         }
         if fold is None:
             return False
@@ -144,8 +143,7 @@ class Undated:
         params = {**stream.params, "PageSize": stream.page_size}
         client = stream.client_for(context)
         path = stream.url_path(context)
-        whole = sweep.floor is None  # every page: the next one is asked for ahead
-        for page in client.pages(path, params, stream.records_key, read_ahead=whole):
+        for page in client.pages(path, params, stream.records_key, read_ahead=sweep.whole):
             records = [stream.prepare(record) for record in page]
             for record in records:
                 if sweep.observe(record, rk):
@@ -184,14 +182,19 @@ class Undated:
 
 @dataclass(frozen=True)
 class Fold:
-    """The run's days, ``first`` to ``last``: a whole-list sweep emits their dated records."""
+    """The run's days, ``first`` to ``last`` (ISO days, compared as text once per record):
+    a whole-list sweep emits their dated records."""
 
-    first: dt.date
-    last: dt.date
+    first: str
+    last: str
+
+    @classmethod
+    def days(cls, first: dt.date, last: dt.date) -> Fold:
+        return cls(first.isoformat(), last.isoformat())
 
     def holds(self, value: str) -> bool:
         """Whether a record dated ``value`` (ISO 8601, UTC) falls on one of the days."""
-        return self.first.isoformat() <= value[:10] <= self.last.isoformat()
+        return self.first <= value[:10] <= self.last
 
 
 def fold_begun(stream: WindowStream, context: Context | None) -> dt.date | None:
@@ -254,6 +257,11 @@ class _Sweep:
         if self.floor is not None and created and created < self.floor:
             self.done = True
         return False
+
+    @property
+    def whole(self) -> bool:
+        """No floor to stop at: the sweep reads every page of the list."""
+        return self.floor is None
 
     def fold(self, value: str) -> None:
         if self.newest_folded is None or value > self.newest_folded:

@@ -16,8 +16,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from tap_twilio.client import TwilioClient
-from tap_twilio.streams import base
 from tap_twilio.tap import TapTwilio
+from tap_twilio.undated import Fold
 
 
 @dataclass
@@ -103,4 +103,4 @@ def run_cli(config: dict, workdir: Path) -> subprocess.CompletedProcess[str]:
 def days_by_windows(patch: pytest.MonkeyPatch) -> None:
     """Read every day through day windows, even on a run whose sweep of undated records
     reads the whole list (``undated.Fold`` off): for tests of the windows themselves."""
-    patch.setattr(base, "Fold", lambda *_: None)
+    patch.setattr(Fold, "days", classmethod(lambda cls, *_: None))

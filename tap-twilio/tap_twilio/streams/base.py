@@ -374,10 +374,7 @@ class WindowStream(PerAccountStream):
         day = self.first_day(context, today)
         backfill = bulk.plan(self, context, day)
         if self.undated is not None:
-            begun = fold_begun(self, context)
-            if begun is not None:
-                day = min(day, begun)
-            fold = Fold(day, self.session.last_day()) if backfill is None else None
+            fold = Fold.days(day, self.session.last_day()) if backfill is None else None
             if (yield from self.undated.records(self, context, fold)):
                 return
         if backfill is not None:
@@ -413,12 +410,13 @@ class WindowStream(PerAccountStream):
                 )
 
     def first_day(self, context: Context | None, today: dt.date) -> dt.date:
-        """The bookmark's day minus the lookback, within start_date and Twilio's retention.
+        """The bookmark's day minus the lookback, within start_date and Twilio's retention;
+        or the day a whole-list sweep began, if a run was killed during it.
 
         Retention counts back from ``today``, the server's day: it is Twilio's
         clock that decides what it still keeps.
         """
-        return windows.start_day(
+        day = windows.start_day(
             bookmark=self.get_starting_timestamp(context),
             start_date=self.settings.start_date,
             lookback_days=self.settings.lookback_days,
@@ -427,6 +425,8 @@ class WindowStream(PerAccountStream):
             stream=self.name,
             logger=self.logger,
         )
+        begun = fold_begun(self, context)  # a killed sweep's bookmark went down as it read
+        return day if begun is None else min(day, begun)
 
     def spans(self, first: dt.date, last: dt.date) -> Iterator[tuple[dt.date, dt.date]]:
         """The spans to read, in order; sized lazily as records are seen."""
