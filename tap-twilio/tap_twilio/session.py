@@ -4,8 +4,9 @@ The tap makes one ``Session`` per run and hands it to every stream; streams
 never reach back into the tap. It holds what must be shared across streams:
 one client per (API, account credentials), subaccount auth tokens learnt from
 the accounts list, the thread pool and the concurrency limit every request
-waits on, the latest server date seen (Twilio's "today"), and what the run
-skipped, for its summary line.
+waits on, the accounts the run reads and the lists fetched ahead for them, the
+latest server date seen (Twilio's "today"), and what the run skipped, for its
+summary line.
 """
 
 from __future__ import annotations

@@ -31,6 +31,11 @@ sweep's last record; until then the state keeps the day the fold began, so a run
 killed half way starts its days there again, never at a bookmark the fold passed
 on its way down.
 
+The SDK reads the accounts one after another, and a whole-list sweep is one chain
+of pages (each page links to the next): when a stream starts an account, the
+whole-list sweeps of the next ``SWEEPS_AHEAD`` accounts start too
+(``Session.fetch_ahead``, a few pages buffered each), so the chains overlap.
+
 State, per account: the pending SIDs, the floor of the next sweep, whether
 the server is known not to put undated records last, the day of the last
 whole-list sweep, and the first day of a fold not finished. Cost in requests:
