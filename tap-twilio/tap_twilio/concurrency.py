@@ -115,14 +115,42 @@ class _Window:
         else:
             self.put(_DONE)
 
-    def records(self) -> Iterator[Any]:
+    def chunks(self) -> Iterator[Any]:
         while True:
             chunk = self.queue.get()
             if chunk is _DONE:
                 return
             if isinstance(chunk, _Failure):
                 raise chunk.error
+            yield chunk
+
+    def records(self) -> Iterator[Any]:
+        for chunk in self.chunks():
             yield from chunk
+
+
+class Ahead:
+    """A list's chunks (pages) fetched in the background before anyone asks for them.
+
+    As a window of ``in_order``: at most ``chunks`` wait, a failure is raised when
+    its turn to be read comes, and ``cancel`` stops the fetch at its next chunk.
+    """
+
+    def __init__(self, pool: Executor, chunks: Iterable[list], held: int = CHUNKS_AHEAD) -> None:
+        self._window = _Window(held)
+        self._future = pool.submit(self._window.produce, lambda _: chunks, None)
+
+    def chunks(self) -> Iterator[list] | None:
+        """The chunks as they arrive (``cancel`` when done with them); None if the fetch
+        had not started: it never will, and the caller reads the list itself."""
+        if self._future.cancel():
+            return None
+        return self._window.chunks()
+
+    def cancel(self) -> None:
+        """Stop the fetch: at its next chunk if running (harmless once finished)."""
+        self._window.cancelled = True
+        self._future.cancel()
 
 
 class _Failure:

@@ -4,8 +4,9 @@ The tap makes one ``Session`` per run and hands it to every stream; streams
 never reach back into the tap. It holds what must be shared across streams:
 one client per (API, account credentials), subaccount auth tokens learnt from
 the accounts list, the thread pool and the concurrency limit every request
-waits on, the latest server date seen (Twilio's "today"), and what the run
-skipped, for its summary line.
+waits on, the accounts the run reads and the lists fetched ahead for them, the
+latest server date seen (Twilio's "today"), and what the run skipped, for its
+summary line.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from tap_twilio.client import TwilioClient, summary
 from tap_twilio.errors import ConfigError
 from tap_twilio.settings import Credentials, Settings
 
+AHEAD_THREADS = 4  # lists fetched ahead at once (see ``fetch_ahead``): two streams x two accounts
+
 Item = TypeVar("Item")
 Record = TypeVar("Record")
 
@@ -36,12 +39,16 @@ class Session:
         self.user_agent = settings.user_agent or user_agent
         self.limit = concurrency.AdaptiveLimit(settings.max_concurrency, logger)
         self._pool: ThreadPoolExecutor | None = None
+        self._ahead_pool: ThreadPoolExecutor | None = None
+        self._ahead: dict[tuple[str, str], concurrency.Ahead] = {}
         self._clients: dict[tuple[str, str | None], TwilioClient] = {}
         self._subaccount_tokens: dict[str, str] = {}
         self._warned: set[str] = set()
         self.skipped: list[str] = []  # "<stream> of <account>", for the summary
         self.learned: dict[str, Any] = {}  # what the run learnt of the server (see undated)
         self.records: Counter[str] = Counter()  # records read per stream, for the summary
+        # The accounts the per-account streams read, in their order (AccountsStream).
+        self.accounts: list[str] = []
         self._lock = threading.Lock()
 
     # --- credentials and clients ------------------------------------------------------
@@ -122,6 +129,27 @@ class Session:
         pool = self._executor()
         return None if pool is None else pool.submit(fetch)
 
+    def fetch_ahead(self, key: tuple[str, str], pages: Iterable[list]) -> None:
+        """Start reading ``pages`` (a list's, for ``key``: stream and account) before it
+        is asked for, unless already started, or the run reads one request at a time.
+
+        Its own small pool: a fetch waiting for its pages to be read holds a thread, and
+        must not hold one the windows need. Requests still wait on the run's limit.
+        """
+        if key in self._ahead or self.limit.maximum <= 1:
+            return
+        with self._lock:
+            if self._ahead_pool is None:
+                self._ahead_pool = ThreadPoolExecutor(
+                    AHEAD_THREADS, thread_name_prefix="tap-twilio-ahead"
+                )
+            pool = self._ahead_pool
+        self._ahead[key] = concurrency.Ahead(pool, pages)
+
+    def fetched_ahead(self, key: tuple[str, str]) -> concurrency.Ahead | None:
+        """The fetch started for ``key``, if any, handed over once (read or cancel it)."""
+        return self._ahead.pop(key, None)
+
     def _executor(self) -> ThreadPoolExecutor | None:
         if self.limit.maximum <= 1:
             return None
@@ -179,11 +207,15 @@ class Session:
         return f"Records per stream: {counts or 'none'}"
 
     def close(self) -> None:
-        """Stop the pool (pending fetches are dropped: the run is over)."""
+        """Stop the pools (pending fetches are dropped: the run is over)."""
+        for ahead in self._ahead.values():  # started for an account the run did not reach
+            ahead.cancel()
+        self._ahead.clear()
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            pools, self._pool, self._ahead_pool = (self._pool, self._ahead_pool), None, None
+        for pool in pools:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
 
     def _all_clients(self) -> list[TwilioClient]:
         with self._lock:

@@ -31,6 +31,11 @@ sweep's last record; until then the state keeps the day the fold began, so a run
 killed half way starts its days there again, never at a bookmark the fold passed
 on its way down.
 
+The SDK reads the accounts one after another, and a whole-list sweep is one chain
+of pages (each page links to the next): when a stream starts an account, the
+whole-list sweeps of the next ``SWEEPS_AHEAD`` accounts start too
+(``Session.fetch_ahead``, a few pages buffered each), so the chains overlap.
+
 State, per account: the pending SIDs, the floor of the next sweep, whether
 the server is known not to put undated records last, the day of the last
 whole-list sweep, and the first day of a fold not finished. Cost in requests:
@@ -55,12 +60,14 @@ from tap_twilio.errors import NotFoundError
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
+    from tap_twilio.concurrency import Ahead
     from tap_twilio.streams.base import WindowStream
 
 STATE_KEY = "undated"
 MARGIN = dt.timedelta(hours=1)  # clock skew and late writes between two sweeps
 ORDER_SEEN = "undated_not_last"  # the session's note that this server lists them early
 FOLDING_FROM = "folding_from"  # the memo's first day of a fold not finished yet
+SWEEPS_AHEAD = 2  # next accounts whose whole-list sweep starts while this one is read
 
 
 class QuietNullBookmarks(logging.Filter):
@@ -96,11 +103,14 @@ class Undated:
         state = stream.get_context_state(context)
         memo: dict[str, Any] = dict(state.get(STATE_KEY) or {})
         floor = memo.get("floor")
-        early_stop = bool(memo.get("not_last")) or bool(stream.session.learned.get(ORDER_SEEN))
-        sweep = _Sweep(floor if early_stop else None)
         today = stream.session.today()
+        early_stop, due, sweep_floor = _plan(stream, memo, today)
+        sweep = _Sweep(sweep_floor)
         swept_on = memo.get("swept_on")
-        due = early_stop or _sweep_due(swept_on, today, stream.settings.undated_sweep_days)
+        self._sweep_ahead(stream, context, today)
+        ahead = stream.session.fetched_ahead((stream.name, (context or {}).get("account_sid", "")))
+        if ahead is not None and not due:
+            ahead.cancel()
         if not (due and sweep.whole):
             fold = None
         folding = {FOLDING_FROM: fold.first} if fold is not None else {}
@@ -108,7 +118,7 @@ class Undated:
         state[STATE_KEY] = {**(state.get(STATE_KEY) or {}), **folding}
         bookmark = state.get("replication_key_value")
         if due:
-            yield from self._sweep(stream, context, sweep, fold)
+            yield from self._sweep(stream, context, sweep, fold, ahead)
             if not early_stop:
                 swept_on = today.isoformat()
         pending = {
@@ -136,25 +146,63 @@ class Undated:
         return True
 
     def _sweep(
-        self, stream: WindowStream, context: Context | None, sweep: _Sweep, fold: Fold | None
+        self,
+        stream: WindowStream,
+        context: Context | None,
+        sweep: _Sweep,
+        fold: Fold | None,
+        ahead: Ahead | None,
     ) -> Iterator[dict]:
+        """The sweep, on the pages fetched ahead if a previous account started them (the
+        same requests: the unfiltered list from its first page), else on pages read now."""
         rk = stream.replication_key
+        pages = ahead.chunks() if ahead is not None else None
+        if pages is None:
+            pages = self._pages(stream, context, whole=sweep.whole)
+        try:
+            for page in pages:
+                records = [stream.prepare(record) for record in page]
+                for record in records:
+                    if sweep.observe(record, rk):
+                        if self._is_pending(stream, record):
+                            sweep.pending.add(record["sid"])
+                        yield record
+                    elif fold is not None and fold.holds(record[rk]):
+                        sweep.fold(record[rk])
+                        yield record
+                if sweep.done:
+                    return
+        finally:  # stopped early, or failed: what is still fetched ahead is not needed
+            if ahead is not None:
+                ahead.cancel()
+
+    def _pages(
+        self, stream: WindowStream, context: Context | None, *, whole: bool
+    ) -> Iterator[list[dict]]:
+        """The unfiltered list's pages, newest first (each next one asked for ahead when
+        the sweep reads them all). Only iterating it makes requests."""
         assert stream.records_key is not None
         params = {**stream.params, "PageSize": stream.page_size}
         client = stream.client_for(context)
-        path = stream.url_path(context)
-        for page in client.pages(path, params, stream.records_key, read_ahead=sweep.whole):
-            records = [stream.prepare(record) for record in page]
-            for record in records:
-                if sweep.observe(record, rk):
-                    if self._is_pending(stream, record):
-                        sweep.pending.add(record["sid"])
-                    yield record
-                elif fold is not None and fold.holds(record[rk]):
-                    sweep.fold(record[rk])
-                    yield record
-            if sweep.done:
-                return
+        return client.pages(stream.url_path(context), params, stream.records_key, read_ahead=whole)
+
+    def _sweep_ahead(self, stream: WindowStream, context: Context | None, today: dt.date) -> None:
+        """Start the whole-list sweeps of the next ``SWEEPS_AHEAD`` accounts, so their chains
+        of pages overlap this account's. Decided here, on the main thread, by the rule
+        ``records`` applies then; a sweep that no longer needs them cancels them."""
+        accounts = stream.session.accounts
+        account = (context or {}).get("account_sid")
+        if account not in accounts:
+            return
+        at = accounts.index(account) + 1
+        for sid in accounts[at : at + SWEEPS_AHEAD]:
+            later = {"account_sid": sid}
+            memo = _peek_state(stream, later).get(STATE_KEY) or {}
+            _, due, floor = _plan(stream, memo, today)
+            if due and floor is None:
+                stream.session.fetch_ahead(
+                    (stream.name, sid), self._pages(stream, later, whole=True)
+                )
 
     def _reread(
         self, stream: WindowStream, context: Context | None, sids: list[str]
@@ -219,6 +267,24 @@ class FoldDone(Checkpoint):
             state["replication_key"] = self.stream.replication_key
             state["replication_key_value"] = self.bookmark
         (state.get(STATE_KEY) or {}).pop(FOLDING_FROM, None)
+
+
+def _plan(
+    stream: WindowStream, memo: dict[str, Any], today: dt.date
+) -> tuple[bool, bool, str | None]:
+    """From an account's memo: whether its sweeps may stop early (the server lists undated
+    records early), whether one is due this run, and the floor it stops at (None: whole)."""
+    early_stop = bool(memo.get("not_last")) or bool(stream.session.learned.get(ORDER_SEEN))
+    due = early_stop or _sweep_due(memo.get("swept_on"), today, stream.settings.undated_sweep_days)
+    return early_stop, due, memo.get("floor") if early_stop else None
+
+
+def _peek_state(stream: WindowStream, context: Context) -> dict:
+    """The state of ``context``, without creating it as ``get_context_state`` does: a look
+    ahead must leave the state, and so the output, as it was."""
+    bookmarks = stream.tap_state.get("bookmarks", {}).get(stream.name, {})
+    partitions = bookmarks.get("partitions", [])
+    return next((p for p in partitions if p.get("context") == context), {})
 
 
 def _sweep_due(swept_on: str | None, today: dt.date, every_days: int) -> bool:

@@ -13,13 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
-from tap_twilio.concurrency import GROWTH, AdaptiveLimit, in_order
+from tap_twilio.concurrency import GROWTH, AdaptiveLimit, Ahead, in_order
 from tests.emulated import tap_config
 from tests.helpers import SyncResult, days_by_windows, run_tap
 from twilio_emulator import behaviours, testing
@@ -258,3 +259,45 @@ def test_child_lists_are_fetched_ahead_concurrently_and_written_in_order() -> No
     assert len(sequential.records["call_events"]) > 100
     assert sequential.tap.session.limit.peak == 1
     assert concurrent.tap.session.limit.peak > 1
+
+
+def test_a_list_fetched_ahead_is_bounded_fails_in_its_turn_and_can_be_dropped() -> None:
+    """``Ahead``: at most a few pages wait for their reader; a failure is raised when the
+    pages before it were read; a fetch not started yet is given back to the caller."""
+    produced: list[int] = []
+
+    def pages(fail_at: int | None) -> Iterator[list[int]]:
+        for i in range(20):
+            if i == fail_at:
+                raise RuntimeError("404")
+            produced.append(i)
+            yield [i]
+
+    def started(count: int) -> None:
+        deadline = time.monotonic() + 5
+        while len(produced) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)
+
+    with ThreadPoolExecutor(1) as pool:
+        ahead = Ahead(pool, pages(None), held=2)
+        started(3)
+        assert len(produced) == 3  # two waiting, one in hand: the reader has not come
+        chunks = ahead.chunks()
+        assert chunks is not None
+        assert [c[0] for c in chunks] == list(range(20))
+
+        produced.clear()
+        failing = Ahead(pool, pages(5), held=2)
+        started(3)
+        chunks = failing.chunks()
+        assert chunks is not None
+        read: list[int] = []
+        with pytest.raises(RuntimeError, match="404"):
+            read.extend(c[0] for c in chunks)
+        assert read == [0, 1, 2, 3, 4]
+
+        blocker = Ahead(pool, pages(None), held=1)  # holds the only thread, never read
+        queued = Ahead(pool, pages(None))
+        assert queued.chunks() is None  # not started: it never will be
+        blocker.cancel()

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import time
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 
+from tap_twilio import undated
+from tap_twilio.client import TwilioClient
 from tap_twilio.undated import FOLDING_FROM, STATE_KEY
 from tests.emulated import served_config
 from tests.helpers import SyncResult, run_tap, run_tap_logged
@@ -201,3 +206,62 @@ def test_a_sweep_period_reads_the_whole_list_once_a_day_and_loses_nothing() -> N
     assert sweeps[0] == 0  # an hour later, the same UTC day: no sweep
     assert sweeps[1] >= 3  # the next day: the whole list of each account
     assert warehouse.by_status(deleted) == expected
+
+
+def test_the_next_accounts_sweeps_are_read_ahead_and_change_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While one account's whole list is swept, the next accounts' sweeps already run
+    (their chains of pages overlap, not one account after another), and the run writes
+    exactly the records and states of a run that reads no account ahead."""
+    config = EmulatorConfig(
+        seed=37,
+        days=6,
+        messages_per_day=150,
+        calls_per_day=5,
+        customers=100,
+        now=int(NOW.timestamp()),
+        auth_token="undated-token-0123456789abcdef",
+    )
+    with testing.serve(config) as served:
+        faults = f"{served.url}/_emulator/faults"
+        requests.post(faults, json={"latency_ms": 20}, timeout=10).raise_for_status()
+        tap_config = served_config(served, start_date="2026-11-14", page_size=50)
+        ahead, ahead_sweeps = _timed_sweeps(tap_config)
+        monkeypatch.setattr(undated, "SWEEPS_AHEAD", 0)
+        alone, alone_sweeps = _timed_sweeps(tap_config)
+    accounts = ahead.tap.session.accounts
+    assert len(accounts) >= 3
+    assert all(len(ahead_sweeps[sid]) > 2 for sid in accounts)  # chains of several pages
+    first, second = accounts[0], accounts[1]
+    # Ahead: the second account's sweep began before the first one's last page came back.
+    assert min(start for start, _ in ahead_sweeps[second]) < max(
+        end for _, end in ahead_sweeps[first]
+    )
+    assert min(start for start, _ in alone_sweeps[second]) >= max(
+        end for _, end in alone_sweeps[first]
+    )
+    assert ahead.records["messages"] == alone.records["messages"]
+    assert ahead.states == alone.states
+    assert sum(map(len, ahead_sweeps.values())) == sum(map(len, alone_sweeps.values()))
+
+
+def _timed_sweeps(config: dict) -> tuple[SyncResult, dict[str, list[tuple[float, float]]]]:
+    """A run of messages, and when each request of each account's sweep began and ended."""
+    sweeps: dict[str, list[tuple[float, float]]] = {}
+    original = TwilioClient.get
+
+    def timed_get(self: TwilioClient, path_or_url: str, *args: Any, **kwargs: Any) -> dict:
+        start = time.monotonic()
+        try:
+            return original(self, path_or_url, *args, **kwargs)
+        finally:
+            path = urlsplit(path_or_url).path
+            if path.endswith("/Messages.json") and "DateSent" not in path_or_url:
+                account = path.split("/")[3]
+                sweeps.setdefault(account, []).append((start, time.monotonic()))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TwilioClient, "get", timed_get)
+        result = run_tap(config, streams={"messages"})
+    return result, sweeps

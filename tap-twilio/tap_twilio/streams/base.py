@@ -288,8 +288,20 @@ class AccountsStream(TwilioStream):
         return prepared
 
     def records(self, context: Context | None) -> Iterable[dict]:
-        """Every account the settings let the tap read (``account_sids``, ``exclude_...``)."""
-        return (r for r in super().records(context) if self.settings.reads_account(r["sid"]))
+        """Every account the settings let the tap read (``account_sids``, ``exclude_...``).
+
+        Each page's served accounts go to ``session.accounts`` before its first record:
+        an account's streams then know the accounts after it, and start reading ahead.
+        """
+        for page in self.read_pages(self.url_path(context), {}, context):
+            read = [r for r in page if self.settings.reads_account(r["sid"])]
+            self.session.accounts.extend(
+                r["sid"]
+                for r in read
+                if r.get("status") not in UNSERVED_ACCOUNT_STATUSES
+                and r["sid"] not in self.session.accounts
+            )
+            yield from read
 
     def get_child_context(self, record: dict, context: Context | None) -> Context | None:
         """Per-account streams read every account Twilio still serves.
