@@ -19,18 +19,24 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import queue
+import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import IO, Any, TypeVar
+
+import orjson
 
 Item = TypeVar("Item")
 Record = TypeVar("Record")
 
 GROWTH = 4  # successes per unit of limit before the limit grows by one
 CHUNKS_AHEAD = 3  # pages each window fetched ahead may hold before it waits its turn
+SPILL_BYTES = 512 * 2**20  # pages a list fetched ahead (``Ahead``) may keep on disk
 
 
 class AdaptiveLimit:
@@ -115,42 +121,133 @@ class _Window:
         else:
             self.put(_DONE)
 
-    def chunks(self) -> Iterator[Any]:
+    def records(self) -> Iterator[Any]:
         while True:
             chunk = self.queue.get()
             if chunk is _DONE:
                 return
             if isinstance(chunk, _Failure):
                 raise chunk.error
-            yield chunk
-
-    def records(self) -> Iterator[Any]:
-        for chunk in self.chunks():
             yield from chunk
 
 
 class Ahead:
     """A list's chunks (pages) fetched in the background before anyone asks for them.
 
-    As a window of ``in_order``: at most ``chunks`` wait, a failure is raised when
-    its turn to be read comes, and ``cancel`` stops the fetch at its next chunk.
+    A whole-list sweep is one chain of requests (each page names the next), so a
+    chain that waited for its reader would start only when the reader came. The
+    first ``held`` chunks wait in memory; later ones wait on disk, in an unnamed
+    temporary file (gone with the process, even a killed one), up to
+    ``spill_bytes``, so memory stays bounded while the chain runs to its end. Past
+    that, the fetch waits for its reader. A failure is raised when its turn to be
+    read comes; ``cancel`` stops the fetch at its next chunk.
     """
 
-    def __init__(self, pool: Executor, chunks: Iterable[list], held: int = CHUNKS_AHEAD) -> None:
-        self._window = _Window(held)
-        self._future = pool.submit(self._window.produce, lambda _: chunks, None)
+    def __init__(
+        self,
+        pool: Executor,
+        chunks: Iterable[list],
+        held: int = CHUNKS_AHEAD,
+        spill_bytes: int = SPILL_BYTES,
+    ) -> None:
+        self._held = held
+        self._spill_bytes = spill_bytes
+        self._queue: queue.Queue[Any] = queue.Queue()  # chunks, _Spilled, _Failure, _DONE
+        self._cond = threading.Condition()
+        self._in_memory = 0
+        self._spilled = 0  # bytes written to the file (it never shrinks)
+        self._file: IO[bytes] | None = None
+        self._users = {"fetch", "reader"}  # the file closes once both are done with it
+        self._cancelled = False
+        self._future = pool.submit(self._produce, chunks)
 
     def chunks(self) -> Iterator[list] | None:
         """The chunks as they arrive (``cancel`` when done with them); None if the fetch
         had not started: it never will, and the caller reads the list itself."""
         if self._future.cancel():
+            self._release("fetch")
+            self._release("reader")
             return None
-        return self._window.chunks()
+        return self._read()
 
     def cancel(self) -> None:
         """Stop the fetch: at its next chunk if running (harmless once finished)."""
-        self._window.cancelled = True
-        self._future.cancel()
+        with self._cond:
+            self._cancelled = True
+            self._cond.notify_all()
+        if self._future.cancel():
+            self._release("fetch")
+        self._release("reader")
+
+    def _produce(self, chunks: Iterable[list]) -> None:
+        try:
+            for chunk in chunks:
+                if not self._put(chunk):
+                    return
+        except BaseException as exc:  # handed to the reader, raised in its turn
+            self._queue.put(_Failure(exc))
+        else:
+            self._queue.put(_DONE)
+        finally:
+            self._release("fetch")
+
+    def _put(self, chunk: list) -> bool:
+        """Queue ``chunk`` in memory if there is room, else on disk if there is room,
+        else wait for the reader; False once it has gone."""
+        with self._cond:
+            while True:
+                if self._cancelled:
+                    return False
+                if self._in_memory < self._held:
+                    self._in_memory += 1
+                    self._queue.put(chunk)
+                    return True
+                if self._spilled < self._spill_bytes:
+                    break
+                self._cond.wait()
+        data = orjson.dumps(chunk)
+        with self._cond:
+            if self._file is None:  # closed by _release, when fetch and reader are done
+                self._file = tempfile.TemporaryFile(prefix="tap-twilio-ahead-")  # noqa: SIM115
+            offset, self._spilled = self._spilled, self._spilled + len(data)
+            fd = self._file.fileno()
+        os.pwrite(fd, data, offset)
+        self._queue.put(_Spilled(offset, len(data)))
+        return True
+
+    def _read(self) -> Iterator[list]:
+        try:
+            while True:
+                item = self._queue.get()
+                if item is _DONE:
+                    return
+                if isinstance(item, _Failure):
+                    raise item.error
+                if isinstance(item, _Spilled):
+                    assert self._file is not None
+                    yield orjson.loads(os.pread(self._file.fileno(), item.size, item.offset))
+                    continue
+                with self._cond:
+                    self._in_memory -= 1
+                    self._cond.notify_all()
+                yield item
+        finally:
+            self._release("reader")
+
+    def _release(self, user: str) -> None:
+        """``user`` is done with the file: close it once no one needs it."""
+        with self._cond:
+            self._users.discard(user)
+            if self._users or self._file is None:
+                return
+            spill, self._file = self._file, None
+        spill.close()
+
+
+@dataclass(frozen=True)
+class _Spilled:
+    offset: int
+    size: int
 
 
 class _Failure:

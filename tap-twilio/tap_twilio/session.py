@@ -133,8 +133,9 @@ class Session:
         """Start reading ``pages`` (a list's, for ``key``: stream and account) before it
         is asked for, unless already started, or the run reads one request at a time.
 
-        Its own small pool: a fetch waiting for its pages to be read holds a thread, and
-        must not hold one the windows need. Requests still wait on the run's limit.
+        Its own small pool: a fetch holds a thread until its chain is read (or its
+        spill file is full, then until its reader comes), and must not hold one the
+        windows need. Requests still wait on the run's limit.
         """
         if key in self._ahead or self.limit.maximum <= 1:
             return

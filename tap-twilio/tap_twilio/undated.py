@@ -34,7 +34,8 @@ on its way down.
 The SDK reads the accounts one after another, and a whole-list sweep is one chain
 of pages (each page links to the next): when a stream starts an account, the
 whole-list sweeps of the next ``SWEEPS_AHEAD`` accounts start too
-(``Session.fetch_ahead``, a few pages buffered each), so the chains overlap.
+(``Session.fetch_ahead``: a few pages wait in memory, the rest in a temporary
+file), so the chains run side by side instead of one after another.
 
 State, per account: the pending SIDs, the floor of the next sweep, whether
 the server is known not to put undated records last, the day of the last

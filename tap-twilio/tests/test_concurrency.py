@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -262,8 +263,10 @@ def test_child_lists_are_fetched_ahead_concurrently_and_written_in_order() -> No
 
 
 def test_a_list_fetched_ahead_is_bounded_fails_in_its_turn_and_can_be_dropped() -> None:
-    """``Ahead``: at most a few pages wait for their reader; a failure is raised when the
-    pages before it were read; a fetch not started yet is given back to the caller."""
+    """``Ahead``: a few pages wait in memory, the rest on disk up to a size, then the fetch
+    waits for its reader; pages come back in order and the file is closed once read; a
+    failure is raised when the pages before it were read; a fetch not started yet is given
+    back to the caller."""
     produced: list[int] = []
 
     def pages(fail_at: int | None) -> Iterator[list[int]]:
@@ -279,11 +282,33 @@ def test_a_list_fetched_ahead_is_bounded_fails_in_its_turn_and_can_be_dropped() 
             time.sleep(0.01)
         time.sleep(0.1)
 
+    def open_files() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
     with ThreadPoolExecutor(1) as pool:
-        ahead = Ahead(pool, pages(None), held=2)
+        ahead = Ahead(pool, pages(None), held=2, spill_bytes=0)
         started(3)
         assert len(produced) == 3  # two waiting, one in hand: the reader has not come
         chunks = ahead.chunks()
+        assert chunks is not None
+        assert [c[0] for c in chunks] == list(range(20))
+
+        produced.clear()
+        before = open_files()
+        spilling = Ahead(pool, pages(None), held=2, spill_bytes=9)  # a page spills as 3 bytes
+        started(6)
+        assert len(produced) == 6  # two in memory, three on disk, one in hand
+        assert open_files() == before + 1
+        chunks = spilling.chunks()
+        assert chunks is not None
+        assert [c[0] for c in chunks] == list(range(20))
+        assert open_files() == before
+
+        produced.clear()
+        whole = Ahead(pool, pages(None), held=2)  # the default room: the chain runs to its end
+        started(20)
+        assert len(produced) == 20
+        chunks = whole.chunks()
         assert chunks is not None
         assert [c[0] for c in chunks] == list(range(20))
 
