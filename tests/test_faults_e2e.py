@@ -229,7 +229,10 @@ def test_subaccount_closed_mid_run_is_skipped_then_caught_up(
 ) -> None:
     emulator = fresh.emulator
     sub = active_accounts(emulator)[1]
-    faults.set(close_after={sub: 2})  # two days of messages, then 404
+    # Pages of 20: the sweep of its 80 or so messages (read ahead, before its other
+    # streams) is four requests or more, and the account closes after the first two.
+    fresh.extra_env["TAP_TWILIO_PAGE_SIZE"] = "20"
+    faults.set(close_after={sub: 2})
     result = run_output(fresh)
     assert result.returncode == 0
     # Each of its streams is skipped once, with a warning; the other accounts are read.
