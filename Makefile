@@ -1,6 +1,8 @@
 # Two commands do everything on a fresh machine:  make demo  and  make test.
 SHELL := /bin/bash
 PYTHON ?= python3
+# end-to-end test workers, a file each (pytest-xdist; 0: one process, as before)
+E2E_WORKERS ?= 2
 VENV := .venv
 BIN := $(VENV)/bin
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
@@ -82,8 +84,8 @@ test: install lint browser
 	cd webhooks && ../$(BIN)/python -m pytest -q
 	@echo "==> switchboard-analyze tests (dashboard pages, snapshot, report)"
 	cd analyze && ../$(BIN)/python -m pytest -q
-	@echo "==> end-to-end tests (the real Meltano pipeline against the emulator)"
-	$(BIN)/python -m pytest -q tests
+	@echo "==> end-to-end tests (the real Meltano pipeline against the emulator; $(E2E_WORKERS) workers)"
+	$(BIN)/python -m pytest -q -n $(E2E_WORKERS) --dist loadfile tests
 
 lint: $(VENV)/.installed
 	$(BIN)/python tap-twilio/scripts/sync_about.py --check

@@ -162,7 +162,7 @@ def resolve(
         if name not in definitions:
             raise LiveError("configuration", f"no plugin {name} in meltano.yml")
         folder, executable = definitions[name]
-        path = project / ".meltano" / folder / name / "venv" / "bin" / executable
+        path = meltano.sys_dir(project, base) / folder / name / "venv" / "bin" / executable
         if not path.exists():
             raise LiveError("configuration", f"{path} is missing: run `make install`")
         plugins.append(Plugin(name, path, plugin_env(environment, name, base)))

@@ -18,6 +18,12 @@ configs it writes there whatever their own mode; ``umask 077`` in the crontab li
 line) deletes what a killed run left, as every command here does. Meltano 4.4 itself
 has no setting for the run folder's place or modes, and always writes a plugin's
 secrets into its config.json (meltano/meltano#6065, open since 2022).
+
+The run folder is under Meltano's system directory: ``.meltano`` in the project, or
+``MELTANO_SYS_DIR_ROOT`` when set (as Meltano reads it). ``borrowing_sys_dir`` makes
+one that uses the project's installed plugins with its own run folder and system
+database, so that two ``meltano run``s of one project (parallel tests) do not read each
+other's half-written catalog files.
 """
 
 from __future__ import annotations
@@ -43,6 +49,8 @@ MELTANO_ENV = {
 UMASK = 0o077  # files Meltano and its plugins create: owner only
 RUN_DIR_MODE = 0o700
 STALE_CONFIGS = "*.config.json"  # tap.<uuid>.config.json, target.<uuid>.config.json, ...
+SYS_DIR_ENV = "MELTANO_SYS_DIR_ROOT"  # Meltano's own variable for its system directory
+OWN_IN_SYS_DIR = {"run", "logs", "meltano.db"}  # what a borrowing system directory keeps
 
 
 def meltano_executable() -> str:
@@ -81,13 +89,34 @@ def meltano_running_in(project_root: Path) -> bool:
     return False
 
 
-def secure_run_dir(project_root: Path = ROOT) -> list[Path]:
-    """Make ``.meltano/run`` mode 700 and delete the plugin configs a killed run left
-    there; the paths deleted. While another Meltano runs in the project, nothing is
-    deleted (its configs are in use): the next command does it."""
+def sys_dir(project_root: Path = ROOT, env: dict[str, str] | None = None) -> Path:
+    """Meltano's system directory for ``project_root`` under ``env`` (default: ours)."""
+    root = (os.environ if env is None else env).get(SYS_DIR_ENV)
+    return Path(root) if root else project_root / ".meltano"
+
+
+def borrowing_sys_dir(path: Path, project_root: Path = ROOT) -> Path:
+    """A system directory at ``path`` whose plugins are the project's installed ones
+    (linked) and whose run folder, logs and system database are its own (the database
+    copied, so it knows what the project's does). Pass it as ``MELTANO_SYS_DIR_ROOT``."""
+    source = project_root / ".meltano"
+    path.mkdir(mode=RUN_DIR_MODE, parents=True, exist_ok=True)
+    for entry in source.iterdir():
+        target = path / entry.name
+        if entry.name == "meltano.db":
+            shutil.copyfile(entry, target)
+        elif entry.name not in OWN_IN_SYS_DIR and not target.exists():
+            target.symlink_to(entry)
+    return path
+
+
+def secure_run_dir(project_root: Path = ROOT, env: dict[str, str] | None = None) -> list[Path]:
+    """Make the run folder (``.meltano/run``) mode 700 and delete the plugin configs a
+    killed run left there; the paths deleted. While another Meltano runs in the project,
+    nothing is deleted (its configs may be in use): the next command does it."""
     if not (project_root / "meltano.yml").exists():
         return []  # not a project (yet): `meltano init` makes its own
-    run_dir = project_root / ".meltano" / "run"
+    run_dir = sys_dir(project_root, env) / "run"
     run_dir.mkdir(mode=RUN_DIR_MODE, parents=True, exist_ok=True)
     run_dir.chmod(RUN_DIR_MODE)
     if meltano_running_in(project_root):
@@ -107,11 +136,12 @@ def secure_run_dir(project_root: Path = ROOT) -> list[Path]:
 
 def _invocation(args: list[str], env: dict[str, str] | None, project_root: Path) -> dict:
     """The run folder secured; the Popen arguments of ``meltano <args>``."""
-    secure_run_dir(project_root)
+    full_env = {**os.environ, **MELTANO_ENV, **(env or {})}
+    secure_run_dir(project_root, full_env)
     return {
         "args": [meltano_executable(), *args],
         "cwd": project_root,
-        "env": {**os.environ, **MELTANO_ENV, **(env or {})},
+        "env": full_env,
         "text": True,
         "umask": UMASK,
     }

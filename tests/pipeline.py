@@ -6,6 +6,7 @@ import json
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import duckdb
 import pytest
@@ -31,6 +32,8 @@ class Pipeline:
     # Every stream, those the tap leaves off by default too (each is reconciled); False:
     # what meltano.yml selects, as a user's run reads.
     select_all: bool = True
+    # Under pytest-xdist, this worker's own Meltano system directory (see conftest).
+    sys_dir: ClassVar[Path | None] = None
 
     @property
     def warehouse(self) -> Path:
@@ -51,6 +54,7 @@ class Pipeline:
             # No webhook receiver unless a test starts one (never the demo's store).
             "TAP_TWILIO_WEBHOOKS_STORE_URL": "",
             **({"TAP_TWILIO__SELECT": '["*.*"]'} if self.select_all else {}),
+            **({meltano.SYS_DIR_ENV: str(self.sys_dir)} if self.sys_dir else {}),
             **self.extra_env,
         }
 

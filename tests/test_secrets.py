@@ -53,6 +53,11 @@ def _files(*roots: Path, since: float) -> Iterator[Path]:
                     yield path
 
 
+def _sys_dir(pipeline: Pipeline) -> Path:
+    """Where the pipeline's Meltano keeps its run folder and logs (its own under xdist)."""
+    return meltano.sys_dir(ROOT, pipeline.env())
+
+
 def _scan(texts: dict[str, bytes], needles: dict[str, bytes]) -> list[str]:
     return [
         f"{kind} found in {where}"
@@ -68,7 +73,7 @@ def _run_and_collect(pipeline: Pipeline, env: dict[str, str]) -> dict[str, bytes
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     texts = {"meltano stdout": result.stdout.encode(), "meltano stderr": result.stderr.encode()}
     for path in _files(
-        pipeline.workdir, ROOT / ".meltano" / "run", ROOT / ".meltano" / "logs", since=started
+        pipeline.workdir, _sys_dir(pipeline) / "run", _sys_dir(pipeline) / "logs", since=started
     ):
         texts[str(path)] = path.read_bytes()
     texts["emulator log"] = pipeline.emulator.log_path.read_bytes()  # type: ignore[attr-defined]
@@ -187,7 +192,7 @@ def _kill_mid_extraction(pipeline: Pipeline, env: dict[str, str], log: Path) -> 
     once) while tap-twilio reads; the plugin configs the kill left behind."""
     faults = Faults(pipeline.emulator)
     faults.set(latency_ms=40)  # every request 40 ms slower: the kill lands mid-extraction
-    run_dir = ROOT / ".meltano" / "run"
+    run_dir = _sys_dir(pipeline) / "run"
     before = faults.requests_served()
     tasks = ["tap-twilio-webhooks", "target-duckdb", "tap-twilio", "target-duckdb"]
     with log.open("w") as out:
@@ -253,7 +258,7 @@ def test_a_killed_run_leaves_no_secret_behind(
     assert any(p.parent.name == "tap-twilio" for p in left), (
         f"the kill should have left tap-twilio's config: {left}"
     )
-    assert (ROOT / ".meltano" / "run").stat().st_mode & 0o777 == 0o700
+    assert (_sys_dir(pipeline) / "run").stat().st_mode & 0o777 == 0o700
     assert {oct(p.stat().st_mode & 0o777) for p in left} == {"0o600"}
 
     after = pipeline.meltano("run", "tap-twilio-webhooks", "target-duckdb", env=env)
@@ -269,6 +274,7 @@ def test_a_killed_run_leaves_no_secret_behind(
         started,
         pipeline.workdir,
         ROOT / ".meltano",
+        _sys_dir(pipeline),
         ROOT / "output",
         platformdirs.user_log_path("meltano"),
     ):
