@@ -68,10 +68,12 @@ def _is_meltano(argv: list[bytes]) -> bool:
     return any(Path(arg.decode(errors="replace")).name == "meltano" for arg in argv[:2])
 
 
-def meltano_running_in(project_root: Path) -> bool:
-    """Whether another Meltano process is working in this project now: its plugins'
-    configs are then live, not stale. Read from /proc; elsewhere, any Meltano counts."""
+def meltano_running_in(project_root: Path, run_in: Path | None = None) -> bool:
+    """Whether another Meltano process is working in this project now, with the system
+    directory ``run_in`` (default ``.meltano``): its plugins' configs are then live, not
+    stale. Read from /proc; elsewhere, any Meltano counts."""
     root, me = project_root.resolve(), os.getpid()
+    ours = (run_in or root / ".meltano").resolve()
     proc = Path("/proc")
     if not proc.is_dir():
         ps = subprocess.run(["ps", "-axww", "-o", "args="], capture_output=True, check=False)
@@ -81,12 +83,22 @@ def meltano_running_in(project_root: Path) -> bool:
             continue
         try:
             argv = (entry / "cmdline").read_bytes().split(b"\0")
+            if not _is_meltano(argv):
+                continue
             cwd = Path(os.readlink(entry / "cwd"))
+            environ = (entry / "environ").read_bytes().split(b"\0")
         except OSError:  # gone, or not ours to read
             continue
-        if _is_meltano(argv) and (cwd == root or root in cwd.parents):
+        if (cwd == root or root in cwd.parents) and _its_sys_dir(environ, root) == ours:
             return True
     return False
+
+
+def _its_sys_dir(environ: list[bytes], root: Path) -> Path:
+    """The system directory a process with ``environ`` uses in the project at ``root``."""
+    prefix = f"{SYS_DIR_ENV}=".encode()
+    value = next((v[len(prefix) :] for v in environ if v.startswith(prefix)), b"")
+    return (Path(value.decode()) if value else root / ".meltano").resolve()
 
 
 def sys_dir(project_root: Path = ROOT, env: dict[str, str] | None = None) -> Path:
@@ -116,10 +128,11 @@ def secure_run_dir(project_root: Path = ROOT, env: dict[str, str] | None = None)
     nothing is deleted (its configs may be in use): the next command does it."""
     if not (project_root / "meltano.yml").exists():
         return []  # not a project (yet): `meltano init` makes its own
-    run_dir = sys_dir(project_root, env) / "run"
+    run_in = sys_dir(project_root, env)
+    run_dir = run_in / "run"
     run_dir.mkdir(mode=RUN_DIR_MODE, parents=True, exist_ok=True)
     run_dir.chmod(RUN_DIR_MODE)
-    if meltano_running_in(project_root):
+    if meltano_running_in(project_root, run_in):
         return []
     stale = sorted(run_dir.rglob(STALE_CONFIGS))
     for path in stale:

@@ -142,7 +142,8 @@ def _write_config(path: Path, secret: str) -> None:
 
 def test_stale_plugin_configs_are_deleted_and_the_run_dir_made_private(tmp_path: Path) -> None:
     """What a killed run leaves in .meltano/run: deleted before the next command; kept
-    while another Meltano works in the same project (its configs are live)."""
+    while another Meltano works in the same project with the same system directory (its
+    configs are live), not for one with a system directory of its own."""
     (tmp_path / "meltano.yml").write_text("project_id: test\n")
     run_dir = tmp_path / ".meltano" / "run"
     run_dir.mkdir(parents=True)
@@ -157,7 +158,10 @@ def test_stale_plugin_configs_are_deleted_and_the_run_dir_made_private(tmp_path:
     script = tmp_path / "bin" / "meltano"  # a stand-in Meltano, at work in the project
     script.parent.mkdir()
     script.write_text("import time\ntime.sleep(60)\n")
-    other = subprocess.Popen([sys.executable, str(script), "run"], cwd=tmp_path / ".meltano")
+    env = {k: v for k, v in os.environ.items() if k != meltano.SYS_DIR_ENV}
+    other = subprocess.Popen(
+        [sys.executable, str(script), "run"], cwd=tmp_path / ".meltano", env=env
+    )
     try:
         deadline = time.monotonic() + 10
         while not meltano.meltano_running_in(tmp_path):
@@ -166,6 +170,10 @@ def test_stale_plugin_configs_are_deleted_and_the_run_dir_made_private(tmp_path:
         assert meltano.secure_run_dir(tmp_path) == []
         assert tap.exists()
         assert target.exists()
+        own = tmp_path / "worker" / ".meltano"  # e.g. a parallel test worker's
+        stale = own / "run" / "tap-twilio" / "tap.0f10.config.json"
+        _write_config(stale, "s3cr3t")
+        assert meltano.secure_run_dir(tmp_path, {meltano.SYS_DIR_ENV: str(own)}) == [stale]
     finally:
         other.kill()
         other.wait()
