@@ -89,22 +89,23 @@ def meltano_running_in(project_root: Path, run_in: Path | None = None) -> bool:
             environ = (entry / "environ").read_bytes().split(b"\0")
         except OSError:  # gone, or not ours to read
             continue
-        if (cwd == root or root in cwd.parents) and _its_sys_dir(environ, root) == ours:
+        if (cwd == root or root in cwd.parents) and _its_sys_dir(environ, cwd, root) == ours:
             return True
     return False
 
 
-def _its_sys_dir(environ: list[bytes], root: Path) -> Path:
-    """The system directory a process with ``environ`` uses in the project at ``root``."""
+def _its_sys_dir(environ: list[bytes], cwd: Path, root: Path) -> Path:
+    """The system directory of a Meltano process with ``environ`` working in ``cwd``,
+    inside the project at ``root``."""
     prefix = f"{SYS_DIR_ENV}=".encode()
     value = next((v[len(prefix) :] for v in environ if v.startswith(prefix)), b"")
-    return (Path(value.decode()) if value else root / ".meltano").resolve()
+    return (cwd / value.decode() if value else root / ".meltano").resolve()
 
 
 def sys_dir(project_root: Path = ROOT, env: dict[str, str] | None = None) -> Path:
     """Meltano's system directory for ``project_root`` under ``env`` (default: ours)."""
     root = (os.environ if env is None else env).get(SYS_DIR_ENV)
-    return Path(root) if root else project_root / ".meltano"
+    return project_root / root if root else project_root / ".meltano"  # relative: to the project
 
 
 def borrowing_sys_dir(path: Path, project_root: Path = ROOT) -> Path:
@@ -124,8 +125,9 @@ def borrowing_sys_dir(path: Path, project_root: Path = ROOT) -> Path:
 
 def secure_run_dir(project_root: Path = ROOT, env: dict[str, str] | None = None) -> list[Path]:
     """Make the run folder (``.meltano/run``) mode 700 and delete the plugin configs a
-    killed run left there; the paths deleted. While another Meltano runs in the project,
-    nothing is deleted (its configs may be in use): the next command does it."""
+    killed run left there; the paths deleted. While another Meltano runs in the project
+    with the same system directory, nothing is deleted (its configs may be in use): the
+    next command does it."""
     if not (project_root / "meltano.yml").exists():
         return []  # not a project (yet): `meltano init` makes its own
     run_in = sys_dir(project_root, env)
