@@ -58,6 +58,32 @@ def _sys_dir(pipeline: Pipeline) -> Path:
     return meltano.sys_dir(ROOT, pipeline.env())
 
 
+def test_a_borrowing_sys_dir_shares_the_plugins_not_the_run_folder(tmp_path: Path) -> None:
+    """What parallel test workers run Meltano with: the project's installed plugins
+    (linked, never copied or reinstalled), a copy of its system database, and a run
+    folder and logs of their own; Meltano's variable, relative to the project, names it."""
+    project = tmp_path / "project"
+    (project / ".meltano" / "extractors" / "tap-twilio" / "venv").mkdir(parents=True)
+    (project / ".meltano" / "run" / "tap-twilio").mkdir(parents=True)
+    (project / ".meltano" / "logs").mkdir()
+    (project / ".meltano" / "meltano.db").write_bytes(b"system db")
+    (project / "meltano.yml").write_text("project_id: test\n")
+
+    own = meltano.borrowing_sys_dir(tmp_path / "worker" / ".meltano", project)
+    assert (own / "extractors").resolve() == (project / ".meltano" / "extractors").resolve()
+    assert (own / "meltano.db").read_bytes() == b"system db"
+    assert not (own / "meltano.db").is_symlink()
+    assert not (own / "run").exists()
+    assert not (own / "logs").exists()
+    assert meltano.secure_run_dir(project, {meltano.SYS_DIR_ENV: str(own)}) == []
+    assert (own / "run").stat().st_mode & 0o777 == 0o700
+    assert not (own / "run").is_symlink()
+
+    assert meltano.sys_dir(project, {}) == project / ".meltano"
+    assert meltano.sys_dir(project, {meltano.SYS_DIR_ENV: str(own)}) == own
+    assert meltano.sys_dir(project, {meltano.SYS_DIR_ENV: "elsewhere"}) == project / "elsewhere"
+
+
 def _scan(texts: dict[str, bytes], needles: dict[str, bytes]) -> list[str]:
     return [
         f"{kind} found in {where}"
