@@ -16,7 +16,7 @@ from tap_twilio import bulk, hosts
 from tap_twilio.client import instance_shape, list_shape
 from tap_twilio.errors import TapTwilioError
 from tap_twilio.session import Session
-from tap_twilio.streams.base import API_2010, UNSERVED_ACCOUNT_STATUSES, TwilioStream
+from tap_twilio.streams.base import API_2010, TwilioStream, is_served
 
 
 @dataclass(frozen=True)
@@ -48,11 +48,7 @@ def run_checks(session: Session, streams: list[TwilioStream]) -> Iterator[Check]
     listed = session.client().get(
         f"{API_2010}/Accounts.json", {"PageSize": 1000}, list_shape("accounts")
     )["accounts"]
-    readable = [
-        a
-        for a in listed
-        if a.get("status") not in UNSERVED_ACCOUNT_STATUSES and settings.reads_account(a["sid"])
-    ]
+    readable = [a for a in listed if is_served(a) and settings.reads_account(a["sid"])]
     yield Check(
         "accounts",
         True,

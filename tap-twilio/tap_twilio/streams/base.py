@@ -52,6 +52,11 @@ CHILDREN_AHEAD = 4  # child lists fetched ahead per request slot (max_concurrenc
 PARENTS_BUFFERED = 1000  # parent records held back at most while their children are fetched
 
 
+def is_served(account: dict) -> bool:
+    """Whether Twilio still serves an account's resources (its status, as listed)."""
+    return account.get("status") not in UNSERVED_ACCOUNT_STATUSES
+
+
 def load_schema(name: str) -> dict:
     text = resources.files("tap_twilio.schemas").joinpath(f"{name}.json").read_text()
     return json.loads(text)
@@ -295,12 +300,9 @@ class AccountsStream(TwilioStream):
         """
         for page in self.read_pages(self.url_path(context), {}, context):
             read = [r for r in page if self.settings.reads_account(r["sid"])]
-            self.session.accounts.extend(
-                r["sid"]
-                for r in read
-                if r.get("status") not in UNSERVED_ACCOUNT_STATUSES
-                and r["sid"] not in self.session.accounts
-            )
+            known = set(self.session.accounts)
+            served = [r["sid"] for r in read if is_served(r) and r["sid"] not in known]
+            self.session.accounts += served
             yield from read
 
     def get_child_context(self, record: dict, context: Context | None) -> Context | None:
@@ -310,11 +312,10 @@ class AccountsStream(TwilioStream):
         20403, "the account has been suspended or closed"): both are listed, with
         their status, and their own streams are skipped with a warning.
         """
-        status = record.get("status")
-        if status in UNSERVED_ACCOUNT_STATUSES:
+        if not is_served(record):
             self.logger.warning(
                 "Skipping %s account %s: Twilio no longer serves its resources",
-                status,
+                record.get("status"),
                 record.get("sid"),
             )
             return None
