@@ -24,6 +24,7 @@ import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from importlib import metadata
 from typing import Any
@@ -179,12 +180,23 @@ class Conformer:
         self.properties = {
             name: _property(prop) for name, prop in schema.get("properties", {}).items()
         }
+        # Properties whose plain values (and finite decimals) the SDK keeps as they are.
+        self.plain = frozenset(
+            name
+            for name, prop in self.properties.items()
+            if prop.item_schema is None and prop.nested is None and not prop.boolean
+        )
 
     def conform(self, record: dict, unmapped: list[str], parent: str | None = None) -> dict:
         """A conformed copy of ``record``; unknown property paths go to ``unmapped``."""
         out: dict[str, Any] = {}
-        properties = self.properties
+        properties, plain = self.properties, self.plain
         for name, value in record.items():
+            if name in plain:  # the common case, decided without the property
+                kind = type(value)
+                if kind in _PLAIN_TYPES or (kind is Decimal and value.is_finite()):
+                    out[name] = value
+                    continue
             prop = properties.get(name)
             if prop is None:
                 if self.keep_unknown:

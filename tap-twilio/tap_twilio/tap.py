@@ -71,6 +71,8 @@ class TapTwilio(Tap):
         try:
             super().sync_all()
         finally:
+            if isinstance(self.message_writer, OrjsonWriter):
+                self.message_writer.write_block()  # the records no STATE followed
             self.session.close()
             self.logger.info(self.session.records_summary())
             self.logger.info(self.session.summary())

@@ -14,7 +14,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 _MONTHS = {
-    m: i
+    m: f"{i:02d}"
     for i, m in enumerate(
         ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
     )
@@ -27,12 +27,12 @@ def to_iso_datetime(value: Any) -> str | None:
     """RFC 2822 or ISO-8601 in, ``YYYY-MM-DDTHH:MM:SS+00:00`` (UTC) out; '' becomes None."""
     if value is None or value == "":
         return None
-    text = str(value)
+    text = value if type(value) is str else str(value)
     # Fast path for Twilio's fixed layout: 'Fri, 24 May 2019 17:44:46 +0000'.
-    if len(text) == 31 and text[3] == "," and text.endswith(" +0000"):
-        month = _MONTHS.get(text[8:11])
-        if month is not None:
-            return f"{text[12:16]}-{month:02d}-{text[5:7]}T{text[17:25]}+00:00"
+    if len(text) == 31 and text[25:] == " +0000":
+        day = _iso_day(text[:16])
+        if day is not None:
+            return day + text[17:25] + "+00:00"
     try:
         if text[:1].isdigit():
             parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -43,6 +43,23 @@ def to_iso_datetime(value: Any) -> str | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.timezone.utc)
     return parsed.astimezone(dt.timezone.utc).isoformat()
+
+
+_DAYS: dict[str, str] = {}  # 'Fri, 24 May 2019' -> '2019-05-24T' (records share their days)
+_DAYS_MAX = 4096
+
+
+def _iso_day(text: str) -> str | None:
+    """'Fri, 24 May 2019' -> '2019-05-24T', remembered; None if not that layout."""
+    day = _DAYS.get(text)
+    if day is None:
+        month = _MONTHS.get(text[8:11])
+        if month is None or text[3:5] != ", " or not (text[5:7] + text[12:16]).isdigit():
+            return None
+        if len(_DAYS) >= _DAYS_MAX:
+            _DAYS.clear()
+        day = _DAYS[text] = f"{text[12:16]}-{month}-{text[5:7]}T"
+    return day
 
 
 def to_decimal(value: Any) -> Decimal | None:
@@ -62,6 +79,8 @@ def to_int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
+    if type(value) is str and value.isascii() and value.isdigit():  # Twilio's "1"
+        return int(value)
     number = to_decimal(value)
     if number is None or number != number.to_integral_value():
         raise ValueError(f"not an integer: {value!r}")
@@ -90,9 +109,10 @@ def converters_for(schema: dict) -> dict[str, Converter]:
 def convert(record: dict, converters: dict[str, Converter]) -> dict:
     """Apply ``converters`` in place; a bad value names its field in the error."""
     for name, fn in converters.items():
-        if name in record:
+        value = record.get(name)
+        if value is not None:  # every converter keeps None (and a missing field stays so)
             try:
-                record[name] = fn(record[name])
+                record[name] = fn(value)
             except ValueError as exc:
                 raise ValueError(f"field {name!r}: {exc}") from None
     return record

@@ -25,7 +25,7 @@ from singer_sdk.singerlib import RecordMessage, SchemaMessage, StateMessage
 from singer_sdk.singerlib.json import serialize_json
 
 from tap_twilio import shortcuts
-from tap_twilio.output import dumps
+from tap_twilio.output import OrjsonWriter, dumps
 from tap_twilio.shortcuts import Conformer
 from tap_twilio.streams import STREAM_TYPES
 from tests.emulated import tap_config
@@ -142,6 +142,9 @@ ODD_RECORDS = [
     },
     {"flag": True, "price": 3, "nested": {"b": True}, "items": [], "flags": [True], "open": {}},
     {"flag": [1], "loose": [], "when": "2024-01-01T00:00:00+00:00", "price": -0.5},
+    # Decimals: kept when finite, None when not, a boolean's decimal not made a boolean.
+    {"flag": Decimal("0"), "price": Decimal("-Infinity"), "count": Decimal("-0.0075")},
+    {"price": Decimal("Infinity"), "when": Decimal("1"), "loose": Decimal("2.5")},
 ]
 
 
@@ -212,3 +215,37 @@ def test_without_the_shortcuts_the_sdk_writes_the_same_records_and_state(
     assert plain.final_state == fast.final_state
     assert fast.schemas["message_media"] == 1
     assert plain.schemas["message_media"] > 1  # the SDK writes one per parent record
+
+
+class _CountingStdout:
+    def __init__(self) -> None:
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self.writes.append("<flush>")
+
+
+def test_records_go_out_in_blocks_and_before_any_other_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One write per block of records, not per record (whatever stdout's buffering);
+    a STATE goes out after every record before it, and the end of a run writes the rest."""
+    out = _CountingStdout()
+    monkeypatch.setattr("sys.stdout", out)
+    writer = OrjsonWriter()
+    record = {"sid": "SM" + "0" * 32, "body": "x" * 1000}
+    for _ in range(200):
+        writer.write_message(RecordMessage(stream="messages", record=record))
+    writer.write_message(StateMessage(value={"bookmarks": {}}))
+    writer.write_message(RecordMessage(stream="messages", record=record))
+    assert not any('"RECORD"' in w and w.count("\n") == 1 for w in out.writes[:-2])
+    lines = "".join(w for w in out.writes if w != "<flush>").splitlines()
+    assert [json.loads(line)["type"] for line in lines] == ["RECORD"] * 200 + ["STATE"]
+    assert len(out.writes) < 10  # 200 records of 1 kB: a few 64 kB blocks, the state, a flush
+    assert out.writes[-1] == "<flush>"
+    writer.write_block()  # what the tap does when its run ends
+    assert json.loads(out.writes[-1])["type"] == "RECORD"

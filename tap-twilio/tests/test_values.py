@@ -1,6 +1,8 @@
 """Wire values -> Singer values: exact, and loud about anything unexpected."""
 
+import datetime as dt
 from decimal import Decimal
+from email.utils import format_datetime
 
 import pytest
 
@@ -46,3 +48,32 @@ def test_integers() -> None:
     assert to_int(None) is None
     with pytest.raises(ValueError, match="not an integer"):
         to_int("1.5")
+
+
+def test_many_days_keep_their_own_dates() -> None:
+    """The fast path remembers each day's prefix: every day of years stays its own."""
+    first = dt.datetime(2019, 1, 1, 23, 59, 58, tzinfo=dt.timezone.utc)
+    for n in range(6000):  # more days than the memo holds
+        when = first + dt.timedelta(days=n)
+        assert to_iso_datetime(format_datetime(when)) == when.isoformat()
+
+
+@pytest.mark.parametrize(
+    "wire", ["Fri, 24 Foo 2019 17:44:46 +0000", "Fri, 2x May 2019 17:44:46 +0000"]
+)
+def test_a_date_like_twilio_s_but_wrong_is_an_error(wire: str) -> None:
+    with pytest.raises(ValueError, match="not a date-time"):
+        to_iso_datetime(wire)
+
+
+@pytest.mark.parametrize(
+    ("wire", "number"), [("0", 0), ("0012", 12), ("-3", -3), (" 4", 4), ("2.0", 2)]
+)
+def test_integers_from_text(wire: str, number: int) -> None:
+    assert to_int(wire) == number
+
+
+@pytest.mark.parametrize("wire", ["²", "1.5e-1", "one"])
+def test_not_integers(wire: str) -> None:
+    with pytest.raises(ValueError, match=r"not an integer|not a number"):
+        to_int(wire)
