@@ -42,7 +42,7 @@ import requests
 
 from bench.extraction import counting, measure, peers, report
 from bench.extraction.pipeline import JWILLS, Pipeline
-from bench.extraction.report import JWILLS_RUN
+from bench.extraction.report import JWILLS_RUN, NOOP_DAILY_SWEEP_RUN
 from switchboard.emulated import EmulatorProcess, running_emulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -259,12 +259,17 @@ class Bench:
         theirs = Pipeline(self.emulator, self.dir / f"pipeline-{round_}-jwills", self.start, JWILLS)
         for pipe in (ours, theirs):
             shutil.rmtree(pipe.workdir, ignore_errors=True)
-        kinds = [("pipeline: full", ours, True), ("pipeline: no-op", ours, True)]
+        daily = {"TAP_TWILIO_UNDATED_SWEEP_DAYS": "1"}
+        kinds = [
+            ("pipeline: full", ours, True, {}),
+            ("pipeline: no-op", ours, True, {}),
+            (NOOP_DAILY_SWEEP_RUN, ours, True, daily),
+        ]
         if not self.args.skip_jwills:
-            kinds.append((JWILLS_RUN, theirs, False))
-        for kind, pipe, transform in kinds:
+            kinds.append((JWILLS_RUN, theirs, False, {}))
+        for kind, pipe, transform, env in kinds:
             before_requests, before_cpu = self.requests_served(), self.emulator_cpu()
-            measured = pipe.run(log, self.args.timeout, transform=transform)
+            measured = pipe.run(log, self.args.timeout, transform=transform, env=env)
             run = self.measured_run(kind, 0, round_, measured, (before_requests, before_cpu))
             run.cpu_by_process = measured.cpu_by_process
             run.peak_rss_mb_by_process = measured.peak_rss_mb_by_process

@@ -60,15 +60,29 @@ class Pipeline:
             "TAP_TWILIO_WEBHOOKS_STORE_URL": "",  # no webhook receiver in this benchmark
         }
 
-    def run(self, log: Path, timeout: float, *, transform: bool = True) -> measure.Measured:
-        """``meltano run tap-twilio <loader> [dbt-duckdb:build]``, measured."""
+    def run(
+        self,
+        log: Path,
+        timeout: float,
+        *,
+        transform: bool = True,
+        env: dict[str, str] | None = None,
+    ) -> measure.Measured:
+        """``meltano run tap-twilio <loader> [dbt-duckdb:build]``, measured (``env``: settings
+        added for this run only)."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         args = [meltano.meltano_executable(), "--environment=dev", "run", "tap-twilio", self.loader]
         args += ["dbt-duckdb:build"] if transform else []
         with log.open("ab") as out:
             out.write(f"\n==> {' '.join(args[1:])}\n".encode())
         return measure.run(
-            args, cwd=ROOT, env=self.env(), stdout=log, stderr=log, timeout=timeout, append=True
+            args,
+            cwd=ROOT,
+            env={**self.env(), **(env or {})},
+            stdout=log,
+            stderr=log,
+            timeout=timeout,
+            append=True,
         )
 
     def differences(self, truth: dict) -> list[str]:
