@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, Any
 from tap_twilio.checkpoint import Checkpoint
 from tap_twilio.client import instance_shape
 from tap_twilio.errors import NotFoundError
+from tap_twilio.values import convert
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -106,7 +107,7 @@ class Undated:
         floor = memo.get("floor")
         today = stream.session.today()
         early_stop, due, sweep_floor = _plan(stream, memo, today)
-        sweep = _Sweep(sweep_floor)
+        sweep = _Sweep(sweep_floor, watched=frozenset(memo.get("pending", ())))
         swept_on = memo.get("swept_on")
         self._sweep_ahead(stream, context, today)
         ahead = stream.session.fetched_ahead((stream.name, (context or {}).get("account_sid", "")))
@@ -157,20 +158,24 @@ class Undated:
         """The sweep, on the pages fetched ahead if a previous account started them (the
         same requests: the unfiltered list from its first page), else on pages read now."""
         rk = stream.replication_key
+        converters = {k: stream.converters[k] for k in (rk, "date_created")}
         pages = ahead.chunks() if ahead is not None else None
         if pages is None:
             pages = self._pages(stream, context, whole=sweep.whole)
         try:
             for page in pages:
-                records = [stream.prepare(record) for record in page]
-                for record in records:
-                    if sweep.observe(record, rk):
+                for raw in page:
+                    # A whole sweep meets every record of the list and emits few: each is
+                    # judged on its dates alone, and only those emitted are prepared.
+                    dates = convert({k: raw.get(k) for k in (rk, "date_created")}, converters)
+                    if sweep.observe(raw["sid"], dates[rk], dates["date_created"]):
+                        record = stream.prepare(raw)
                         if self._is_pending(stream, record):
                             sweep.pending.add(record["sid"])
                         yield record
-                    elif fold is not None and fold.holds(record[rk]):
-                        sweep.fold(record[rk])
-                        yield record
+                    elif fold is not None and fold.holds(dates[rk]):
+                        sweep.fold(dates[rk])
+                        yield stream.prepare(raw)
                 if sweep.done:
                     return
         finally:  # stopped early, or failed: what is still fetched ahead is not needed
@@ -298,10 +303,13 @@ def _sweep_due(swept_on: str | None, today: dt.date, every_days: int) -> bool:
 class _Sweep:
     """What one sweep has seen, and whether it may stop."""
 
-    def __init__(self, floor: str | None) -> None:
+    def __init__(self, floor: str | None, watched: frozenset[str] = frozenset()) -> None:
         self.floor = floor  # stop at a dated record created before this (None: read all)
+        self.watched = watched  # the SIDs pending after the previous run
         self.seen: set[str] = set()  # undated SIDs met
-        self.dated: set[str] = set()  # SIDs met with a date (no longer pending)
+        # Watched SIDs met with a date (no longer pending); only those, so memory follows
+        # the pending records, not the list's length (a whole sweep meets every record).
+        self.dated: set[str] = set()
         self.pending: set[str] = set()
         self.newest_created: str | None = None
         self.newest_folded: str | None = None  # the newest dated record emitted (a fold)
@@ -309,16 +317,17 @@ class _Sweep:
         self.done = False
         self._undated_met = False
 
-    def observe(self, record: dict, rk: str) -> bool:
-        """Take in one record in list order; True if it is undated (to emit)."""
-        created = record.get("date_created")
+    def observe(self, sid: str, date: str | None, created: str | None) -> bool:
+        """Take in one record in list order (its filter date and creation date, ISO 8601);
+        True if it is undated (to emit)."""
         if created and (self.newest_created is None or created > self.newest_created):
             self.newest_created = created
-        if record.get(rk) is None:
+        if date is None:
             self._undated_met = True
-            self.seen.add(record["sid"])
+            self.seen.add(sid)
             return True
-        self.dated.add(record["sid"])
+        if sid in self.watched:
+            self.dated.add(sid)
         if self._undated_met:
             self.not_last = True
         if self.floor is not None and created and created < self.floor:

@@ -22,6 +22,7 @@ import requests
 
 from tap_twilio import undated
 from tap_twilio.client import TwilioClient
+from tap_twilio.streams.base import TwilioStream
 from tap_twilio.undated import FOLDING_FROM, STATE_KEY
 from tests.emulated import served_config
 from tests.helpers import SyncResult, run_tap, run_tap_logged
@@ -265,3 +266,36 @@ def _timed_sweeps(config: dict) -> tuple[SyncResult, dict[str, list[tuple[float,
         patch.setattr(TwilioClient, "get", timed_get)
         result = run_tap(config, streams={"messages"})
     return result, sweeps
+
+
+def test_a_whole_sweep_prepares_only_what_it_emits(
+    emulator: testing.ServedEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A later sweep meets every message again (the whole list, where undated ones are
+    last): each is judged on its dates, and only the messages it writes are prepared."""
+    config = served_config(emulator, start_date="2026-11-01", lookback_days=1)
+    first = run_tap(config, streams={"messages"})
+    emulator.emulator.clock.advance(3600)
+    prepared: Counter = Counter()
+    prepare = TwilioStream.prepare
+
+    def counting(self: TwilioStream, record: dict) -> dict:
+        prepared[self.name] += 1
+        return prepare(self, record)
+
+    monkeypatch.setattr(TwilioStream, "prepare", counting)
+    again = run_tap(config, state=first.final_state, streams={"messages"})
+    assert again.records["messages"]
+    assert prepared["messages"] == len(again.records["messages"])
+    assert len(again.records["messages"]) < len(first.records["messages"]) / 2
+
+
+def test_a_sweep_remembers_only_the_pending_sids_it_meets() -> None:
+    """Memory follows the pending records, not the list: a whole sweep meets them all."""
+    sweep = undated._Sweep(None, watched=frozenset({"SM1"}))
+    for sid in ("SM1", "SM2", "SM3"):
+        assert not sweep.observe(sid, "2026-11-02T00:00:00+00:00", "2026-11-01T00:00:00+00:00")
+    assert sweep.observe("SM4", None, "2026-11-03T00:00:00+00:00")
+    assert sweep.dated == {"SM1"}
+    assert sweep.seen == {"SM4"}
+    assert sweep.newest_created == "2026-11-03T00:00:00+00:00"

@@ -96,7 +96,7 @@ class TwilioStream(StreamShortcuts):
         super().__init__(tap, schema=load_schema(self.name))
         self.session = session
         self.settings = session.settings
-        self._converters = converters_for(self.schema)
+        self.converters = converters_for(self.schema)  # field -> wire-to-Singer conversion
 
     # --- reading ----------------------------------------------------------------------
 
@@ -115,7 +115,7 @@ class TwilioStream(StreamShortcuts):
         """Wire record -> Singer record: drop omitted fields, convert values, apply privacy."""
         for field in self.omitted_fields:
             record.pop(field, None)
-        record = convert(record, self._converters)
+        record = convert(record, self.converters)
         return self.settings.privacy.apply(record, self.private_fields)
 
     def read_pages(
