@@ -5,6 +5,10 @@
 -- what Twilio bills on UTC days (spend, messages, call minutes), days of the reporting
 -- timezone for delivery.
 
+-- A table: one row, read by two marts and three tests, each of which would
+-- otherwise scan every message and call again for it.
+{{ config(materialized='table') }}
+
 {% set days = var('change_period_days') | int %}
 
 with

@@ -3,6 +3,10 @@
 -- customer had unsubscribed), or an inbound opt-in keyword (START, UNSTOP). The
 -- latest such message decides whether the customer is opted out now.
 
+-- A table: one row per customer, read by dim_customers and four tests, each of
+-- which would otherwise rank every consent message again.
+{{ config(materialized='table') }}
+
 with
 
 events as (
