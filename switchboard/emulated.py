@@ -44,14 +44,15 @@ class EmulatorProcess:
     # Every account's auth token (subaccounts sign their webhooks with their own).
     account_auth_tokens: dict[str, str] = field(default_factory=dict, repr=False)
 
-    def get(self, path: str) -> dict:
-        response = requests.get(self.url + path, timeout=120)
+    def get(self, path: str, timeout: float = 120) -> dict:
+        response = requests.get(self.url + path, timeout=timeout)
         response.raise_for_status()
         return response.json()
 
     def truth(self, reporting_timezone: str = "UTC") -> dict:
         """The ground truth, local days counted in ``reporting_timezone`` (as dbt's var)."""
-        return self.get(f"/_emulator/truth?tz={quote(reporting_timezone)}")
+        # The first call builds it from the whole dataset: minutes at 10,000,000 messages.
+        return self.get(f"/_emulator/truth?tz={quote(reporting_timezone)}", timeout=3600)
 
     def advance(self, duration: str) -> dict:
         response = requests.post(

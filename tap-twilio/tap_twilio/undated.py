@@ -158,7 +158,8 @@ class Undated:
         """The sweep, on the pages fetched ahead if a previous account started them (the
         same requests: the unfiltered list from its first page), else on pages read now."""
         rk = stream.replication_key
-        converters = {k: stream.converters[k] for k in (rk, "date_created")}
+        dated_by = (rk, "date_created")
+        converters = {k: stream.converters[k] for k in dated_by}
         pages = ahead.chunks() if ahead is not None else None
         if pages is None:
             pages = self._pages(stream, context, whole=sweep.whole)
@@ -167,7 +168,7 @@ class Undated:
                 for raw in page:
                     # A whole sweep meets every record of the list and emits few: each is
                     # judged on its dates alone, and only those emitted are prepared.
-                    dates = convert({k: raw.get(k) for k in (rk, "date_created")}, converters)
+                    dates = convert({k: raw.get(k) for k in dated_by}, converters)
                     if sweep.observe(raw["sid"], dates[rk], dates["date_created"]):
                         record = stream.prepare(raw)
                         if self._is_pending(stream, record):
